@@ -1,0 +1,28 @@
+//! Embeds `rules/*.toml` into the binary, sorted by file name, so the built-in rule set is
+//! fixed at compile time and loads in a stable order.
+
+use std::env;
+use std::fs;
+use std::path::PathBuf;
+
+fn main() {
+    let dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+        .join("rules");
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .expect("rules/ exists at the crate root")
+        .map(|e| e.expect("rules/ is readable").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut out = String::from("/// Built-in rule files: (file name, contents), sorted by name.\n");
+    out.push_str("pub(crate) static BUILTIN_RULE_FILES: &[(&str, &str)] = &[\n");
+    for f in &files {
+        println!("cargo:rerun-if-changed={}", f.display());
+        let name = f.file_name().expect("a file has a name").to_string_lossy();
+        out.push_str(&format!("    ({name:?}, include_str!({:?})),\n", f.display().to_string()));
+    }
+    out.push_str("];\n");
+    let dest = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("builtin_rules.rs");
+    fs::write(dest, out).expect("OUT_DIR is writable");
+}

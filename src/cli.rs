@@ -1,0 +1,315 @@
+//! Command-line arguments (clap derive) and their translation into library options. Nothing
+//! below `main.rs` and this file knows about clap.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use keyhound::config::Config;
+use keyhound::engine::Engine;
+use keyhound::report::{self, Format, ReportOptions};
+use keyhound::rules::{self, RuleSet};
+use keyhound::scan::{ScanOptions, Scanner, Target};
+
+/// What the process should exit with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing found (exit 0).
+    Clean,
+    /// Findings, or failed rule checks (exit 1).
+    Found,
+}
+
+impl From<Outcome> for std::process::ExitCode {
+    fn from(o: Outcome) -> Self {
+        match o {
+            Outcome::Clean => std::process::ExitCode::SUCCESS,
+            Outcome::Found => std::process::ExitCode::from(1),
+        }
+    }
+}
+
+/// Find leaked credentials in files, standard input and git history, and learn how to
+/// rotate each one.
+#[derive(Debug, Parser)]
+#[command(name = "keyhound", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scan a directory, a file, or standard input (`-`) for secrets.
+    Scan(ScanArgs),
+    /// List or check the rules.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RulesCommand {
+    /// Print every rule: id, provider, severity, name.
+    List(ConfigArg),
+    /// Run every rule's examples and negative examples; exit 1 on any failure.
+    Check(ConfigArg),
+}
+
+#[derive(Debug, Args)]
+struct ConfigArg {
+    /// Also load the extra rules and overrides of this configuration file.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FormatArg {
+    /// Grouped report for people.
+    Human,
+    /// One JSON document.
+    Json,
+    /// One JSON finding per line.
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+struct ScanArgs {
+    /// Directory or file to scan; `-` reads standard input.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Human)]
+    format: FormatArg,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// Print secrets in clear. By default every format redacts them.
+    #[arg(long)]
+    show_secrets: bool,
+
+    /// Never colour the human report (also: the NO_COLOR environment variable).
+    #[arg(long)]
+    no_color: bool,
+
+    /// Scan files that .gitignore and .git/info/exclude would skip.
+    #[arg(long)]
+    no_ignore: bool,
+
+    /// Skip and count files larger than this (bytes, or with a K/M/G/KiB/MiB/GiB suffix).
+    #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = parse_size)]
+    max_file_size: u64,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+
+    /// Configuration file (default: .keyhound.toml at the scanned directory, if present).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+/// Parses `10MiB`, `5M`, `1024`, `2GB` into bytes. Decimal and binary suffixes both mean
+/// binary multiples: nobody means 10,000,000 when they type `--max-file-size 10M`.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let digits_end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(digits_end);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size: expected a number such as 10MiB or 1048576"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => return Err(format!("unknown size unit `{other}`: use K, M or G")),
+    };
+    n.checked_mul(mult).ok_or_else(|| format!("`{s}` is too large"))
+}
+
+/// Parses the command line and runs it.
+pub fn run() -> Result<Outcome> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Scan(args) => scan(args),
+        Command::Rules {
+            command: RulesCommand::List(c),
+        } => rules_list(c.config.as_deref()),
+        Command::Rules {
+            command: RulesCommand::Check(c),
+        } => rules_check(c.config.as_deref()),
+    }
+}
+
+fn load_rules(config: Option<&Config>) -> Result<RuleSet> {
+    let mut set = RuleSet::builtin().context("built-in rules are invalid")?;
+    if let Some(c) = config {
+        c.apply(&mut set)?;
+    }
+    Ok(set)
+}
+
+fn load_config(path: Option<&Path>, root: Option<&Path>) -> Result<Option<Config>> {
+    Ok(match (path, root) {
+        (Some(p), _) => Some(Config::load(p)?),
+        (None, Some(r)) => Config::discover(r)?,
+        (None, None) => None,
+    })
+}
+
+fn scan(args: ScanArgs) -> Result<Outcome> {
+    let target = if args.path.as_os_str() == "-" {
+        Target::Stdin
+    } else {
+        if !args.path.exists() && std::fs::symlink_metadata(&args.path).is_err() {
+            anyhow::bail!("{}: no such file or directory", args.path.display());
+        }
+        Target::Path(args.path.clone())
+    };
+    let root = match &target {
+        Target::Path(p) => Some(p.as_path()),
+        Target::Stdin => None,
+    };
+    let config = load_config(args.config.as_deref(), root)?;
+    let rules = load_rules(config.as_ref())?;
+    let scanner = Scanner::new(&rules)?;
+    let mut options = ScanOptions::new(target);
+    options.respect_gitignore = !args.no_ignore;
+    options.max_file_size = args.max_file_size;
+    options.threads = args.threads.unwrap_or(0);
+    if let Some(c) = &config {
+        options.allowlist = c.allowlist.clone();
+    }
+    let report = scanner.scan(&options)?;
+    let mut stderr = io::stderr().lock();
+    for w in &report.warnings {
+        // A warning line is informative only; a closed stderr must not fail the scan.
+        if writeln!(stderr, "keyhound: warning: {}", report::sanitize(w)).is_err() {
+            break;
+        }
+    }
+    let format = match args.format {
+        FormatArg::Human => Format::Human,
+        FormatArg::Json => Format::Json,
+        FormatArg::Jsonl => Format::Jsonl,
+    };
+    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let color = to_terminal && !args.no_color && std::env::var_os("NO_COLOR").is_none();
+    let report_options = ReportOptions {
+        show_secrets: args.show_secrets,
+        color,
+    };
+    let outcome = if report.findings.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Found
+    };
+    let written = match &args.output {
+        Some(path) => {
+            let file = File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            let mut out = BufWriter::new(file);
+            report::write(&report, format, report_options, &mut out)
+        }
+        None => {
+            let mut out = BufWriter::new(io::stdout().lock());
+            report::write(&report, format, report_options, &mut out)
+        }
+    };
+    match written {
+        Ok(()) => Ok(outcome),
+        // The reader went away (`| head`): stop writing, but still report what was found.
+        Err(report::Error::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(outcome),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn rules_list(config: Option<&Path>) -> Result<Outcome> {
+    let config = load_config(config, None)?;
+    let set = load_rules(config.as_ref())?;
+    let mut out = BufWriter::new(io::stdout().lock());
+    let id_w = set.rules().iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
+    let prov_w = set.rules().iter().map(|r| r.provider.len()).max().unwrap_or(8).max(8);
+    let result = (|| -> io::Result<()> {
+        writeln!(out, "{:<id_w$}  {:<prov_w$}  {:<8}  NAME", "ID", "PROVIDER", "SEVERITY")?;
+        for r in set.rules() {
+            writeln!(out, "{:<id_w$}  {:<prov_w$}  {:<8}  {}", r.id, r.provider, r.severity.as_str(), r.name)?;
+        }
+        writeln!(out, "\n{} rules from {} providers", set.rules().len(), set.provider_count())?;
+        out.flush()
+    })();
+    match result {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(Outcome::Clean),
+    }
+}
+
+fn rules_check(config: Option<&Path>) -> Result<Outcome> {
+    let config = load_config(config, None)?;
+    let set = load_rules(config.as_ref())?;
+    let engine = Engine::new(&set)?;
+    let failures = rules::check_examples(&engine, true);
+    let examples: usize = set.rules().iter().map(|r| r.examples.len()).sum();
+    let negatives: usize = set.rules().iter().map(|r| r.negative_examples.len()).sum();
+    for f in &failures {
+        println!("FAIL {f}");
+    }
+    if failures.is_empty() {
+        println!(
+            "ok: {} rules, {examples} examples and {negatives} negative examples pass",
+            set.rules().len()
+        );
+        Ok(Outcome::Clean)
+    } else {
+        println!("{} problem(s) in {} rules", failures.len(), set.rules().len());
+        Ok(Outcome::Found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1024"), Ok(1024));
+        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
+        assert_eq!(parse_size("5M"), Ok(5 << 20));
+        assert_eq!(parse_size("2g"), Ok(2 << 30));
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("10 parsecs").is_err());
+    }
+
+    #[test]
+    fn scan_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "keyhound", "scan", "dir", "--format", "jsonl", "-o", "out.json", "--show-secrets",
+            "--no-color", "--no-ignore", "--max-file-size", "1M", "-j", "3",
+        ])
+        .expect("valid flags");
+        let Command::Scan(a) = cli.command else {
+            panic!("expected scan");
+        };
+        assert_eq!(a.path, PathBuf::from("dir"));
+        assert!(matches!(a.format, FormatArg::Jsonl));
+        assert_eq!(a.output, Some(PathBuf::from("out.json")));
+        assert!(a.show_secrets && a.no_color && a.no_ignore);
+        assert_eq!(a.max_file_size, 1 << 20);
+        assert_eq!(a.threads, Some(3));
+        assert!(Cli::try_parse_from(["keyhound", "scan", "--format", "xml"]).is_err());
+    }
+}

@@ -1,0 +1,238 @@
+//! Checks shared by all rules that drop values which only look like secrets: placeholders,
+//! templates, references to where the real value lives, and vendors' documentation keys.
+
+/// Substrings (compared ASCII-case-insensitively) that mark a value as a placeholder or a
+/// template rather than a credential.
+const PLACEHOLDER_MARKERS: &[&str] = &[
+    "example",
+    "sample",
+    "dummy",
+    "placeholder",
+    "changeme",
+    "change_me",
+    "replace_me",
+    "replaceme",
+    "your_",
+    "your-",
+    "yourkey",
+    "yourtoken",
+    "yoursecret",
+    "yourpassword",
+    "redacted",
+    "xxxx",
+    "****",
+    "....",
+    "<",
+    ">",
+    "${",
+    "{{",
+    "%(",
+];
+
+/// Values published in vendors' documentation as examples. They are public and inert.
+const DOCUMENTATION_VALUES: &[&str] = &[
+    // AWS IAM user guide.
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    // Stripe API reference test key.
+    "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    // jwt.io's default token.
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+];
+
+/// Substrings (ASCII-case-insensitive) of values that name where a secret lives instead of
+/// holding one: environment lookups, settings objects, secret-store references.
+const REFERENCE_MARKERS: &[&str] = &[
+    "process.env",
+    "os.environ",
+    "getenv",
+    "environ[",
+    "environ.get",
+    "env(",
+    "env[",
+    "env.",
+    "settings.",
+    "config.",
+    "self.",
+    "this.",
+    "secrets.",
+    "vault:",
+    "://",
+];
+
+/// True when a generic rule's value looks like a literal secret: not a reference, a URL, a
+/// path, or a plain identifier (`tokenizer.next_token`, `String`). Literal secrets nearly
+/// always carry a digit or a symbol; identifiers and type names do not.
+pub fn is_generic_literal(value: &[u8]) -> bool {
+    if value.starts_with(b"/")
+        || value.starts_with(b"./")
+        || value.starts_with(b"../")
+        || value.starts_with(b"~/")
+    {
+        return false;
+    }
+    let lower = value.to_ascii_lowercase();
+    if REFERENCE_MARKERS
+        .iter()
+        .any(|m| memchr::memmem::find(&lower, m.as_bytes()).is_some())
+    {
+        return false;
+    }
+    value
+        .iter()
+        .any(|b| b.is_ascii_digit() || b"!@#%^&*+=?~|".contains(b))
+}
+
+/// Shannon entropy of `data` in bits per byte (0 for empty input).
+pub fn entropy(data: &[u8]) -> f64 {
+    if data.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in data {
+        counts[usize::from(b)] += 1;
+    }
+    let len = data.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / len;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// True when `secret` looks like a placeholder rather than a credential. `keywords` are the
+/// rule's keywords: a leading keyword (`ghp_`) is stripped before the shape checks, so
+/// `ghp_xxxxxxxx…` is recognised as one repeated character.
+pub fn is_placeholder(secret: &[u8], keywords: &[String]) -> bool {
+    if DOCUMENTATION_VALUES.iter().any(|v| v.as_bytes() == secret) {
+        return true;
+    }
+    let lower = secret.to_ascii_lowercase();
+    if PLACEHOLDER_MARKERS
+        .iter()
+        .any(|m| memchr::memmem::find(&lower, m.as_bytes()).is_some())
+    {
+        return true;
+    }
+    let body = strip_keyword_prefix(secret, keywords);
+    low_variety(body) || has_sequence(body, 6)
+}
+
+fn strip_keyword_prefix<'a>(secret: &'a [u8], keywords: &[String]) -> &'a [u8] {
+    let mut best = 0;
+    for k in keywords {
+        let k = k.as_bytes();
+        if k.len() > best && k.len() < secret.len() && secret[..k.len()].eq_ignore_ascii_case(k) {
+            best = k.len();
+        }
+    }
+    &secret[best..]
+}
+
+/// Three or fewer distinct bytes: `aaaa`, `abab…`, `0000-0000`.
+fn low_variety(body: &[u8]) -> bool {
+    let mut seen = [false; 256];
+    let mut distinct = 0;
+    for &b in body {
+        if !seen[usize::from(b)] {
+            seen[usize::from(b)] = true;
+            distinct += 1;
+            if distinct > 3 {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// A run of `len` consecutive ascending or descending alphanumerics (`abcdef`, `654321`):
+/// typed by a person, vanishingly rare in random tokens (about 1e-9 per position in base62).
+fn has_sequence(body: &[u8], len: usize) -> bool {
+    let mut up = 1;
+    let mut down = 1;
+    for pair in body.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        let alnum = a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric();
+        up = if alnum && b == a.wrapping_add(1) { up + 1 } else { 1 };
+        down = if alnum && b.wrapping_add(1) == a { down + 1 } else { 1 };
+        if up >= len || down >= len {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kw(k: &[&str]) -> Vec<String> {
+        k.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn entropy_bounds() {
+        assert_eq!(entropy(b""), 0.0);
+        assert_eq!(entropy(b"aaaa"), 0.0);
+        assert!((entropy(b"abcd") - 2.0).abs() < 1e-9);
+        assert!(entropy(b"Q8vR2mXk7LpW3nZb9TfYa1B2c3D4e5F6g7H8") > 4.5);
+    }
+
+    #[test]
+    fn placeholders() {
+        let k = kw(&["ghp_"]);
+        for p in [
+            "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "ghp_000000000000000000000000000000000000",
+            "ghp_ababababababababababababababababab",
+            "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+            "AKIAIOSFODNN7EXAMPLE",
+            "${GITHUB_TOKEN}",
+            "{{ secrets.token }}",
+            "<your-key>",
+            "your_api_key_here",
+            "%(password)s",
+            "MySampleToken9f8e7d",
+        ] {
+            assert!(is_placeholder(p.as_bytes(), &k), "{p} should be a placeholder");
+        }
+    }
+
+    #[test]
+    fn real_looking_values_pass() {
+        let k = kw(&["ghp_"]);
+        for s in [
+            "ghp_Q8vR2mXk7LpW3nZb9TfYa1B2c3D4e5F6g7H8",
+            "hunter2Xq9!",
+            "p4$$w0rd-Tz8",
+        ] {
+            assert!(!is_placeholder(s.as_bytes(), &k), "{s} should pass");
+        }
+    }
+
+    #[test]
+    fn generic_literals() {
+        for v in ["kzijN23avpJA22", "p@ss-Wd!word", "Zm9vYmFy+/="] {
+            assert!(is_generic_literal(v.as_bytes()), "{v}");
+        }
+        for v in [
+            "tokenizer.next_token",
+            "/run/secrets/db2",
+            "process.env.TOKEN1",
+            "https://host:8443/x",
+            "SomeTypeName",
+        ] {
+            assert!(!is_generic_literal(v.as_bytes()), "{v}");
+        }
+    }
+
+    #[test]
+    fn sequences() {
+        assert!(has_sequence(b"xx123456yy", 6));
+        assert!(has_sequence(b"FEDCBA", 6));
+        assert!(!has_sequence(b"12345x6789", 6));
+    }
+}

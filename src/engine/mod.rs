@@ -1,0 +1,428 @@
+//! The matcher: keyword prefilter, windowed regex confirmation, and secret checks.
+//!
+//! An [`Engine`] is built once from a [`RuleSet`] and is read-only and `Sync` afterwards;
+//! each worker thread brings its own [`Scratch`]. Scanning a blob is:
+//!
+//! 1. Two Aho-Corasick automata find keyword hits. Keywords that every match of their rule
+//!    provably contains verbatim (see [`anchored_case_sensitively`]) go into a
+//!    case-sensitive automaton, which runs the SIMD Teddy searcher at gigabytes per second;
+//!    the rest (context words such as `password`) go into an ASCII-case-insensitive one,
+//!    built as a DFA (about 3x faster than the default NFA for this use).
+//! 2. Only rules with a hit run their regex, and only over windows around the hits. Running
+//!    one `RegexSet` over everything measured 0.7 MB/s with 221 rules; keyword-gated regex
+//!    over whole blobs costs ~45 s on git/git's history; windows make the regex cost
+//!    proportional to the hits, not to the blob.
+//! 3. The captured secret must pass the rule's entropy floor, its checksum, and the shared
+//!    placeholder filters before it becomes a [`Match`].
+
+mod checksum;
+pub mod filters;
+pub mod lines;
+
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
+
+use crate::rules::{Rule, RuleSet};
+
+/// Bytes searched backwards from a hit for the start of its line.
+const LINE_BACK: usize = 512;
+/// Bytes searched forwards from a hit for the end of its line (single-line rules).
+const LINE_FORWARD: usize = 4096;
+/// Bytes searched past a multi-line rule's window for the end of a line.
+const WINDOW_SLACK: usize = 512;
+
+/// The engine could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The keyword automaton could not be built (too many or too long keywords).
+    #[error("cannot build the keyword automaton")]
+    Automaton(#[from] aho_corasick::BuildError),
+}
+
+/// A confirmed secret in a blob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match {
+    /// Index of the rule in [`Engine::rules`].
+    pub rule: usize,
+    /// Byte range of the secret in the blob.
+    pub secret: Range<usize>,
+}
+
+/// Per-thread buffers reused across blobs.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    hits: Vec<Vec<Range<usize>>>,
+    touched: Vec<usize>,
+    windows: Vec<Window>,
+}
+
+#[derive(Debug, Clone)]
+struct Window {
+    range: Range<usize>,
+    /// The start was cut mid-line: a match beginning exactly there may be a fragment.
+    cut_start: bool,
+    /// Likewise for the end.
+    cut_end: bool,
+}
+
+/// One keyword automaton and, per keyword pattern, the rules it triggers.
+#[derive(Debug)]
+struct Prefilter {
+    automaton: AhoCorasick,
+    rules: Vec<Vec<usize>>,
+}
+
+/// Compiled rules plus their prefilters.
+#[derive(Debug)]
+pub struct Engine {
+    rules: Vec<Rule>,
+    sensitive: Option<Prefilter>,
+    insensitive: Option<Prefilter>,
+}
+
+impl Engine {
+    /// Builds the automata for `rules`.
+    pub fn new(rules: &RuleSet) -> Result<Engine, Error> {
+        let rules = rules.rules().to_vec();
+        let mut sensitive: Vec<(String, usize)> = Vec::new();
+        let mut insensitive: Vec<(String, usize)> = Vec::new();
+        for (i, rule) in rules.iter().enumerate() {
+            let target = if anchored_case_sensitively(rule) {
+                &mut sensitive
+            } else {
+                &mut insensitive
+            };
+            target.extend(rule.keywords.iter().map(|k| (k.clone(), i)));
+        }
+        Ok(Engine {
+            sensitive: Prefilter::build(sensitive, false)?,
+            insensitive: Prefilter::build(insensitive, true)?,
+            rules,
+        })
+    }
+
+    /// The rules, indexed by [`Match::rule`].
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Finds the secrets in `data`, appending them to `out` sorted by position.
+    pub fn scan(&self, data: &[u8], scratch: &mut Scratch, out: &mut Vec<Match>) {
+        if scratch.hits.len() < self.rules.len() {
+            scratch.hits.resize_with(self.rules.len(), Vec::new);
+        }
+        for pf in [&self.sensitive, &self.insensitive].into_iter().flatten() {
+            for m in pf.automaton.find_iter(data) {
+                for &rule in &pf.rules[m.pattern().as_usize()] {
+                    let hits = &mut scratch.hits[rule];
+                    if hits.is_empty() {
+                        scratch.touched.push(rule);
+                    }
+                    hits.push(m.start()..m.end());
+                }
+            }
+        }
+        if scratch.touched.is_empty() {
+            return;
+        }
+        let first = out.len();
+        let mut touched = std::mem::take(&mut scratch.touched);
+        touched.sort_unstable();
+        for &rule_idx in &touched {
+            let mut hits = std::mem::take(&mut scratch.hits[rule_idx]);
+            self.confirm(rule_idx, data, &mut hits, &mut scratch.windows, out);
+            hits.clear();
+            scratch.hits[rule_idx] = hits;
+        }
+        touched.clear();
+        scratch.touched = touched;
+        let found = &mut out[first..];
+        found.sort_by_key(|m| (m.secret.start, m.secret.end, m.rule));
+        self.drop_generic_overlaps(out, first);
+    }
+
+    fn confirm(
+        &self,
+        rule_idx: usize,
+        data: &[u8],
+        hits: &mut [Range<usize>],
+        windows: &mut Vec<Window>,
+        out: &mut Vec<Match>,
+    ) {
+        let rule = &self.rules[rule_idx];
+        hits.sort_unstable_by_key(|h| h.start);
+        windows.clear();
+        for hit in hits.iter() {
+            let w = window(data, hit, rule.window);
+            match windows.last_mut() {
+                Some(last) if w.range.start <= last.range.end => {
+                    if w.range.end > last.range.end {
+                        last.range.end = w.range.end;
+                        last.cut_end = w.cut_end;
+                    }
+                }
+                _ => windows.push(w),
+            }
+        }
+        for w in windows.iter() {
+            let hay = &data[w.range.clone()];
+            for caps in rule.regex.captures_iter(hay) {
+                let whole = caps.get(0).expect("group 0 always participates");
+                if (w.cut_start && whole.start() == 0) || (w.cut_end && whole.end() == hay.len()) {
+                    continue;
+                }
+                let Some(group) = caps.get(rule.secret_group) else {
+                    continue;
+                };
+                let secret = &hay[group.range()];
+                if secret.is_empty() || !self.passes_checks(rule, secret) {
+                    continue;
+                }
+                let start = w.range.start + group.start();
+                out.push(Match {
+                    rule: rule_idx,
+                    secret: start..start + secret.len(),
+                });
+            }
+        }
+    }
+
+    /// A provider rule and a generic rule on the same text (`GITHUB_TOKEN=ghp_…`) are one
+    /// secret: keep the provider's finding, which knows how to rotate it.
+    fn drop_generic_overlaps(&self, out: &mut Vec<Match>, first: usize) {
+        let rules = &self.rules;
+        if !out[first..].iter().any(|m| rules[m.rule].generic) {
+            return;
+        }
+        let specific: Vec<Range<usize>> = out[first..]
+            .iter()
+            .filter(|m| !rules[m.rule].generic)
+            .map(|m| m.secret.clone())
+            .collect();
+        let mut i = first;
+        out.retain(|m| {
+            let keep_index = i;
+            i += 1;
+            keep_index < first
+                || !rules[m.rule].generic
+                || !specific
+                    .iter()
+                    .any(|s| s.start < m.secret.end && m.secret.start < s.end)
+        });
+    }
+
+    fn passes_checks(&self, rule: &Rule, secret: &[u8]) -> bool {
+        if rule.generic && !filters::is_generic_literal(secret) {
+            return false;
+        }
+        if let Some(min) = rule.min_entropy
+            && filters::entropy(secret) < min
+        {
+            return false;
+        }
+        if let Some(kind) = rule.checksum
+            && !checksum::verify(kind, secret)
+        {
+            return false;
+        }
+        !filters::is_placeholder(secret, &rule.keywords)
+    }
+}
+
+impl Prefilter {
+    fn build(keywords: Vec<(String, usize)>, case_insensitive: bool) -> Result<Option<Prefilter>, Error> {
+        if keywords.is_empty() {
+            return Ok(None);
+        }
+        let norm = |k: &str| {
+            if case_insensitive {
+                k.to_ascii_lowercase()
+            } else {
+                k.to_string()
+            }
+        };
+        let mut patterns: Vec<(String, Vec<usize>)> = Vec::new();
+        for (kw, rule) in &keywords {
+            let kw = norm(kw);
+            match patterns.iter_mut().find(|(p, _)| *p == kw) {
+                Some((_, rules)) => rules.push(*rule),
+                None => patterns.push((kw, vec![*rule])),
+            }
+        }
+        // Leftmost-first reports one pattern per position and resumes after it, so a keyword
+        // inside a longer one (`sk-` in `sk-proj-`) would never be reported where the longer
+        // one matches. Longer patterns win ties, and each pattern also triggers the rules of
+        // every keyword it contains.
+        patterns.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        let snapshot: Vec<(String, Vec<usize>)> = patterns.clone();
+        for (p, rules) in &mut patterns {
+            for (q, q_rules) in &snapshot {
+                if q.len() < p.len() && p.contains(q.as_str()) {
+                    rules.extend(q_rules);
+                }
+            }
+            rules.sort_unstable();
+            rules.dedup();
+        }
+        let mut builder = AhoCorasick::builder();
+        builder
+            .match_kind(MatchKind::LeftmostFirst)
+            .ascii_case_insensitive(case_insensitive);
+        if case_insensitive {
+            builder.kind(Some(AhoCorasickKind::DFA));
+        }
+        let automaton = builder.build(patterns.iter().map(|(p, _)| p.as_bytes()))?;
+        Ok(Some(Prefilter {
+            automaton,
+            rules: patterns.into_iter().map(|(_, r)| r).collect(),
+        }))
+    }
+}
+
+/// True when every match of `rule` begins with a literal containing one of its keywords
+/// verbatim, so a case-sensitive keyword search cannot miss a match. Decided from the regex's
+/// literal prefixes; anything the extractor cannot bound (case-insensitive groups, leading
+/// classes) falls back to the case-insensitive automaton.
+pub fn anchored_case_sensitively(rule: &Rule) -> bool {
+    let Ok(hir) = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(rule.regex.as_str())
+    else {
+        return false;
+    };
+    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    let Some(literals) = seq.literals() else {
+        return false;
+    };
+    !literals.is_empty()
+        && literals.iter().all(|lit| {
+            rule.keywords
+                .iter()
+                .any(|k| memchr::memmem::find(lit.as_bytes(), k.as_bytes()).is_some())
+        })
+}
+
+/// The region around `hit` a rule's regex runs on.
+fn window(data: &[u8], hit: &Range<usize>, multiline: Option<usize>) -> Window {
+    let back_limit = hit.start.saturating_sub(LINE_BACK);
+    let (start, cut_start) = match memchr::memrchr(b'\n', &data[back_limit..hit.start]) {
+        Some(i) => (back_limit + i + 1, false),
+        None => (back_limit, back_limit > 0),
+    };
+    let from = match multiline {
+        Some(n) => (hit.end + n).min(data.len()),
+        None => hit.end,
+    };
+    let limit = if multiline.is_some() {
+        WINDOW_SLACK
+    } else {
+        LINE_FORWARD
+    };
+    let fwd_limit = (from + limit).min(data.len());
+    let (end, cut_end) = match memchr::memchr(b'\n', &data[from..fwd_limit]) {
+        Some(i) => (from + i, false),
+        None => (fwd_limit, fwd_limit < data.len()),
+    };
+    Window {
+        range: start..end,
+        cut_start,
+        cut_end,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSet;
+
+    fn engine(rule: &str) -> Engine {
+        let text = format!(
+            "[provider]\nname = \"T\"\nrotation = \"r\"\n[[rules]]\nid = \"t\"\nname = \"t\"\nseverity = \"high\"\nexamples = [\"x\"]\n{rule}"
+        );
+        let mut set = RuleSet::default();
+        set.add_file("t.toml", &text).expect("test rule is valid");
+        Engine::new(&set).expect("engine builds")
+    }
+
+    fn secrets(engine: &Engine, data: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        engine.scan(data.as_bytes(), &mut Scratch::default(), &mut out);
+        out.iter()
+            .map(|m| data[m.secret.clone()].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn prefix_anchored_rules_are_case_sensitive() {
+        let e = engine("keywords = [\"tok_\"]\nregex = '''\\b(tok_[A-Za-z0-9]{20})\\b'''");
+        assert!(anchored_case_sensitively(&e.rules()[0]));
+        let e = engine("keywords = [\"password\"]\nregex = '''(?i)password=([a-z]+)'''");
+        assert!(!anchored_case_sensitively(&e.rules()[0]));
+    }
+
+    #[test]
+    fn finds_only_near_keywords() {
+        let e = engine("keywords = [\"tok_\"]\nregex = '''\\b(tok_[A-Za-z0-9]{20})\\b'''");
+        let data = "a\nkey = tok_Q8vR2mXk7LpW3nZb9TfY\nb tok_short\n";
+        assert_eq!(secrets(&e, data), ["tok_Q8vR2mXk7LpW3nZb9TfY"]);
+    }
+
+    #[test]
+    fn case_insensitive_keywords_hit_any_case() {
+        let e = engine("keywords = [\"password\"]\nregex = '''(?i)password\\s*=\\s*([A-Za-z0-9]{8,})'''");
+        assert_eq!(secrets(&e, "PASSWORD = Q8vR2mXk7Lp\n"), ["Q8vR2mXk7Lp"]);
+    }
+
+    #[test]
+    fn keyword_inside_longer_keyword_still_triggers() {
+        let text = "[provider]\nname = \"T\"\nrotation = \"r\"\n\
+            [[rules]]\nid = \"short\"\nname = \"s\"\nseverity = \"high\"\nexamples = [\"x\"]\nkeywords = [\"sk-\"]\nregex = '''\\b(sk-[A-Za-z0-9-]{20,40})'''\n\
+            [[rules]]\nid = \"long\"\nname = \"l\"\nseverity = \"high\"\nexamples = [\"x\"]\nkeywords = [\"sk-proj-\"]\nregex = '''\\b(sk-proj-[A-Za-z0-9]{20})'''\n";
+        let mut set = RuleSet::default();
+        set.add_file("t.toml", text).expect("valid");
+        let e = Engine::new(&set).expect("engine");
+        let mut out = Vec::new();
+        e.scan(b"k = sk-proj-Q8vR2mXk7LpW3nZb9TfY", &mut Scratch::default(), &mut out);
+        let ids: Vec<&str> = out.iter().map(|m| e.rules()[m.rule].id.as_str()).collect();
+        assert_eq!(ids, ["short", "long"]);
+    }
+
+    #[test]
+    fn multiline_window_reaches_across_lines() {
+        let e = engine(
+            "keywords = [\"-----BEGIN K\"]\nregex = '''(-----BEGIN K-----\\n(?:[A-Za-z0-9+/]{4,64}\\n){1,50}-----END K-----)'''\nwindow = 2048",
+        );
+        let data = "x\n-----BEGIN K-----\nQ8vR2mXk7LpW3nZb\n9TfYa1B2c3D4e5F6\n-----END K-----\n";
+        assert_eq!(secrets(&e, data).len(), 1);
+    }
+
+    #[test]
+    fn fragments_at_cut_window_edges_are_dropped() {
+        // A 5,000-byte token: its middle must not be reported as a 20-char token.
+        let e = engine("keywords = [\"tok_\"]\nregex = '''(tok_[A-Za-z0-9]{20})'''");
+        let mut body = String::from("tok_");
+        for i in 0..5000 {
+            body.push(char::from(b'a' + (i * 7 % 26) as u8));
+        }
+        let data = format!("x = {body}");
+        let found = secrets(&e, &data);
+        // The only hit starts the token; its window is cut 4 KiB later, mid-line. The regex
+        // matches at the hit (not at the cut edge), so exactly one prefix match is reported.
+        assert_eq!(found.len(), 1);
+        assert!(found[0].starts_with("tok_"));
+    }
+
+    #[test]
+    fn empty_and_binaryish_input() {
+        let e = engine("keywords = [\"tok_\"]\nregex = '''(tok_[A-Za-z0-9]{20})'''");
+        assert!(secrets(&e, "").is_empty());
+        let mut out = Vec::new();
+        e.scan(&[0xff, 0xfe, b't', b'o', b'k', b'_'], &mut Scratch::default(), &mut out);
+        assert!(out.is_empty());
+    }
+}

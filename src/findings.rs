@@ -1,0 +1,214 @@
+//! Findings: one per (rule, secret), with every place the secret occurs.
+//!
+//! The engine yields [`Match`](crate::engine::Match)es per blob; sources turn them into
+//! [`Location`]s; the [`Collector`] groups them by rule and secret so a key committed in 40
+//! files is one finding with 40 locations. Report writers read only [`Finding`]s.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::rules::{Rule, Severity};
+
+/// Where a location was seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// A file on disk.
+    Worktree,
+    /// A blob in git history.
+    History,
+    /// A blob staged for the next commit.
+    Staged,
+    /// Standard input.
+    Stdin,
+}
+
+/// One place a secret occurs. Lines and columns are 1-based; `end_column` is exclusive (the
+/// column after the secret's last character), as in SARIF.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    /// Where it was seen.
+    pub source: SourceKind,
+    /// Path relative to the scan root, with `/` separators (absent for stdin).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Line of the secret's first character.
+    pub line: usize,
+    /// Column of the secret's first character.
+    pub column: usize,
+    /// Line of the secret's last character.
+    pub end_line: usize,
+    /// Column after the secret's last character.
+    pub end_column: usize,
+    /// Commit that introduced the blob at this path (history only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// Author of that commit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// Author's email.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Commit date, RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+}
+
+/// A secret of one rule, and every place it occurs.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// Rule id.
+    pub rule_id: String,
+    /// Rule name.
+    pub rule_name: String,
+    /// Provider name.
+    pub provider: String,
+    /// Severity.
+    pub severity: Severity,
+    /// The secret in clear; writers redact it unless told otherwise.
+    pub secret: String,
+    /// SHA-256 of rule id, a NUL byte and the secret, hex.
+    pub fingerprint: String,
+    /// Shannon entropy of the secret, bits per byte.
+    pub entropy: f64,
+    /// Where to rotate.
+    pub rotate_url: Option<String>,
+    /// What to do.
+    pub rotation: String,
+    /// Every place, sorted.
+    pub locations: Vec<Location>,
+}
+
+impl Finding {
+    /// The secret as writers should show it.
+    pub fn shown_secret(&self, show_secrets: bool) -> String {
+        if show_secrets {
+            self.secret.clone()
+        } else {
+            redact(&self.secret)
+        }
+    }
+}
+
+/// Fingerprint of a (rule, secret) pair: stable across runs, lines, files and commits, and
+/// safe to store (it does not reveal the secret).
+pub fn fingerprint(rule_id: &str, secret: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(rule_id.as_bytes());
+    h.update([0u8]);
+    h.update(secret);
+    let digest = h.finalize();
+    let mut out = String::with_capacity(64);
+    for b in digest.iter() {
+        write!(out, "{b:02x}").expect("writing to a String cannot fail");
+    }
+    out
+}
+
+/// Shows at most a quarter of the secret, and never more than 8 characters, stopping at a
+/// line break, followed by `…` and the length, e.g. `ghp_Q8vR…(40)`. Enough to tell two
+/// secrets apart, too little to use one.
+pub fn redact(secret: &str) -> String {
+    let total = secret.chars().count();
+    let keep = (total / 4).min(8);
+    let shown: String = secret
+        .chars()
+        .take(keep)
+        .take_while(|c| *c != '\n' && *c != '\r')
+        .collect();
+    format!("{shown}…({total})")
+}
+
+/// Groups matches into findings. One per worker; merge them at the end.
+#[derive(Debug, Default)]
+pub struct Collector {
+    groups: HashMap<(usize, Vec<u8>), Vec<Location>>,
+}
+
+impl Collector {
+    /// Records that `secret` of rule `rule` occurs at `location`.
+    pub fn add(&mut self, rule: usize, secret: &[u8], location: Location) {
+        self.groups
+            .entry((rule, secret.to_vec()))
+            .or_default()
+            .push(location);
+    }
+
+    /// Absorbs another collector.
+    pub fn merge(&mut self, other: Collector) {
+        for (key, locs) in other.groups {
+            self.groups.entry(key).or_default().extend(locs);
+        }
+    }
+
+    /// True when nothing was collected.
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// Keys of the collected (rule, secret) pairs, for callers that filter findings.
+    pub fn retain(&mut self, mut keep: impl FnMut(usize, &[u8], &mut Vec<Location>) -> bool) {
+        self.groups
+            .retain(|(rule, secret), locs| keep(*rule, secret, locs));
+    }
+
+    /// Builds the findings, sorted by their first location, then rule id.
+    pub fn into_findings(self, rules: &[Rule]) -> Vec<Finding> {
+        let mut findings: Vec<Finding> = self
+            .groups
+            .into_iter()
+            .filter(|(_, locs)| !locs.is_empty())
+            .map(|((idx, secret), mut locations)| {
+                let rule = &rules[idx];
+                locations.sort();
+                locations.dedup();
+                Finding {
+                    rule_id: rule.id.clone(),
+                    rule_name: rule.name.clone(),
+                    provider: rule.provider.clone(),
+                    severity: rule.severity,
+                    fingerprint: fingerprint(&rule.id, &secret),
+                    entropy: (crate::engine::filters::entropy(&secret) * 100.0).round() / 100.0,
+                    secret: String::from_utf8_lossy(&secret).into_owned(),
+                    rotate_url: rule.rotate_url.clone(),
+                    rotation: rule.rotation.clone(),
+                    locations,
+                }
+            })
+            .collect();
+        findings.sort_by(|a, b| {
+            (&a.locations[0].path, a.locations[0].line, a.locations[0].column, &a.rule_id).cmp(&(
+                &b.locations[0].path,
+                b.locations[0].line,
+                b.locations[0].column,
+                &b.rule_id,
+            ))
+        });
+        findings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_hides_most_of_the_secret() {
+        assert_eq!(redact("ghp_Q8vR2mXk7LpW3nZb9TfYa1B2c3D4e5F6g7H8"), "ghp_Q8vR…(40)");
+        assert_eq!(redact("hunter2"), "h…(7)");
+        assert_eq!(redact("abc"), "…(3)");
+        assert_eq!(redact("ab\ncdefghijklmnop"), "ab…(17)");
+    }
+
+    #[test]
+    fn fingerprint_depends_on_rule_and_secret_only() {
+        let a = fingerprint("r", b"s");
+        assert_eq!(a.len(), 64);
+        assert_eq!(a, fingerprint("r", b"s"));
+        assert_ne!(a, fingerprint("r2", b"s"));
+        assert_ne!(a, fingerprint("r", b"s2"));
+    }
+}

@@ -1,0 +1,113 @@
+//! `keyhound rules check`: every rule's examples must give a finding of that rule through the
+//! whole engine (keywords, window, regex, entropy, checksum, filters), and no negative
+//! example may. Built-in rules are also held to the project's bar: two examples, one
+//! negative example, references and rotation guidance.
+
+use std::fmt;
+
+use crate::engine::{Engine, Scratch};
+
+/// One problem found by [`check_examples`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckFailure {
+    /// Rule id.
+    pub rule: String,
+    /// File the rule came from.
+    pub origin: String,
+    /// What is wrong.
+    pub problem: String,
+}
+
+impl fmt::Display for CheckFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: rule `{}`: {}", self.origin, self.rule, self.problem)
+    }
+}
+
+/// Runs every example and negative example of every rule of `engine`. With `strict`, also
+/// reports rules with fewer than 2 examples, no negative example or no references.
+pub fn check_examples(engine: &Engine, strict: bool) -> Vec<CheckFailure> {
+    let mut failures = Vec::new();
+    let mut scratch = Scratch::default();
+    let mut matches = Vec::new();
+    for (idx, rule) in engine.rules().iter().enumerate() {
+        let mut fail = |problem: String| {
+            failures.push(CheckFailure {
+                rule: rule.id.clone(),
+                origin: rule.origin.clone(),
+                problem,
+            })
+        };
+        if strict {
+            if rule.examples.len() < 2 {
+                fail(format!("has {} example(s); at least 2 are required", rule.examples.len()));
+            }
+            if rule.negative_examples.is_empty() {
+                fail("has no negative example".to_string());
+            }
+            if rule.references.is_empty() {
+                fail("has no references".to_string());
+            }
+        }
+        for (i, example) in rule.examples.iter().enumerate() {
+            matches.clear();
+            engine.scan(example.as_bytes(), &mut scratch, &mut matches);
+            if !matches.iter().any(|m| m.rule == idx) {
+                fail(format!("example {} gives no finding: {}", i + 1, preview(example)));
+            }
+        }
+        for (i, example) in rule.negative_examples.iter().enumerate() {
+            matches.clear();
+            engine.scan(example.as_bytes(), &mut scratch, &mut matches);
+            if let Some(m) = matches.iter().find(|m| m.rule == idx) {
+                let secret = String::from_utf8_lossy(&example.as_bytes()[m.secret.clone()]);
+                fail(format!(
+                    "negative example {} gives a finding ({}): {}",
+                    i + 1,
+                    preview(&secret),
+                    preview(example)
+                ));
+            }
+        }
+    }
+    failures
+}
+
+fn preview(text: &str) -> String {
+    let one_line: String = text.chars().take(80).map(|c| if c == '\n' { '⏎' } else { c }).collect();
+    if text.chars().count() > 80 {
+        format!("{one_line}…")
+    } else {
+        one_line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSet;
+
+    #[test]
+    fn builtin_rules_pass_their_own_examples() {
+        let set = RuleSet::builtin().expect("built-in rules load");
+        let engine = Engine::new(&set).expect("engine builds");
+        let failures = check_examples(&engine, true);
+        let text: Vec<String> = failures.iter().map(ToString::to_string).collect();
+        assert!(failures.is_empty(), "rule check failures:\n{}", text.join("\n"));
+    }
+
+    #[test]
+    fn failing_examples_are_reported() {
+        let text = "[provider]\nname = \"T\"\nrotation = \"r\"\n[[rules]]\nid = \"t\"\nname = \"t\"\nseverity = \"high\"\nkeywords = [\"tok_\"]\nregex = '''(tok_[A-Za-z0-9]{10})'''\nexamples = [\"tok_short\"]\nnegative_examples = [\"tok_Q8vR2mXk7L\"]\n";
+        let mut set = RuleSet::default();
+        set.add_file("t.toml", text).expect("valid");
+        let engine = Engine::new(&set).expect("engine");
+        let failures = check_examples(&engine, true);
+        let problems: Vec<&str> = failures.iter().map(|f| f.problem.as_str()).collect();
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert!(problems[0].contains("at least 2"));
+        assert!(problems[1].contains("no references"));
+        assert!(problems[2].starts_with("example 1 gives no finding"));
+        assert!(problems[3].starts_with("negative example 1 gives a finding"));
+    }
+}

@@ -1,0 +1,467 @@
+//! Rules: what a secret looks like and how to get rid of it.
+//!
+//! Rules are data. The built-in ones live in `rules/*.toml` (one file per provider) and are
+//! embedded at compile time; users add more of the same shape through a config file. This
+//! module owns the file format ([`RuleFile`]), its validation, and the compiled form
+//! ([`Rule`]) the engine runs. Loading reports every problem with the file and rule id.
+
+mod check;
+
+pub use check::{CheckFailure, check_examples};
+
+use std::collections::HashMap;
+use std::fmt;
+
+use regex::bytes::Regex;
+use serde::{Deserialize, Serialize};
+
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// Upper bound on a compiled rule regex, so a user rule cannot exhaust memory.
+const REGEX_SIZE_LIMIT: usize = 1 << 22;
+
+/// Default number of bytes after a keyword hit a multi-line match may reach (see `window`).
+pub const MAX_WINDOW: usize = 65_536;
+
+/// A rule file could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The file is not valid TOML or does not have the rule file's shape.
+    #[error("{file}")]
+    Parse {
+        /// File the rules came from.
+        file: String,
+        /// What the TOML parser said, with line and column.
+        #[source]
+        source: Box<toml::de::Error>,
+    },
+    /// A rule is malformed.
+    #[error("{file}: rule `{id}`: {reason}")]
+    Invalid {
+        /// File the rule came from.
+        file: String,
+        /// The rule's id.
+        id: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Two rules share an id.
+    #[error("{file}: rule `{id}`: id already used in {first}")]
+    DuplicateId {
+        /// File of the second definition.
+        file: String,
+        /// The id.
+        id: String,
+        /// File of the first definition.
+        first: String,
+    },
+}
+
+/// How bad a leak of this kind is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Grants broad access to production systems or money.
+    Critical,
+    /// Grants access to an account or service.
+    High,
+    /// Limited scope, or test-mode credentials.
+    Medium,
+    /// Little direct impact.
+    Low,
+}
+
+impl Severity {
+    /// Lower-case name, as written in rule files and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Structural checks a secret must pass beyond its regex.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Checksum {
+    /// GitHub / npm: the last 6 characters are the base62 CRC32 of the 30 before them.
+    GithubCrc32,
+    /// JSON Web Token: the header decodes to a JSON object with an `alg` member.
+    Jwt,
+}
+
+/// The `[provider]` table of a rule file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderDef {
+    /// Display name, e.g. "GitHub".
+    pub name: String,
+    /// Where to revoke or rotate credentials of this provider.
+    #[serde(default)]
+    pub rotate_url: Option<String>,
+    /// What to do about a leak; `<rotate_url>` is replaced by the URL.
+    pub rotation: String,
+}
+
+/// One `[[rules]]` entry, as written.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDef {
+    /// Unique id, `[a-z0-9-]+`.
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// How bad a leak is.
+    pub severity: Severity,
+    /// Literals of which at least one occurs near every match.
+    pub keywords: Vec<String>,
+    /// The pattern, in `regex` crate syntax (matched on bytes, ASCII classes).
+    pub regex: String,
+    /// Which capture holds the secret; default 1, or 0 when the regex has no group.
+    #[serde(default)]
+    pub secret_group: Option<usize>,
+    /// Minimum Shannon entropy (bits per byte) of the secret.
+    #[serde(default)]
+    pub min_entropy: Option<f64>,
+    /// Structural check of the secret.
+    #[serde(default)]
+    pub checksum: Option<Checksum>,
+    /// Multi-line rules: bytes after a keyword hit a match may reach.
+    #[serde(default)]
+    pub window: Option<usize>,
+    /// A context-word rule (`password = …`): the value must also look like a literal, not
+    /// a reference, call, path or identifier, and a provider-specific match on the same
+    /// secret wins over it.
+    #[serde(default)]
+    pub generic: bool,
+    /// Overrides the provider's rotation text.
+    #[serde(default)]
+    pub rotation: Option<String>,
+    /// Overrides the provider's rotation URL.
+    #[serde(default)]
+    pub rotate_url: Option<String>,
+    /// Documentation of the format.
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// Texts that must give a finding of this rule.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Texts that must not give a finding of this rule.
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+}
+
+/// A whole rule file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    /// Who issues these credentials.
+    pub provider: ProviderDef,
+    /// The rules.
+    #[serde(default)]
+    pub rules: Vec<RuleDef>,
+}
+
+/// A validated, compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Unique id.
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// Provider display name.
+    pub provider: String,
+    /// How bad a leak is.
+    pub severity: Severity,
+    /// Keywords, as written.
+    pub keywords: Vec<String>,
+    /// Compiled pattern.
+    pub regex: Regex,
+    /// Capture holding the secret.
+    pub secret_group: usize,
+    /// Minimum entropy of the secret.
+    pub min_entropy: Option<f64>,
+    /// Structural check.
+    pub checksum: Option<Checksum>,
+    /// `Some(n)`: multi-line rule whose match may reach `n` bytes past a keyword hit.
+    pub window: Option<usize>,
+    /// Context-word rule (see [`RuleDef::generic`]).
+    pub generic: bool,
+    /// Rotation steps with the URL filled in.
+    pub rotation: String,
+    /// Where to rotate.
+    pub rotate_url: Option<String>,
+    /// Documentation links.
+    pub references: Vec<String>,
+    /// Positive examples.
+    pub examples: Vec<String>,
+    /// Negative examples.
+    pub negative_examples: Vec<String>,
+    /// File the rule came from (`github.toml`, or a config path).
+    pub origin: String,
+}
+
+/// An ordered, id-unique collection of rules.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// The rules embedded in this binary.
+    pub fn builtin() -> Result<RuleSet, Error> {
+        let mut set = RuleSet::default();
+        for (name, text) in BUILTIN_RULE_FILES {
+            set.add_file(name, text)?;
+        }
+        Ok(set)
+    }
+
+    /// Parses `text` as a rule file named `file` and adds its rules.
+    pub fn add_file(&mut self, file: &str, text: &str) -> Result<(), Error> {
+        let parsed: RuleFile = toml::from_str(text).map_err(|e| Error::Parse {
+            file: file.to_string(),
+            source: Box::new(e),
+        })?;
+        self.add_defs(file, &parsed.provider, parsed.rules)
+    }
+
+    /// Validates and adds rules already parsed (from a rule file or a config file).
+    pub fn add_defs(
+        &mut self,
+        file: &str,
+        provider: &ProviderDef,
+        defs: Vec<RuleDef>,
+    ) -> Result<(), Error> {
+        let mut seen: HashMap<&str, &str> = self
+            .rules
+            .iter()
+            .map(|r| (r.id.as_str(), r.origin.as_str()))
+            .collect();
+        let mut compiled = Vec::with_capacity(defs.len());
+        for def in &defs {
+            if let Some(first) = seen.get(def.id.as_str()) {
+                return Err(Error::DuplicateId {
+                    file: file.to_string(),
+                    id: def.id.clone(),
+                    first: first.to_string(),
+                });
+            }
+            seen.insert(def.id.as_str(), file);
+            compiled.push(compile(file, provider, def.clone())?);
+        }
+        self.rules.extend(compiled);
+        Ok(())
+    }
+
+    /// Removes the rules whose id is in `ids`; returns the ids that named no rule.
+    pub fn disable(&mut self, ids: &[String]) -> Vec<String> {
+        let unknown = ids
+            .iter()
+            .filter(|id| !self.rules.iter().any(|r| &r.id == *id))
+            .cloned()
+            .collect();
+        self.rules.retain(|r| !ids.contains(&r.id));
+        unknown
+    }
+
+    /// Looks a rule up by id.
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut Rule> {
+        self.rules.iter_mut().find(|r| r.id == id)
+    }
+
+    /// The rules, in load order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Number of distinct providers.
+    pub fn provider_count(&self) -> usize {
+        let mut names: Vec<&str> = self.rules.iter().map(|r| r.provider.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        names.len()
+    }
+}
+
+fn invalid(file: &str, id: &str, reason: impl Into<String>) -> Error {
+    Error::Invalid {
+        file: file.to_string(),
+        id: id.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// Compiles a rule pattern the way the engine runs it: on bytes, with ASCII classes and word
+/// boundaries. Unicode-aware `\b` would make the lazy DFA give up on any non-ASCII byte.
+pub fn compile_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    regex::bytes::RegexBuilder::new(pattern)
+        .unicode(false)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+}
+
+fn compile(file: &str, provider: &ProviderDef, def: RuleDef) -> Result<Rule, Error> {
+    let id = def.id.as_str();
+    if id.is_empty()
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(invalid(file, id, "id must be non-empty and match [a-z0-9-]+"));
+    }
+    if def.name.trim().is_empty() {
+        return Err(invalid(file, id, "name is empty"));
+    }
+    if def.keywords.is_empty() {
+        return Err(invalid(file, id, "no keywords: at least one is required"));
+    }
+    if def.keywords.iter().any(|k| k.is_empty()) {
+        return Err(invalid(file, id, "empty keyword"));
+    }
+    if def.examples.is_empty() {
+        return Err(invalid(file, id, "no examples: at least one is required"));
+    }
+    let regex = compile_regex(&def.regex)
+        .map_err(|e| invalid(file, id, format!("regex does not compile: {e}")))?;
+    let groups = regex.captures_len() - 1;
+    let secret_group = def.secret_group.unwrap_or(if groups > 0 { 1 } else { 0 });
+    if secret_group > groups {
+        return Err(invalid(
+            file,
+            id,
+            format!("secret_group {secret_group} does not exist: the regex has {groups} group(s)"),
+        ));
+    }
+    if let Some(e) = def.min_entropy
+        && !(0.0..=8.0).contains(&e)
+    {
+        return Err(invalid(file, id, "min_entropy must be between 0 and 8"));
+    }
+    if let Some(w) = def.window
+        && (w == 0 || w > MAX_WINDOW)
+    {
+        return Err(invalid(
+            file,
+            id,
+            format!("window must be between 1 and {MAX_WINDOW}"),
+        ));
+    }
+    let rotate_url = def.rotate_url.or_else(|| provider.rotate_url.clone());
+    let rotation_text = def.rotation.unwrap_or_else(|| provider.rotation.clone());
+    let rotation = match &rotate_url {
+        Some(url) => rotation_text.replace("<rotate_url>", url),
+        None => rotation_text,
+    };
+    if rotation.trim().is_empty() {
+        return Err(invalid(file, id, "rotation guidance is empty"));
+    }
+    Ok(Rule {
+        id: def.id,
+        name: def.name,
+        provider: provider.name.clone(),
+        severity: def.severity,
+        keywords: def.keywords,
+        regex,
+        secret_group,
+        min_entropy: def.min_entropy,
+        checksum: def.checksum,
+        window: def.window,
+        generic: def.generic,
+        rotation: rotation.trim().to_string(),
+        rotate_url,
+        references: def.references,
+        examples: def.examples,
+        negative_examples: def.negative_examples,
+        origin: file.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PROVIDER: &str = "[provider]\nname = \"Acme\"\nrotate_url = \"https://acme.test/keys\"\nrotation = \"Revoke it at <rotate_url>.\"\n";
+
+    fn file(rule: &str) -> String {
+        format!("{PROVIDER}\n[[rules]]\n{rule}")
+    }
+
+    #[test]
+    fn builtin_rules_load() {
+        let set = RuleSet::builtin().expect("built-in rules load");
+        assert!(set.rules().len() >= 40, "{} rules", set.rules().len());
+    }
+
+    #[test]
+    fn rotation_url_is_substituted() {
+        let mut set = RuleSet::default();
+        set.add_file(
+            "acme.toml",
+            &file("id = \"acme\"\nname = \"Acme\"\nseverity = \"high\"\nkeywords = [\"acme_\"]\nregex = '''(acme_[a-z]{8})'''\nexamples = [\"acme_abcdefgh\"]"),
+        )
+        .expect("valid rule");
+        assert_eq!(set.rules()[0].rotation, "Revoke it at https://acme.test/keys.");
+        assert_eq!(set.rules()[0].secret_group, 1);
+    }
+
+    #[test]
+    fn bad_regex_names_file_and_rule() {
+        let err = RuleSet::default()
+            .add_file(
+                "acme.toml",
+                &file("id = \"acme-key\"\nname = \"n\"\nseverity = \"high\"\nkeywords = [\"a\"]\nregex = '''(unclosed'''\nexamples = [\"a\"]"),
+            )
+            .expect_err("bad regex");
+        let msg = err.to_string();
+        assert!(msg.starts_with("acme.toml: rule `acme-key`: regex does not compile"), "{msg}");
+    }
+
+    #[test]
+    fn missing_group_keywords_examples_are_errors() {
+        let cases = [
+            ("keywords = [\"a\"]\nregex = '''a(b)'''\nsecret_group = 2\nexamples = [\"ab\"]", "secret_group 2 does not exist"),
+            ("keywords = []\nregex = '''a'''\nexamples = [\"a\"]", "no keywords"),
+            ("keywords = [\"a\"]\nregex = '''a'''\nexamples = []", "no examples"),
+        ];
+        for (body, want) in cases {
+            let text = file(&format!("id = \"x\"\nname = \"n\"\nseverity = \"low\"\n{body}"));
+            let err = RuleSet::default().add_file("f.toml", &text).expect_err(want);
+            assert!(err.to_string().contains(want), "{err} does not say {want}");
+        }
+    }
+
+    #[test]
+    fn duplicate_ids_are_rejected() {
+        let rule = "id = \"dup\"\nname = \"n\"\nseverity = \"low\"\nkeywords = [\"a\"]\nregex = '''a'''\nexamples = [\"a\"]";
+        let mut set = RuleSet::default();
+        set.add_file("one.toml", &file(rule)).expect("first");
+        let err = set.add_file("two.toml", &file(rule)).expect_err("second");
+        assert_eq!(err.to_string(), "two.toml: rule `dup`: id already used in one.toml");
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_position() {
+        let text = file("id = \"x\"\nname = \"n\"\nseverity = \"low\"\nkeywords = [\"a\"]\nregex = '''a'''\nexamples = [\"a\"]\nbogus = 1");
+        let err = RuleSet::default().add_file("f.toml", &text).expect_err("unknown key");
+        let msg = format!("{err}: {}", std::error::Error::source(&err).expect("has a cause"));
+        assert!(msg.contains("f.toml") && msg.contains("bogus"), "{msg}");
+    }
+
+    #[test]
+    fn bad_ids_are_rejected() {
+        let text = file("id = \"Bad Id\"\nname = \"n\"\nseverity = \"low\"\nkeywords = [\"a\"]\nregex = '''a'''\nexamples = [\"a\"]");
+        let err = RuleSet::default().add_file("f.toml", &text).expect_err("bad id");
+        assert!(err.to_string().contains("[a-z0-9-]+"));
+    }
+}

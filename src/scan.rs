@@ -1,0 +1,349 @@
+//! Running a scan: options, the per-thread worker every source feeds, and the result.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::config::Allowlist;
+use crate::engine::lines::{Locator, line_at};
+use crate::engine::{Engine, Match, Scratch};
+use crate::findings::{Collector, Finding, Location, SourceKind};
+use crate::rules::RuleSet;
+use crate::sources;
+
+/// Bytes sniffed for a NUL to call a blob binary (the same test git uses).
+pub const BINARY_SNIFF_LEN: usize = 8192;
+
+/// Default `--max-file-size`: 10 MiB.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+
+/// A scan could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The path to scan does not exist.
+    #[error("{}: no such file or directory", path.display())]
+    NotFound {
+        /// The path.
+        path: PathBuf,
+    },
+    /// Reading the input failed as a whole (not one file among many).
+    #[error("cannot read {what}")]
+    Io {
+        /// What was being read.
+        what: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The rules could not be compiled into an engine.
+    #[error(transparent)]
+    Engine(#[from] crate::engine::Error),
+}
+
+/// What to scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A directory or file on disk.
+    Path(PathBuf),
+    /// Standard input.
+    Stdin,
+}
+
+/// How to scan.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// What to scan.
+    pub target: Target,
+    /// Honour `.gitignore` and `.git/info/exclude`.
+    pub respect_gitignore: bool,
+    /// Files (and blobs) larger than this are skipped and counted.
+    pub max_file_size: u64,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    /// What the user's configuration allows.
+    pub allowlist: Allowlist,
+}
+
+impl ScanOptions {
+    /// Defaults for scanning `target`.
+    pub fn new(target: Target) -> ScanOptions {
+        ScanOptions {
+            target,
+            respect_gitignore: true,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            threads: 0,
+            allowlist: Allowlist::default(),
+        }
+    }
+}
+
+/// Why an input was not scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// A NUL byte in the first 8 KiB.
+    Binary,
+    /// Larger than `--max-file-size`.
+    TooLarge,
+    /// Could not be opened or read.
+    Unreadable,
+    /// A symbolic link (never followed: it may point outside the tree).
+    Symlink,
+    /// A FIFO, socket or device: reading it could block or never end.
+    Special,
+    /// Matched an allowlisted path.
+    Allowlisted,
+}
+
+impl SkipReason {
+    /// Every reason, so reports always list the same keys.
+    pub const ALL: [SkipReason; 6] = [
+        SkipReason::Binary,
+        SkipReason::TooLarge,
+        SkipReason::Unreadable,
+        SkipReason::Symlink,
+        SkipReason::Special,
+        SkipReason::Allowlisted,
+    ];
+
+    /// Name used in JSON and messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Binary => "binary",
+            SkipReason::TooLarge => "too_large",
+            SkipReason::Unreadable => "unreadable",
+            SkipReason::Symlink => "symlink",
+            SkipReason::Special => "special",
+            SkipReason::Allowlisted => "allowlisted",
+        }
+    }
+}
+
+/// Counters of a scan.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Blobs (files, git blobs, stdin) whose content was scanned.
+    pub blobs_scanned: u64,
+    /// Bytes of those blobs.
+    pub bytes_scanned: u64,
+    /// Inputs not scanned, by reason.
+    pub skipped: BTreeMap<SkipReason, u64>,
+    /// Matches dropped by an inline allow comment or an allowlist.
+    pub suppressed: u64,
+    /// Wall time.
+    pub duration_ms: u64,
+}
+
+impl Stats {
+    /// Counts one skipped input.
+    pub fn skip(&mut self, reason: SkipReason) {
+        *self.skipped.entry(reason).or_default() += 1;
+    }
+
+    /// Count of inputs skipped for `reason`.
+    pub fn skipped(&self, reason: SkipReason) -> u64 {
+        self.skipped.get(&reason).copied().unwrap_or(0)
+    }
+
+    fn merge(&mut self, other: &Stats) {
+        self.blobs_scanned += other.blobs_scanned;
+        self.bytes_scanned += other.bytes_scanned;
+        for (r, n) in &other.skipped {
+            *self.skipped.entry(*r).or_default() += n;
+        }
+        self.suppressed += other.suppressed;
+    }
+}
+
+/// What a scan found.
+#[derive(Debug, Clone)]
+pub struct ScanReport {
+    /// Findings, sorted by first location.
+    pub findings: Vec<Finding>,
+    /// Counters.
+    pub stats: Stats,
+    /// Problems that did not stop the scan (one line each), sorted.
+    pub warnings: Vec<String>,
+}
+
+/// Rules compiled into an engine, ready to scan any number of targets.
+#[derive(Debug)]
+pub struct Scanner {
+    engine: Engine,
+}
+
+impl Scanner {
+    /// Compiles `rules`.
+    pub fn new(rules: &RuleSet) -> Result<Scanner, Error> {
+        Ok(Scanner {
+            engine: Engine::new(rules)?,
+        })
+    }
+
+    /// The compiled engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Runs a scan.
+    pub fn scan(&self, options: &ScanOptions) -> Result<ScanReport, Error> {
+        let started = Instant::now();
+        let mut results = match &options.target {
+            Target::Stdin => {
+                let mut worker = Worker::new(&self.engine, options);
+                sources::stdin::scan(&mut worker)?;
+                worker.finish()
+            }
+            Target::Path(path) => sources::fs::scan(&self.engine, path, options)?,
+        };
+        results.stats.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        results.warnings.sort();
+        Ok(ScanReport {
+            findings: results.collector.into_findings(self.engine.rules()),
+            stats: results.stats,
+            warnings: results.warnings,
+        })
+    }
+}
+
+/// What one worker gathered.
+#[derive(Debug, Default)]
+pub(crate) struct WorkerResults {
+    pub collector: Collector,
+    pub stats: Stats,
+    pub warnings: Vec<String>,
+}
+
+impl WorkerResults {
+    pub fn merge(&mut self, other: WorkerResults) {
+        self.collector.merge(other.collector);
+        self.stats.merge(&other.stats);
+        self.warnings.extend(other.warnings);
+    }
+}
+
+/// Per-thread state: scratch buffers, the thread's findings and counters.
+pub(crate) struct Worker<'a> {
+    engine: &'a Engine,
+    options: &'a ScanOptions,
+    scratch: Scratch,
+    matches: Vec<Match>,
+    pub results: WorkerResults,
+}
+
+impl<'a> Worker<'a> {
+    pub fn new(engine: &'a Engine, options: &'a ScanOptions) -> Worker<'a> {
+        Worker {
+            engine,
+            options,
+            scratch: Scratch::default(),
+            matches: Vec::new(),
+            results: WorkerResults::default(),
+        }
+    }
+
+    pub fn options(&self) -> &ScanOptions {
+        self.options
+    }
+
+    pub fn skip(&mut self, reason: SkipReason) {
+        self.results.stats.skip(reason);
+    }
+
+    pub fn warn(&mut self, message: String) {
+        self.results.warnings.push(message);
+    }
+
+    /// Scans one blob's content, unless it is binary (then counts it). `template` carries the
+    /// source, path and provenance; line and column are filled in per match.
+    pub fn scan_blob(&mut self, data: &[u8], template: &Location) {
+        let sniff = &data[..data.len().min(BINARY_SNIFF_LEN)];
+        if memchr::memchr(0, sniff).is_some() {
+            self.skip(SkipReason::Binary);
+            return;
+        }
+        self.results.stats.blobs_scanned += 1;
+        self.results.stats.bytes_scanned += data.len() as u64;
+        self.matches.clear();
+        self.engine.scan(data, &mut self.scratch, &mut self.matches);
+        if self.matches.is_empty() {
+            return;
+        }
+        let mut locator = Locator::new(data);
+        for m in &self.matches {
+            let secret = &data[m.secret.clone()];
+            let rule = &self.engine.rules()[m.rule];
+            if is_allowed_inline(data, m.secret.start)
+                || self.options.allowlist.allows_secret(&rule.id, secret)
+            {
+                self.results.stats.suppressed += 1;
+                continue;
+            }
+            let start = locator.locate(m.secret.start);
+            let trimmed_end = m.secret.end - usize::from(secret.ends_with(b"\n"));
+            let end = locator.locate(trimmed_end);
+            let mut location = template.clone();
+            location.line = start.line;
+            location.column = start.column;
+            location.end_line = end.line;
+            location.end_column = end.column;
+            self.results.collector.add(m.rule, secret, location);
+        }
+    }
+
+    pub fn finish(self) -> WorkerResults {
+        self.results
+    }
+}
+
+/// Markers that silence a finding on their line. Teams moving from gitleaks and
+/// detect-secrets keep their existing annotations.
+const ALLOW_MARKERS: &[&[u8]] = &[b"keyhound:allow", b"gitleaks:allow", b"pragma: allowlist secret"];
+const ALLOW_NEXT_LINE: &[u8] = b"pragma: allowlist nextline secret";
+
+fn is_allowed_inline(data: &[u8], offset: usize) -> bool {
+    let line = line_at(data, offset);
+    if ALLOW_MARKERS
+        .iter()
+        .any(|m| memchr::memmem::find(line, m).is_some())
+    {
+        return true;
+    }
+    let line_start = memchr::memrchr(b'\n', &data[..offset.min(data.len())]).map_or(0, |i| i + 1);
+    line_start > 0
+        && memchr::memmem::find(line_at(data, line_start - 1), ALLOW_NEXT_LINE).is_some()
+}
+
+/// A location with everything but the position filled in.
+pub(crate) fn template(source: SourceKind, path: Option<String>) -> Location {
+    Location {
+        source,
+        path,
+        line: 0,
+        column: 0,
+        end_line: 0,
+        end_column: 0,
+        commit: None,
+        author: None,
+        email: None,
+        date: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allow_comments() {
+        assert!(is_allowed_inline(b"a\ntoken = x # keyhound:allow\n", 4));
+        assert!(is_allowed_inline(b"token = x // gitleaks:allow", 0));
+        assert!(is_allowed_inline(b"x = 1  # pragma: allowlist secret", 0));
+        assert!(is_allowed_inline(b"# pragma: allowlist nextline secret\ntoken = x", 40));
+        assert!(!is_allowed_inline(b"# pragma: allowlist nextline secret\n\ntoken = x", 40));
+        assert!(!is_allowed_inline(b"token = x", 3));
+    }
+}

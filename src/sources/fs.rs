@@ -1,0 +1,186 @@
+//! Files on disk, walked in parallel with the `ignore` crate.
+//!
+//! `.gitignore` and `.git/info/exclude` are honoured unless `--no-ignore`; the user's global
+//! excludes are not, so two people scanning the same tree get the same answer. Hidden files
+//! are scanned (`.env` is where secrets live) but `.git` is never read as files: history is
+//! the git source's job. Symbolic links are not followed (a link may lead outside the tree,
+//! or into a loop); they are counted. FIFOs, sockets and devices are counted, never opened.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+use std::sync::Mutex;
+
+use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
+
+use crate::engine::Engine;
+use crate::findings::SourceKind;
+use crate::scan::{Error, ScanOptions, SkipReason, Worker, WorkerResults, template};
+
+/// Scans `root` (a directory or a single file).
+pub(crate) fn scan(
+    engine: &Engine,
+    root: &Path,
+    options: &ScanOptions,
+) -> Result<WorkerResults, Error> {
+    let meta = std::fs::symlink_metadata(root).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            Error::NotFound {
+                path: root.to_path_buf(),
+            }
+        } else {
+            Error::Io {
+                what: root.display().to_string(),
+                source,
+            }
+        }
+    })?;
+    let respect = options.respect_gitignore;
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .hidden(false)
+        .ignore(false)
+        .parents(respect)
+        .git_ignore(respect)
+        .git_exclude(respect)
+        .git_global(false)
+        .require_git(false)
+        .follow_links(false)
+        .threads(options.threads)
+        .filter_entry(|e| e.depth() == 0 || e.file_name() != ".git");
+    let single_file = !meta.is_dir();
+    let sink = Mutex::new(WorkerResults::default());
+    let mut visitors = Visitors {
+        engine,
+        options,
+        root,
+        single_file,
+        sink: &sink,
+    };
+    builder.build_parallel().visit(&mut visitors);
+    Ok(sink.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()))
+}
+
+struct Visitors<'a> {
+    engine: &'a Engine,
+    options: &'a ScanOptions,
+    root: &'a Path,
+    single_file: bool,
+    sink: &'a Mutex<WorkerResults>,
+}
+
+impl<'s> ParallelVisitorBuilder<'s> for Visitors<'s> {
+    fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
+        Box::new(Visitor {
+            worker: Worker::new(self.engine, self.options),
+            root: self.root,
+            single_file: self.single_file,
+            sink: self.sink,
+            buf: Vec::new(),
+        })
+    }
+}
+
+/// One walker thread. Its findings go to the shared sink once, when the thread is done, so
+/// the walk itself takes no lock.
+struct Visitor<'a> {
+    worker: Worker<'a>,
+    root: &'a Path,
+    single_file: bool,
+    sink: &'a Mutex<WorkerResults>,
+    buf: Vec<u8>,
+}
+
+impl Drop for Visitor<'_> {
+    fn drop(&mut self) {
+        let results = std::mem::take(&mut self.worker.results);
+        let mut sink = self.sink.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        sink.merge(results);
+    }
+}
+
+impl ParallelVisitor for Visitor<'_> {
+    fn visit(&mut self, entry: Result<DirEntry, ignore::Error>) -> WalkState {
+        match entry {
+            Ok(entry) => self.visit_entry(&entry),
+            Err(err) => {
+                self.worker.skip(SkipReason::Unreadable);
+                self.worker.warn(format!("skipped: {err}"));
+            }
+        }
+        WalkState::Continue
+    }
+}
+
+impl Visitor<'_> {
+    fn display_path(&self, path: &Path) -> String {
+        let rel = if self.single_file {
+            path
+        } else {
+            path.strip_prefix(self.root).unwrap_or(path)
+        };
+        let s = rel.to_string_lossy();
+        if std::path::MAIN_SEPARATOR == '/' {
+            s.into_owned()
+        } else {
+            s.replace(std::path::MAIN_SEPARATOR, "/")
+        }
+    }
+
+    fn visit_entry(&mut self, entry: &DirEntry) {
+        let Some(ft) = entry.file_type() else {
+            // Only stdin has no file type; the walker never yields it here.
+            return;
+        };
+        if ft.is_dir() {
+            return;
+        }
+        let path = entry.path();
+        let shown = self.display_path(path);
+        if ft.is_symlink() {
+            self.worker.skip(SkipReason::Symlink);
+            return;
+        }
+        if !ft.is_file() {
+            self.worker.skip(SkipReason::Special);
+            self.worker.warn(format!("{shown}: skipped: not a regular file"));
+            return;
+        }
+        if self.worker.options().allowlist.allows_path(&shown) {
+            self.worker.skip(SkipReason::Allowlisted);
+            return;
+        }
+        let limit = self.worker.options().max_file_size;
+        let file = File::open(path).and_then(|f| f.metadata().map(|m| (f, m.len())));
+        let (file, len) = match file {
+            Ok(ok) => ok,
+            Err(err) => {
+                self.worker.skip(SkipReason::Unreadable);
+                self.worker.warn(format!("{shown}: skipped: {err}"));
+                return;
+            }
+        };
+        if len > limit {
+            self.worker.skip(SkipReason::TooLarge);
+            self.worker
+                .warn(format!("{shown}: skipped: {len} bytes is over the {limit}-byte limit"));
+            return;
+        }
+        self.buf.clear();
+        // The file may grow between stat and read; never read past the limit.
+        if let Err(err) = file.take(limit + 1).read_to_end(&mut self.buf) {
+            self.worker.skip(SkipReason::Unreadable);
+            self.worker.warn(format!("{shown}: skipped: {err}"));
+            return;
+        }
+        if self.buf.len() as u64 > limit {
+            self.worker.skip(SkipReason::TooLarge);
+            self.worker.warn(format!("{shown}: skipped: grew over the {limit}-byte limit"));
+            return;
+        }
+        let buf = std::mem::take(&mut self.buf);
+        self.worker
+            .scan_blob(&buf, &template(SourceKind::Worktree, Some(shown)));
+        self.buf = buf;
+    }
+}

@@ -1,0 +1,379 @@
+//! End-to-end directory and stdin scans: exact findings, decoys, redaction, exit codes,
+//! ignore handling and bad input.
+
+mod util;
+
+use std::io::Write;
+use std::process::Stdio;
+
+use util::{Dir, Fake};
+
+#[test]
+fn planted_secrets_are_found_at_exact_positions() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(1);
+    let pat = fake.github("ghp_");
+    let aws = fake.aws_key_id();
+    let generic = fake.alnum(20);
+    dir.write(
+        "config/deploy.env",
+        format!("# deploy settings\nREGION=eu-west-1\nGITHUB_TOKEN={pat}\n\n  AWS_ACCESS_KEY_ID={aws}\n"),
+    );
+    dir.write("src/app.py", format!("import os\n\ndb_password = \"{generic}\"\n"));
+    let (code, report) = dir.scan_json(&["."]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        report.places(),
+        vec![
+            ("aws-access-key-id".into(), "config/deploy.env".into(), 5, 21),
+            ("generic-secret".into(), "src/app.py".into(), 3, 16),
+            ("github-pat-classic".into(), "config/deploy.env".into(), 3, 14),
+        ]
+    );
+    let gh = report
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "github-pat-classic")
+        .expect("github finding");
+    let loc = &gh.locations[0];
+    assert_eq!((loc.end_line, loc.end_column), (3, 14 + 40));
+    assert_eq!(loc.source, "worktree");
+    assert!(loc.commit.is_none());
+    assert!(!gh.rotation.steps.is_empty());
+    assert_eq!(gh.rule.severity, "high");
+    assert_eq!(gh.fingerprint.len(), 64);
+}
+
+#[test]
+fn decoys_are_not_reported() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(2);
+    dir.write(
+        "README.md",
+        "Set AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE and\n\
+         aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n\
+         export GITHUB_TOKEN=${GITHUB_TOKEN}\n\
+         api_key = \"<your-key>\"\n\
+         password: changeme\n\
+         token: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+    );
+    // A real-looking token, but inside a binary file: counted, not scanned.
+    let mut bin = vec![0u8, 1, 2, 3];
+    bin.extend_from_slice(fake.github("ghp_").as_bytes());
+    dir.write("logo.png", bin);
+    let (code, report) = dir.scan_json(&["."]);
+    assert_eq!(report.places(), vec![]);
+    assert_eq!(code, 0);
+    assert_eq!(report.skipped("binary"), 1);
+    assert_eq!(report.stats.blobs_scanned, 1);
+}
+
+#[test]
+fn github_token_with_a_bad_checksum_is_not_reported() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(3);
+    let mut token = fake.github("ghp_").into_bytes();
+    token[39] = if token[39] == b'A' { b'B' } else { b'A' };
+    dir.write("a.env", [b"TOKEN=".as_slice(), &token].concat());
+    let (code, report) = dir.scan_json(&["."]);
+    assert_eq!((code, report.findings.len()), (0, 0));
+}
+
+#[test]
+fn one_finding_per_secret_with_every_location() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(4);
+    let pat = fake.github("ghp_");
+    dir.write("a.env", format!("T={pat}\n"));
+    dir.write("b/c.yml", format!("x: 1\ntoken: {pat}\n"));
+    dir.write("b/d.txt", format!("{pat} {pat}\n"));
+    let (code, report) = dir.scan_json(&["."]);
+    assert_eq!(code, 1);
+    assert_eq!(report.findings.len(), 1);
+    let places: Vec<(String, usize, usize)> = report.findings[0]
+        .locations
+        .iter()
+        .map(|l| (l.path.clone().unwrap_or_default(), l.line, l.column))
+        .collect();
+    assert_eq!(
+        places,
+        vec![
+            ("a.env".into(), 1, 3),
+            ("b/c.yml".into(), 2, 8),
+            ("b/d.txt".into(), 1, 1),
+            ("b/d.txt".into(), 1, 42),
+        ]
+    );
+}
+
+#[test]
+fn secrets_are_redacted_unless_asked() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(5);
+    let pat = fake.github("ghp_");
+    dir.write("a.env", format!("GITHUB_TOKEN={pat}\n"));
+    for format in ["human", "json", "jsonl"] {
+        let out = dir.run(&["scan", ".", "--format", format]);
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(!stdout.contains(&pat), "{format} leaked the secret:\n{stdout}");
+        assert!(stdout.contains("github-pat-classic"), "{format}:\n{stdout}");
+        let shown = dir.run(&["scan", ".", "--format", format, "--show-secrets"]);
+        assert!(String::from_utf8_lossy(&shown.stdout).contains(&pat), "{format}");
+    }
+}
+
+#[test]
+fn human_report_says_what_and_how_to_rotate() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(6);
+    dir.write("a.env", format!("GITHUB_TOKEN={}\n", fake.github("ghp_")));
+    let out = dir.run(&["scan", "."]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains('\x1b'), "no colour on a pipe:\n{stdout}");
+    assert!(stdout.contains("HIGH"), "{stdout}");
+    assert!(stdout.contains("a.env:1:14"), "{stdout}");
+    assert!(stdout.contains("rotate  "), "{stdout}");
+    assert!(stdout.contains("Found 1 secret (1 high) in 1 location."), "{stdout}");
+}
+
+#[test]
+fn jsonl_has_one_finding_per_line() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(7);
+    dir.write("a.env", format!("A={}\nB={}\n", fake.github("ghp_"), fake.aws_key_id()));
+    let out = dir.run(&["scan", ".", "--format", "jsonl"]);
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines.iter().all(|l| l["rule"]["id"].is_string() && l["locations"].is_array()));
+}
+
+#[test]
+fn output_file_receives_the_report() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(8);
+    dir.write("src/a.env", format!("A={}\n", fake.github("ghp_")));
+    let out = dir.run(&["scan", "src", "--format", "json", "--output", "report.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let text = std::fs::read_to_string(dir.path().join("report.json")).expect("report written");
+    let report: util::Report = serde_json::from_str(&text).expect("typed report");
+    assert_eq!(report.version, 1);
+    assert_eq!(report.places()[0].1, "a.env");
+}
+
+#[test]
+fn gitignore_is_respected_unless_no_ignore() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(9);
+    dir.write(".gitignore", "secrets/\n*.log\n");
+    dir.write("secrets/prod.env", format!("T={}\n", fake.github("ghp_")));
+    dir.write("debug.log", format!("T={}\n", fake.github("ghp_")));
+    dir.write(".env", format!("T={}\n", fake.github("ghp_")));
+    let (_, report) = dir.scan_json(&["."]);
+    let paths: Vec<String> = report.places().into_iter().map(|p| p.1).collect();
+    assert_eq!(paths, vec![".env"]);
+    let (_, report) = dir.scan_json(&[".", "--no-ignore"]);
+    let paths: Vec<String> = report.places().into_iter().map(|p| p.1).collect();
+    assert_eq!(paths, vec![".env", "debug.log", "secrets/prod.env"]);
+}
+
+#[test]
+fn dot_git_is_never_read_as_files() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(10);
+    dir.write(".git/config", format!("[remote]\n\turl = x\n# {}\n", fake.github("ghp_")));
+    dir.write(".git/objects/ab/cd", format!("{}", fake.github("ghp_")));
+    dir.write("ok.txt", "nothing here\n");
+    let (code, report) = dir.scan_json(&[".", "--no-ignore"]);
+    assert_eq!((code, report.findings.len()), (0, 0));
+    assert_eq!(report.stats.blobs_scanned, 1);
+}
+
+#[test]
+fn stdin_is_scanned() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(11);
+    let pat = fake.github("ghp_");
+    let mut child = dir
+        .cmd(&["scan", "-", "--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("line one\n  token={pat}\n").as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(1));
+    let report: util::Report = serde_json::from_slice(&out.stdout).expect("json");
+    let loc = &report.findings[0].locations[0];
+    assert_eq!((loc.source.as_str(), loc.path.as_deref(), loc.line, loc.column), ("stdin", None, 2, 9));
+}
+
+#[test]
+fn single_file_target_reports_the_given_path() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(12);
+    dir.write("conf/app.env", format!("T={}\n", fake.github("ghp_")));
+    let (code, report) = dir.scan_json(&["conf/app.env"]);
+    assert_eq!(code, 1);
+    assert_eq!(report.places()[0].1, "conf/app.env");
+}
+
+#[test]
+fn usage_errors_exit_2_with_one_line() {
+    let dir = Dir::new();
+    for args in [
+        vec!["scan", "no/such/dir"],
+        vec!["scan", ".", "--format", "xml"],
+        vec!["scan", ".", "--bogus-flag"],
+        vec!["scan", ".", "--config", "missing.toml"],
+        vec!["scan", ".", "--max-file-size", "lots"],
+    ] {
+        let out = dir.run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.trim().is_empty(), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    let out = dir.run(&["scan", "no/such/dir"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "keyhound: no/such/dir: no such file or directory\n"
+    );
+    let out = dir.run(&["scan", ".", "--config", "missing.toml"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("keyhound: cannot read config missing.toml: "), "{stderr}");
+}
+
+#[test]
+fn bad_config_is_exit_2_naming_file_key_and_line() {
+    let dir = Dir::new();
+    dir.write(".keyhound.toml", "[allowlist]\nregexes = ['(unclosed']\n");
+    let out = dir.run(&["scan", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(".keyhound.toml:2: allowlist.regexes"), "{stderr}");
+}
+
+#[test]
+fn config_allowlists_and_allow_comments_suppress() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(13);
+    dir.write(
+        ".keyhound.toml",
+        "[allowlist]\npaths = ['fixtures/**']\n",
+    );
+    dir.write("fixtures/t.env", format!("T={}\n", fake.github("ghp_")));
+    dir.write(
+        "app.env",
+        format!(
+            "A={} # keyhound:allow\nB={} # gitleaks:allow\n# pragma: allowlist nextline secret\nC={}\nD={}\n",
+            fake.github("ghp_"),
+            fake.github("ghp_"),
+            fake.github("ghp_"),
+            fake.github("ghp_")
+        ),
+    );
+    let (code, report) = dir.scan_json(&["."]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        report.places(),
+        vec![("github-pat-classic".into(), "app.env".into(), 5, 3)]
+    );
+    assert_eq!(report.stats.suppressed, 3);
+    assert_eq!(report.skipped("allowlisted"), 1);
+}
+
+#[test]
+fn bad_input_is_counted_and_never_fatal() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(14);
+    let pat = fake.github("ghp_");
+    dir.write("empty.txt", "");
+    // 20 MB: over the default 10 MiB limit.
+    dir.write("huge.txt", vec![b'a'; 20_000_000]);
+    // A single 5 MB line with a secret at its very end.
+    let mut line = vec![b'x'; 5_000_000];
+    for (i, b) in line.iter_mut().enumerate() {
+        *b = b"ab cd"[i % 5];
+    }
+    line.extend_from_slice(format!(" token={pat}").as_bytes());
+    dir.write("one-line.min.js", &line);
+    // Invalid UTF-8 around a secret.
+    let mut bad = vec![0xff, 0xfe, b'\n', 0xc3, 0x28, b' '];
+    bad.extend_from_slice(format!("T={pat}\n").as_bytes());
+    dir.write("latin1.txt", bad);
+    // Symlink loops and a dangling link: never followed, counted.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("b", dir.path().join("a")).expect("symlink");
+        std::os::unix::fs::symlink("a", dir.path().join("b")).expect("symlink");
+        std::os::unix::fs::symlink(".", dir.path().join("loop")).expect("symlink");
+    }
+    let (code, report) = dir.scan_json(&["."]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        report.places(),
+        vec![
+            ("github-pat-classic".into(), "latin1.txt".into(), 2, 6),
+            ("github-pat-classic".into(), "one-line.min.js".into(), 1, 5_000_008),
+        ]
+    );
+    assert_eq!(report.skipped("too_large"), 1);
+    #[cfg(unix)]
+    assert_eq!(report.skipped("symlink"), 3);
+    assert_eq!(report.stats.blobs_scanned, 3);
+}
+
+#[test]
+fn max_file_size_is_configurable() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(15);
+    dir.write("a.env", format!("T={}\n{}\n", fake.github("ghp_"), "y".repeat(2000)));
+    let (code, report) = dir.scan_json(&[".", "--max-file-size", "1K"]);
+    assert_eq!((code, report.skipped("too_large")), (0, 1));
+    let out = dir.run(&["scan", ".", "--max-file-size", "1K"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a.env: skipped"));
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_files_are_counted() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Dir::new();
+    let p = dir.write("locked.env", "T=1\n");
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    let root = std::fs::read(&p).is_ok(); // root reads anyway
+    let (code, report) = dir.scan_json(&["."]);
+    assert_eq!(code, 0);
+    if !root {
+        assert_eq!(report.skipped("unreadable"), 1);
+    }
+    // A file whose read fails even for root.
+    if std::path::Path::new("/proc/self/mem").exists() {
+        let (code, report) = dir.scan_json(&["/proc/self/mem"]);
+        assert_eq!(code, 0);
+        assert_eq!(report.skipped("unreadable"), 1);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_are_not_opened() {
+    let dir = Dir::new();
+    let fifo = dir.path().join("pipe");
+    let status = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(status.success());
+    let (code, report) = dir.scan_json(&["."]);
+    assert_eq!(code, 0);
+    assert_eq!(report.skipped("special"), 1);
+}
