@@ -114,6 +114,24 @@ struct ScanArgs {
     /// Configuration file (default: .keyhound.toml at the scanned directory, if present).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+
+    /// In a repository, scan only the files on disk, not the history.
+    #[arg(long, conflicts_with_all = ["no_worktree", "git_range", "staged"])]
+    no_history: bool,
+
+    /// In a repository, scan only the history, not the files on disk.
+    #[arg(long)]
+    no_worktree: bool,
+
+    /// Scan only what the commits of BASE..HEAD add (push and pull-request checks). An
+    /// all-zero BASE means a new branch.
+    #[arg(long, value_name = "BASE..HEAD", conflicts_with = "staged")]
+    git_range: Option<String>,
+
+    /// Scan only what the next commit would add: staged changes, on lines they add
+    /// (pre-commit hook).
+    #[arg(long)]
+    staged: bool,
 }
 
 /// Parses `10MiB`, `5M`, `1024`, `2GB` into bytes. Decimal and binary suffixes both mean
@@ -132,7 +150,8 @@ fn parse_size(s: &str) -> Result<u64, String> {
         "g" | "gb" | "gib" => 1 << 30,
         other => return Err(format!("unknown size unit `{other}`: use K, M or G")),
     };
-    n.checked_mul(mult).ok_or_else(|| format!("`{s}` is too large"))
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{s}` is too large"))
 }
 
 /// Parses the command line and runs it.
@@ -185,6 +204,10 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
     options.respect_gitignore = !args.no_ignore;
     options.max_file_size = args.max_file_size;
     options.threads = args.threads.unwrap_or(0);
+    options.history = !args.no_history;
+    options.worktree = !args.no_worktree;
+    options.git_range = args.git_range.clone();
+    options.staged = args.staged;
     if let Some(c) = &config {
         options.allowlist = c.allowlist.clone();
     }
@@ -214,8 +237,8 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
     };
     let written = match &args.output {
         Some(path) => {
-            let file = File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?;
+            let file =
+                File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
             let mut out = BufWriter::new(file);
             report::write(&report, format, report_options, &mut out)
         }
@@ -236,14 +259,42 @@ fn rules_list(config: Option<&Path>) -> Result<Outcome> {
     let config = load_config(config, None)?;
     let set = load_rules(config.as_ref())?;
     let mut out = BufWriter::new(io::stdout().lock());
-    let id_w = set.rules().iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
-    let prov_w = set.rules().iter().map(|r| r.provider.len()).max().unwrap_or(8).max(8);
+    let id_w = set
+        .rules()
+        .iter()
+        .map(|r| r.id.len())
+        .max()
+        .unwrap_or(2)
+        .max(2);
+    let prov_w = set
+        .rules()
+        .iter()
+        .map(|r| r.provider.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
     let result = (|| -> io::Result<()> {
-        writeln!(out, "{:<id_w$}  {:<prov_w$}  {:<8}  NAME", "ID", "PROVIDER", "SEVERITY")?;
+        writeln!(
+            out,
+            "{:<id_w$}  {:<prov_w$}  {:<8}  NAME",
+            "ID", "PROVIDER", "SEVERITY"
+        )?;
         for r in set.rules() {
-            writeln!(out, "{:<id_w$}  {:<prov_w$}  {:<8}  {}", r.id, r.provider, r.severity.as_str(), r.name)?;
+            writeln!(
+                out,
+                "{:<id_w$}  {:<prov_w$}  {:<8}  {}",
+                r.id,
+                r.provider,
+                r.severity.as_str(),
+                r.name
+            )?;
         }
-        writeln!(out, "\n{} rules from {} providers", set.rules().len(), set.provider_count())?;
+        writeln!(
+            out,
+            "\n{} rules from {} providers",
+            set.rules().len(),
+            set.provider_count()
+        )?;
         out.flush()
     })();
     match result {
@@ -269,7 +320,11 @@ fn rules_check(config: Option<&Path>) -> Result<Outcome> {
         );
         Ok(Outcome::Clean)
     } else {
-        println!("{} problem(s) in {} rules", failures.len(), set.rules().len());
+        println!(
+            "{} problem(s) in {} rules",
+            failures.len(),
+            set.rules().len()
+        );
         Ok(Outcome::Found)
     }
 }
@@ -297,8 +352,20 @@ mod tests {
     #[test]
     fn scan_flags_parse() {
         let cli = Cli::try_parse_from([
-            "keyhound", "scan", "dir", "--format", "jsonl", "-o", "out.json", "--show-secrets",
-            "--no-color", "--no-ignore", "--max-file-size", "1M", "-j", "3",
+            "keyhound",
+            "scan",
+            "dir",
+            "--format",
+            "jsonl",
+            "-o",
+            "out.json",
+            "--show-secrets",
+            "--no-color",
+            "--no-ignore",
+            "--max-file-size",
+            "1M",
+            "-j",
+            "3",
         ])
         .expect("valid flags");
         let Command::Scan(a) = cli.command else {

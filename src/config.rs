@@ -212,14 +212,20 @@ impl Config {
         let paths = if file.allowlist.paths.is_empty() {
             None
         } else {
-            Some(globs.build().map_err(|e| {
-                invalid(0..0, "allowlist.paths", e.to_string())
-            })?)
+            Some(
+                globs
+                    .build()
+                    .map_err(|e| invalid(0..0, "allowlist.paths", e.to_string()))?,
+            )
         };
         let mut regexes = Vec::new();
         for r in &file.allowlist.regexes {
             let re = rules::compile_regex(r.get_ref()).map_err(|e| {
-                invalid(r.span(), "allowlist.regexes", format!("regex does not compile: {e}"))
+                invalid(
+                    r.span(),
+                    "allowlist.regexes",
+                    format!("regex does not compile: {e}"),
+                )
             })?;
             regexes.push(re);
         }
@@ -286,7 +292,11 @@ impl Config {
             set.add_defs(&origin, &provider, self.rules.clone())?;
         }
         let path = self.path.clone().unwrap_or_default();
-        let ids: Vec<String> = self.disabled_rules.iter().map(|(id, _)| id.clone()).collect();
+        let ids: Vec<String> = self
+            .disabled_rules
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect();
         let unknown = set.disable(&ids);
         if let Some(id) = unknown.first() {
             let line = self
@@ -332,14 +342,24 @@ mod tests {
     #[test]
     fn unknown_key_names_key_and_line() {
         let err = parse("[allowlist]\npaths = []\nbogus = 1\n").expect_err("unknown key");
-        let msg = format!("{err}: {}", std::error::Error::source(&err).expect("has a cause"));
-        assert!(msg.contains("k.toml") && msg.contains("bogus") && msg.contains("line 3"), "{msg}");
+        let msg = format!(
+            "{err}: {}",
+            std::error::Error::source(&err).expect("has a cause")
+        );
+        assert!(
+            msg.contains("k.toml") && msg.contains("bogus") && msg.contains("line 3"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn bad_regex_names_key_and_line() {
         let err = parse("[allowlist]\n\nregexes = ['(']\n").expect_err("bad regex");
-        assert!(err.to_string().starts_with("config k.toml:3: allowlist.regexes: regex does not compile"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("config k.toml:3: allowlist.regexes: regex does not compile"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -359,13 +379,20 @@ mod tests {
         let mut set = RuleSet::builtin().expect("builtin");
         let id = set.rules()[0].id.clone();
         let other = set.rules()[1].id.clone();
-        let c = parse(&format!("disabled_rules = ['{other}']\n[overrides.{id}]\nseverity = 'low'\nmin_entropy = 5.5\n")).expect("valid");
+        let c = parse(&format!(
+            "disabled_rules = ['{other}']\n[overrides.{id}]\nseverity = 'low'\nmin_entropy = 5.5\n"
+        ))
+        .expect("valid");
         c.apply(&mut set).expect("applies");
         assert_eq!(set.rules()[0].severity, Severity::Low);
         assert_eq!(set.rules()[0].min_entropy, Some(5.5));
         assert!(set.rules().iter().all(|r| r.id != other));
         let bad = parse("disabled_rules = ['no-such-rule']\n").expect("parses");
         let err = bad.apply(&mut set).expect_err("unknown id");
-        assert!(err.to_string().contains("k.toml:1: disabled_rules: no rule has the id `no-such-rule`"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("k.toml:1: disabled_rules: no rule has the id `no-such-rule`"),
+            "{err}"
+        );
     }
 }

@@ -24,6 +24,9 @@ pub enum SourceKind {
     Staged,
     /// Standard input.
     Stdin,
+    /// A blob in the repository that no commit reachable from a ref contains (left behind by
+    /// a rebase, an amended commit, a dropped stash): still readable by anyone with a clone.
+    Unreachable,
 }
 
 /// One place a secret occurs. Lines and columns are 1-based; `end_column` is exclusive (the
@@ -55,6 +58,9 @@ pub struct Location {
     /// Commit date, RFC 3339.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
+    /// Git blob id holding the secret (history, unreachable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blob: Option<String>,
 }
 
 /// A secret of one rule, and every place it occurs.
@@ -180,12 +186,18 @@ impl Collector {
             })
             .collect();
         findings.sort_by(|a, b| {
-            (&a.locations[0].path, a.locations[0].line, a.locations[0].column, &a.rule_id).cmp(&(
-                &b.locations[0].path,
-                b.locations[0].line,
-                b.locations[0].column,
-                &b.rule_id,
-            ))
+            (
+                &a.locations[0].path,
+                a.locations[0].line,
+                a.locations[0].column,
+                &a.rule_id,
+            )
+                .cmp(&(
+                    &b.locations[0].path,
+                    b.locations[0].line,
+                    b.locations[0].column,
+                    &b.rule_id,
+                ))
         });
         findings
     }
@@ -197,7 +209,10 @@ mod tests {
 
     #[test]
     fn redaction_hides_most_of_the_secret() {
-        assert_eq!(redact("ghp_Q8vR2mXk7LpW3nZb9TfYa1B2c3D4e5F6g7H8"), "ghp_Q8vR…(40)");
+        assert_eq!(
+            redact("ghp_Q8vR2mXk7LpW3nZb9TfYa1B2c3D4e5F6g7H8"),
+            "ghp_Q8vR…(40)"
+        );
         assert_eq!(redact("hunter2"), "h…(7)");
         assert_eq!(redact("abc"), "…(3)");
         assert_eq!(redact("ab\ncdefghijklmnop"), "ab…(17)");

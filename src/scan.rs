@@ -7,7 +7,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::config::Allowlist;
-use crate::engine::lines::{Locator, line_at};
+use crate::engine::lines::{Locator, Position, line_at};
 use crate::engine::{Engine, Match, Scratch};
 use crate::findings::{Collector, Finding, Location, SourceKind};
 use crate::rules::RuleSet;
@@ -38,6 +38,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The repository could not be read.
+    #[error(transparent)]
+    Git(#[from] crate::sources::git::Error),
+    /// The worker thread pool could not be started.
+    #[error("cannot start worker threads")]
+    Threads(#[from] rayon::ThreadPoolBuildError),
     /// The rules could not be compiled into an engine.
     #[error(transparent)]
     Engine(#[from] crate::engine::Error),
@@ -65,6 +71,14 @@ pub struct ScanOptions {
     pub threads: usize,
     /// What the user's configuration allows.
     pub allowlist: Allowlist,
+    /// For a repository: scan every blob of its history.
+    pub history: bool,
+    /// For a repository: scan the files on disk.
+    pub worktree: bool,
+    /// Scan only what the commits of `BASE..HEAD` add.
+    pub git_range: Option<String>,
+    /// Scan only what the next commit would add.
+    pub staged: bool,
 }
 
 impl ScanOptions {
@@ -76,6 +90,10 @@ impl ScanOptions {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             threads: 0,
             allowlist: Allowlist::default(),
+            history: true,
+            worktree: true,
+            git_range: None,
+            staged: false,
         }
     }
 }
@@ -96,17 +114,20 @@ pub enum SkipReason {
     Special,
     /// Matched an allowlisted path.
     Allowlisted,
+    /// A git object that is missing or cannot be decoded.
+    Corrupt,
 }
 
 impl SkipReason {
     /// Every reason, so reports always list the same keys.
-    pub const ALL: [SkipReason; 6] = [
+    pub const ALL: [SkipReason; 7] = [
         SkipReason::Binary,
         SkipReason::TooLarge,
         SkipReason::Unreadable,
         SkipReason::Symlink,
         SkipReason::Special,
         SkipReason::Allowlisted,
+        SkipReason::Corrupt,
     ];
 
     /// Name used in JSON and messages.
@@ -118,6 +139,7 @@ impl SkipReason {
             SkipReason::Symlink => "symlink",
             SkipReason::Special => "special",
             SkipReason::Allowlisted => "allowlisted",
+            SkipReason::Corrupt => "corrupt",
         }
     }
 }
@@ -133,6 +155,10 @@ pub struct Stats {
     pub skipped: BTreeMap<SkipReason, u64>,
     /// Matches dropped by an inline allow comment or an allowlist.
     pub suppressed: u64,
+    /// Submodules seen and not followed.
+    pub submodules: u64,
+    /// The repository is a shallow clone: older history is absent.
+    pub shallow: bool,
     /// Wall time.
     pub duration_ms: u64,
 }
@@ -155,6 +181,8 @@ impl Stats {
             *self.skipped.entry(*r).or_default() += n;
         }
         self.suppressed += other.suppressed;
+        self.submodules += other.submodules;
+        self.shallow |= other.shallow;
     }
 }
 
@@ -183,6 +211,36 @@ impl Scanner {
         })
     }
 
+    fn dispatch(&self, options: &ScanOptions) -> Result<WorkerResults, Error> {
+        use sources::git;
+        let engine = &self.engine;
+        match &options.target {
+            Target::Stdin => {
+                let mut worker = Worker::new(engine, options);
+                sources::stdin::scan(&mut worker)?;
+                Ok(worker.finish())
+            }
+            Target::Path(path) if options.staged => {
+                let repo = git::discover(path)?;
+                Ok(git::staged::scan(engine, &repo, options)?)
+            }
+            Target::Path(path) if options.git_range.is_some() => {
+                let repo = git::discover(path)?;
+                let spec = options.git_range.as_deref().unwrap_or_default();
+                Ok(git::range::scan(engine, &repo, spec, options)?)
+            }
+            Target::Path(path) => {
+                if !path.exists() && std::fs::symlink_metadata(path).is_err() {
+                    return Err(Error::NotFound { path: path.clone() });
+                }
+                match git::open_exact(path) {
+                    Some(repo) if options.history => Ok(git::audit::scan(engine, &repo, options)?),
+                    _ => sources::fs::scan(engine, path, options),
+                }
+            }
+        }
+    }
+
     /// The compiled engine.
     pub fn engine(&self) -> &Engine {
         &self.engine
@@ -191,15 +249,14 @@ impl Scanner {
     /// Runs a scan.
     pub fn scan(&self, options: &ScanOptions) -> Result<ScanReport, Error> {
         let started = Instant::now();
-        let mut results = match &options.target {
-            Target::Stdin => {
-                let mut worker = Worker::new(&self.engine, options);
-                sources::stdin::scan(&mut worker)?;
-                worker.finish()
-            }
-            Target::Path(path) => sources::fs::scan(&self.engine, path, options)?,
-        };
-        results.stats.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let mut pool = rayon::ThreadPoolBuilder::new();
+        if options.threads > 0 {
+            pool = pool.num_threads(options.threads);
+        }
+        let pool = pool.build()?;
+        let mut results = pool.install(|| self.dispatch(options))?;
+        results.stats.duration_ms =
+            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         results.warnings.sort();
         Ok(ScanReport {
             findings: results.collector.into_findings(self.engine.rules()),
@@ -245,8 +302,12 @@ impl<'a> Worker<'a> {
         }
     }
 
-    pub fn options(&self) -> &ScanOptions {
+    pub fn options(&self) -> &'a ScanOptions {
         self.options
+    }
+
+    pub fn engine(&self) -> &'a Engine {
+        self.engine
     }
 
     pub fn skip(&mut self, reason: SkipReason) {
@@ -257,20 +318,21 @@ impl<'a> Worker<'a> {
         self.results.warnings.push(message);
     }
 
-    /// Scans one blob's content, unless it is binary (then counts it). `template` carries the
-    /// source, path and provenance; line and column are filled in per match.
-    pub fn scan_blob(&mut self, data: &[u8], template: &Location) {
+    /// Finds the secrets in one blob's content, with their positions, after inline allow
+    /// comments and the secret allowlist. `None` when the blob is binary (then counted).
+    pub fn find(&mut self, data: &[u8]) -> Option<Vec<LocatedMatch>> {
         let sniff = &data[..data.len().min(BINARY_SNIFF_LEN)];
         if memchr::memchr(0, sniff).is_some() {
             self.skip(SkipReason::Binary);
-            return;
+            return None;
         }
         self.results.stats.blobs_scanned += 1;
         self.results.stats.bytes_scanned += data.len() as u64;
         self.matches.clear();
         self.engine.scan(data, &mut self.scratch, &mut self.matches);
+        let mut found = Vec::new();
         if self.matches.is_empty() {
-            return;
+            return Some(found);
         }
         let mut locator = Locator::new(data);
         for m in &self.matches {
@@ -285,13 +347,30 @@ impl<'a> Worker<'a> {
             let start = locator.locate(m.secret.start);
             let trimmed_end = m.secret.end - usize::from(secret.ends_with(b"\n"));
             let end = locator.locate(trimmed_end);
-            let mut location = template.clone();
-            location.line = start.line;
-            location.column = start.column;
-            location.end_line = end.line;
-            location.end_column = end.column;
-            self.results.collector.add(m.rule, secret, location);
+            found.push(LocatedMatch {
+                rule: m.rule,
+                secret: secret.to_vec(),
+                start,
+                end,
+            });
         }
+        Some(found)
+    }
+
+    /// Scans one blob and records its findings at `template` (source, path, provenance).
+    pub fn scan_blob(&mut self, data: &[u8], template: &Location) {
+        if let Some(found) = self.find(data) {
+            for m in &found {
+                self.record(m, template);
+            }
+        }
+    }
+
+    /// Records one located match at `template`.
+    pub fn record(&mut self, m: &LocatedMatch, template: &Location) {
+        self.results
+            .collector
+            .add(m.rule, &m.secret, m.locate(template));
     }
 
     pub fn finish(self) -> WorkerResults {
@@ -299,9 +378,34 @@ impl<'a> Worker<'a> {
     }
 }
 
+/// A match with its position in the blob, independent of where the blob lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LocatedMatch {
+    pub rule: usize,
+    pub secret: Vec<u8>,
+    pub start: Position,
+    pub end: Position,
+}
+
+impl LocatedMatch {
+    /// This match at the place described by `template`.
+    pub fn locate(&self, template: &Location) -> Location {
+        let mut location = template.clone();
+        location.line = self.start.line;
+        location.column = self.start.column;
+        location.end_line = self.end.line;
+        location.end_column = self.end.column;
+        location
+    }
+}
+
 /// Markers that silence a finding on their line. Teams moving from gitleaks and
 /// detect-secrets keep their existing annotations.
-const ALLOW_MARKERS: &[&[u8]] = &[b"keyhound:allow", b"gitleaks:allow", b"pragma: allowlist secret"];
+const ALLOW_MARKERS: &[&[u8]] = &[
+    b"keyhound:allow",
+    b"gitleaks:allow",
+    b"pragma: allowlist secret",
+];
 const ALLOW_NEXT_LINE: &[u8] = b"pragma: allowlist nextline secret";
 
 fn is_allowed_inline(data: &[u8], offset: usize) -> bool {
@@ -313,8 +417,7 @@ fn is_allowed_inline(data: &[u8], offset: usize) -> bool {
         return true;
     }
     let line_start = memchr::memrchr(b'\n', &data[..offset.min(data.len())]).map_or(0, |i| i + 1);
-    line_start > 0
-        && memchr::memmem::find(line_at(data, line_start - 1), ALLOW_NEXT_LINE).is_some()
+    line_start > 0 && memchr::memmem::find(line_at(data, line_start - 1), ALLOW_NEXT_LINE).is_some()
 }
 
 /// A location with everything but the position filled in.
@@ -330,6 +433,7 @@ pub(crate) fn template(source: SourceKind, path: Option<String>) -> Location {
         author: None,
         email: None,
         date: None,
+        blob: None,
     }
 }
 
@@ -342,8 +446,14 @@ mod tests {
         assert!(is_allowed_inline(b"a\ntoken = x # keyhound:allow\n", 4));
         assert!(is_allowed_inline(b"token = x // gitleaks:allow", 0));
         assert!(is_allowed_inline(b"x = 1  # pragma: allowlist secret", 0));
-        assert!(is_allowed_inline(b"# pragma: allowlist nextline secret\ntoken = x", 40));
-        assert!(!is_allowed_inline(b"# pragma: allowlist nextline secret\n\ntoken = x", 40));
+        assert!(is_allowed_inline(
+            b"# pragma: allowlist nextline secret\ntoken = x",
+            40
+        ));
+        assert!(!is_allowed_inline(
+            b"# pragma: allowlist nextline secret\n\ntoken = x",
+            40
+        ));
         assert!(!is_allowed_inline(b"token = x", 3));
     }
 }

@@ -17,17 +17,32 @@ fn planted_secrets_are_found_at_exact_positions() {
     let generic = fake.alnum(20);
     dir.write(
         "config/deploy.env",
-        format!("# deploy settings\nREGION=eu-west-1\nGITHUB_TOKEN={pat}\n\n  AWS_ACCESS_KEY_ID={aws}\n"),
+        format!(
+            "# deploy settings\nREGION=eu-west-1\nGITHUB_TOKEN={pat}\n\n  AWS_ACCESS_KEY_ID={aws}\n"
+        ),
     );
-    dir.write("src/app.py", format!("import os\n\ndb_password = \"{generic}\"\n"));
+    dir.write(
+        "src/app.py",
+        format!("import os\n\ndb_password = \"{generic}\"\n"),
+    );
     let (code, report) = dir.scan_json(&["."]);
     assert_eq!(code, 1);
     assert_eq!(
         report.places(),
         vec![
-            ("aws-access-key-id".into(), "config/deploy.env".into(), 5, 21),
+            (
+                "aws-access-key-id".into(),
+                "config/deploy.env".into(),
+                5,
+                21
+            ),
             ("generic-secret".into(), "src/app.py".into(), 3, 16),
-            ("github-pat-classic".into(), "config/deploy.env".into(), 3, 14),
+            (
+                "github-pat-classic".into(),
+                "config/deploy.env".into(),
+                3,
+                14
+            ),
         ]
     );
     let gh = report
@@ -116,10 +131,16 @@ fn secrets_are_redacted_unless_asked() {
         let out = dir.run(&["scan", ".", "--format", format]);
         assert_eq!(out.status.code(), Some(1), "{format}");
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(!stdout.contains(&pat), "{format} leaked the secret:\n{stdout}");
+        assert!(
+            !stdout.contains(&pat),
+            "{format} leaked the secret:\n{stdout}"
+        );
         assert!(stdout.contains("github-pat-classic"), "{format}:\n{stdout}");
         let shown = dir.run(&["scan", ".", "--format", format, "--show-secrets"]);
-        assert!(String::from_utf8_lossy(&shown.stdout).contains(&pat), "{format}");
+        assert!(
+            String::from_utf8_lossy(&shown.stdout).contains(&pat),
+            "{format}"
+        );
     }
 }
 
@@ -134,21 +155,31 @@ fn human_report_says_what_and_how_to_rotate() {
     assert!(stdout.contains("HIGH"), "{stdout}");
     assert!(stdout.contains("a.env:1:14"), "{stdout}");
     assert!(stdout.contains("rotate  "), "{stdout}");
-    assert!(stdout.contains("Found 1 secret (1 high) in 1 location."), "{stdout}");
+    assert!(
+        stdout.contains("Found 1 secret (1 high) in 1 location."),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn jsonl_has_one_finding_per_line() {
     let dir = Dir::new();
     let mut fake = Fake::new(7);
-    dir.write("a.env", format!("A={}\nB={}\n", fake.github("ghp_"), fake.aws_key_id()));
+    dir.write(
+        "a.env",
+        format!("A={}\nB={}\n", fake.github("ghp_"), fake.aws_key_id()),
+    );
     let out = dir.run(&["scan", ".", "--format", "jsonl"]);
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).expect("each line is JSON"))
         .collect();
     assert_eq!(lines.len(), 2);
-    assert!(lines.iter().all(|l| l["rule"]["id"].is_string() && l["locations"].is_array()));
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["rule"]["id"].is_string() && l["locations"].is_array())
+    );
 }
 
 #[test]
@@ -185,8 +216,11 @@ fn gitignore_is_respected_unless_no_ignore() {
 fn dot_git_is_never_read_as_files() {
     let dir = Dir::new();
     let mut fake = Fake::new(10);
-    dir.write(".git/config", format!("[remote]\n\turl = x\n# {}\n", fake.github("ghp_")));
-    dir.write(".git/objects/ab/cd", format!("{}", fake.github("ghp_")));
+    dir.write(
+        ".git/config",
+        format!("[remote]\n\turl = x\n# {}\n", fake.github("ghp_")),
+    );
+    dir.write(".git/objects/ab/cd", fake.github("ghp_"));
     dir.write("ok.txt", "nothing here\n");
     let (code, report) = dir.scan_json(&[".", "--no-ignore"]);
     assert_eq!((code, report.findings.len()), (0, 0));
@@ -214,7 +248,15 @@ fn stdin_is_scanned() {
     assert_eq!(out.status.code(), Some(1));
     let report: util::Report = serde_json::from_slice(&out.stdout).expect("json");
     let loc = &report.findings[0].locations[0];
-    assert_eq!((loc.source.as_str(), loc.path.as_deref(), loc.line, loc.column), ("stdin", None, 2, 9));
+    assert_eq!(
+        (
+            loc.source.as_str(),
+            loc.path.as_deref(),
+            loc.line,
+            loc.column
+        ),
+        ("stdin", None, 2, 9)
+    );
 }
 
 #[test]
@@ -251,7 +293,10 @@ fn usage_errors_exit_2_with_one_line() {
     let out = dir.run(&["scan", ".", "--config", "missing.toml"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("keyhound: cannot read config missing.toml: "), "{stderr}");
+    assert!(
+        stderr.starts_with("keyhound: cannot read config missing.toml: "),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -261,17 +306,17 @@ fn bad_config_is_exit_2_naming_file_key_and_line() {
     let out = dir.run(&["scan", "."]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(".keyhound.toml:2: allowlist.regexes"), "{stderr}");
+    assert!(
+        stderr.contains(".keyhound.toml:2: allowlist.regexes"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn config_allowlists_and_allow_comments_suppress() {
     let dir = Dir::new();
     let mut fake = Fake::new(13);
-    dir.write(
-        ".keyhound.toml",
-        "[allowlist]\npaths = ['fixtures/**']\n",
-    );
+    dir.write(".keyhound.toml", "[allowlist]\npaths = ['fixtures/**']\n");
     dir.write("fixtures/t.env", format!("T={}\n", fake.github("ghp_")));
     dir.write(
         "app.env",
@@ -325,7 +370,12 @@ fn bad_input_is_counted_and_never_fatal() {
         report.places(),
         vec![
             ("github-pat-classic".into(), "latin1.txt".into(), 2, 6),
-            ("github-pat-classic".into(), "one-line.min.js".into(), 1, 5_000_008),
+            (
+                "github-pat-classic".into(),
+                "one-line.min.js".into(),
+                1,
+                5_000_008
+            ),
         ]
     );
     assert_eq!(report.skipped("too_large"), 1);
@@ -338,7 +388,10 @@ fn bad_input_is_counted_and_never_fatal() {
 fn max_file_size_is_configurable() {
     let dir = Dir::new();
     let mut fake = Fake::new(15);
-    dir.write("a.env", format!("T={}\n{}\n", fake.github("ghp_"), "y".repeat(2000)));
+    dir.write(
+        "a.env",
+        format!("T={}\n{}\n", fake.github("ghp_"), "y".repeat(2000)),
+    );
     let (code, report) = dir.scan_json(&[".", "--max-file-size", "1K"]);
     assert_eq!((code, report.skipped("too_large")), (0, 1));
     let out = dir.run(&["scan", ".", "--max-file-size", "1K"]);
@@ -371,7 +424,10 @@ fn unreadable_files_are_counted() {
 fn fifos_are_not_opened() {
     let dir = Dir::new();
     let fifo = dir.path().join("pipe");
-    let status = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
     assert!(status.success());
     let (code, report) = dir.scan_json(&["."]);
     assert_eq!(code, 0);

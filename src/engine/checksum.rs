@@ -58,7 +58,10 @@ fn jwt(secret: &[u8]) -> bool {
 
 /// Decodes unpadded (or padded) base64url; `None` on any other byte.
 fn base64url_decode(input: &[u8]) -> Option<Vec<u8>> {
-    let input = input.strip_suffix(b"==").or_else(|| input.strip_suffix(b"=")).unwrap_or(input);
+    let input = input
+        .strip_suffix(b"==")
+        .or_else(|| input.strip_suffix(b"="))
+        .unwrap_or(input);
     let mut out = Vec::with_capacity(input.len() * 3 / 4);
     let mut acc: u32 = 0;
     let mut bits = 0;
@@ -115,7 +118,13 @@ mod tests {
         let ok = b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl";
         assert!(verify(Checksum::Jwt, ok));
         // {"typ":"JWT"} has no alg.
-        assert!(!verify(Checksum::Jwt, b"eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJ0ZXN0In0.c2ln"));
-        assert!(!verify(Checksum::Jwt, b"eyJhbGciOi.eyJzdWIiOiJ0ZXN0In0.c2ln"));
+        assert!(!verify(
+            Checksum::Jwt,
+            b"eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJ0ZXN0In0.c2ln"
+        ));
+        assert!(!verify(
+            Checksum::Jwt,
+            b"eyJhbGciOi.eyJzdWIiOiJ0ZXN0In0.c2ln"
+        ));
     }
 }

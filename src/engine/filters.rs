@@ -156,8 +156,16 @@ fn has_sequence(body: &[u8], len: usize) -> bool {
     for pair in body.windows(2) {
         let (a, b) = (pair[0], pair[1]);
         let alnum = a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric();
-        up = if alnum && b == a.wrapping_add(1) { up + 1 } else { 1 };
-        down = if alnum && b.wrapping_add(1) == a { down + 1 } else { 1 };
+        up = if alnum && b == a.wrapping_add(1) {
+            up + 1
+        } else {
+            1
+        };
+        down = if alnum && b.wrapping_add(1) == a {
+            down + 1
+        } else {
+            1
+        };
         if up >= len || down >= len {
             return true;
         }
@@ -197,7 +205,10 @@ mod tests {
             "%(password)s",
             "MySampleToken9f8e7d",
         ] {
-            assert!(is_placeholder(p.as_bytes(), &k), "{p} should be a placeholder");
+            assert!(
+                is_placeholder(p.as_bytes(), &k),
+                "{p} should be a placeholder"
+            );
         }
     }
 

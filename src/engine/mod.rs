@@ -233,7 +233,10 @@ impl Engine {
 }
 
 impl Prefilter {
-    fn build(keywords: Vec<(String, usize)>, case_insensitive: bool) -> Result<Option<Prefilter>, Error> {
+    fn build(
+        keywords: Vec<(String, usize)>,
+        case_insensitive: bool,
+    ) -> Result<Option<Prefilter>, Error> {
         if keywords.is_empty() {
             return Ok(None);
         }
@@ -374,7 +377,9 @@ mod tests {
 
     #[test]
     fn case_insensitive_keywords_hit_any_case() {
-        let e = engine("keywords = [\"password\"]\nregex = '''(?i)password\\s*=\\s*([A-Za-z0-9]{8,})'''");
+        let e = engine(
+            "keywords = [\"password\"]\nregex = '''(?i)password\\s*=\\s*([A-Za-z0-9]{8,})'''",
+        );
         assert_eq!(secrets(&e, "PASSWORD = Q8vR2mXk7Lp\n"), ["Q8vR2mXk7Lp"]);
     }
 
@@ -387,7 +392,11 @@ mod tests {
         set.add_file("t.toml", text).expect("valid");
         let e = Engine::new(&set).expect("engine");
         let mut out = Vec::new();
-        e.scan(b"k = sk-proj-Q8vR2mXk7LpW3nZb9TfY", &mut Scratch::default(), &mut out);
+        e.scan(
+            b"k = sk-proj-Q8vR2mXk7LpW3nZb9TfY",
+            &mut Scratch::default(),
+            &mut out,
+        );
         let ids: Vec<&str> = out.iter().map(|m| e.rules()[m.rule].id.as_str()).collect();
         assert_eq!(ids, ["short", "long"]);
     }
@@ -422,7 +431,11 @@ mod tests {
         let e = engine("keywords = [\"tok_\"]\nregex = '''(tok_[A-Za-z0-9]{20})'''");
         assert!(secrets(&e, "").is_empty());
         let mut out = Vec::new();
-        e.scan(&[0xff, 0xfe, b't', b'o', b'k', b'_'], &mut Scratch::default(), &mut out);
+        e.scan(
+            &[0xff, 0xfe, b't', b'o', b'k', b'_'],
+            &mut Scratch::default(),
+            &mut out,
+        );
         assert!(out.is_empty());
     }
 }

@@ -84,7 +84,11 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 /// Writes the report.
-pub fn write(report: &ScanReport, options: ReportOptions, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write(
+    report: &ScanReport,
+    options: ReportOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let paint = Paint { on: options.color };
     let mut findings: Vec<&Finding> = report.findings.iter().collect();
     findings.sort_by(|a, b| (a.severity, &a.rule_id).cmp(&(b.severity, &b.rule_id)));
@@ -96,14 +100,25 @@ pub fn write(report: &ScanReport, options: ReportOptions, out: &mut dyn Write) -
             paint.bold(&f.rule_id),
             sanitize(&f.rule_name)
         )?;
-        writeln!(out, "  secret  {}", sanitize(&f.shown_secret(options.show_secrets)))?;
+        writeln!(
+            out,
+            "  secret  {}",
+            sanitize(&f.shown_secret(options.show_secrets))
+        )?;
         let first = &f.locations[0];
         writeln!(out, "  found   {}", place(first))?;
         if let Some(p) = provenance(first) {
             writeln!(out, "          {}", paint.dim(&p))?;
         }
         if f.locations.len() > 1 {
-            writeln!(out, "          {}", paint.dim(&format!("+{} more", plural(f.locations.len() - 1, "location", "locations"))))?;
+            writeln!(
+                out,
+                "          {}",
+                paint.dim(&format!(
+                    "+{} more",
+                    plural(f.locations.len() - 1, "location", "locations")
+                ))
+            )?;
         }
         let mut lines = f.rotation.lines();
         if let Some(l) = lines.next() {
@@ -120,7 +135,12 @@ pub fn write(report: &ScanReport, options: ReportOptions, out: &mut dyn Write) -
         writeln!(out, "{}", paint.bold("No secrets found."))?;
     } else {
         let mut by_sev = Vec::new();
-        for sev in [Severity::Critical, Severity::High, Severity::Medium, Severity::Low] {
+        for sev in [
+            Severity::Critical,
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+        ] {
             let n = report.findings.iter().filter(|f| f.severity == sev).count();
             if n > 0 {
                 by_sev.push(format!("{n} {sev}"));
@@ -129,7 +149,10 @@ pub fn write(report: &ScanReport, options: ReportOptions, out: &mut dyn Write) -
         writeln!(
             out,
             "{} ({}) in {}.",
-            paint.bold(&format!("Found {}", plural(report.findings.len(), "secret", "secrets"))),
+            paint.bold(&format!(
+                "Found {}",
+                plural(report.findings.len(), "secret", "secrets")
+            )),
             by_sev.join(", "),
             plural(locations, "location", "locations")
         )?;

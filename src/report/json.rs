@@ -70,6 +70,8 @@ struct StatsOut {
     bytes_scanned: u64,
     skipped: BTreeMap<&'static str, u64>,
     suppressed: u64,
+    submodules: u64,
+    shallow: bool,
     duration_ms: u64,
 }
 
@@ -100,15 +102,25 @@ fn stats(s: &Stats) -> StatsOut {
             .map(|r| (r.as_str(), s.skipped(*r)))
             .collect(),
         suppressed: s.suppressed,
+        submodules: s.submodules,
+        shallow: s.shallow,
         duration_ms: s.duration_ms,
     }
 }
 
 /// Writes the whole document.
-pub fn write(report: &ScanReport, options: ReportOptions, out: &mut dyn Write) -> Result<(), super::Error> {
+pub fn write(
+    report: &ScanReport,
+    options: ReportOptions,
+    out: &mut dyn Write,
+) -> Result<(), super::Error> {
     let doc = Document {
         version: VERSION,
-        findings: report.findings.iter().map(|f| finding(f, options)).collect(),
+        findings: report
+            .findings
+            .iter()
+            .map(|f| finding(f, options))
+            .collect(),
         stats: stats(&report.stats),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
@@ -117,7 +129,11 @@ pub fn write(report: &ScanReport, options: ReportOptions, out: &mut dyn Write) -
 }
 
 /// Writes one finding per line.
-pub fn write_lines(report: &ScanReport, options: ReportOptions, out: &mut dyn Write) -> Result<(), super::Error> {
+pub fn write_lines(
+    report: &ScanReport,
+    options: ReportOptions,
+    out: &mut dyn Write,
+) -> Result<(), super::Error> {
     for f in &report.findings {
         serde_json::to_writer(&mut *out, &finding(f, options))?;
         writeln!(out)?;

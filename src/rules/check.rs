@@ -40,7 +40,10 @@ pub fn check_examples(engine: &Engine, strict: bool) -> Vec<CheckFailure> {
         };
         if strict {
             if rule.examples.len() < 2 {
-                fail(format!("has {} example(s); at least 2 are required", rule.examples.len()));
+                fail(format!(
+                    "has {} example(s); at least 2 are required",
+                    rule.examples.len()
+                ));
             }
             if rule.negative_examples.is_empty() {
                 fail("has no negative example".to_string());
@@ -53,7 +56,11 @@ pub fn check_examples(engine: &Engine, strict: bool) -> Vec<CheckFailure> {
             matches.clear();
             engine.scan(example.as_bytes(), &mut scratch, &mut matches);
             if !matches.iter().any(|m| m.rule == idx) {
-                fail(format!("example {} gives no finding: {}", i + 1, preview(example)));
+                fail(format!(
+                    "example {} gives no finding: {}",
+                    i + 1,
+                    preview(example)
+                ));
             }
         }
         for (i, example) in rule.negative_examples.iter().enumerate() {
@@ -74,7 +81,11 @@ pub fn check_examples(engine: &Engine, strict: bool) -> Vec<CheckFailure> {
 }
 
 fn preview(text: &str) -> String {
-    let one_line: String = text.chars().take(80).map(|c| if c == '\n' { '⏎' } else { c }).collect();
+    let one_line: String = text
+        .chars()
+        .take(80)
+        .map(|c| if c == '\n' { '⏎' } else { c })
+        .collect();
     if text.chars().count() > 80 {
         format!("{one_line}…")
     } else {
@@ -93,7 +104,11 @@ mod tests {
         let engine = Engine::new(&set).expect("engine builds");
         let failures = check_examples(&engine, true);
         let text: Vec<String> = failures.iter().map(ToString::to_string).collect();
-        assert!(failures.is_empty(), "rule check failures:\n{}", text.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "rule check failures:\n{}",
+            text.join("\n")
+        );
     }
 
     #[test]

@@ -318,7 +318,11 @@ fn compile(file: &str, provider: &ProviderDef, def: RuleDef) -> Result<Rule, Err
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
-        return Err(invalid(file, id, "id must be non-empty and match [a-z0-9-]+"));
+        return Err(invalid(
+            file,
+            id,
+            "id must be non-empty and match [a-z0-9-]+",
+        ));
     }
     if def.name.trim().is_empty() {
         return Err(invalid(file, id, "name is empty"));
@@ -411,7 +415,10 @@ mod tests {
             &file("id = \"acme\"\nname = \"Acme\"\nseverity = \"high\"\nkeywords = [\"acme_\"]\nregex = '''(acme_[a-z]{8})'''\nexamples = [\"acme_abcdefgh\"]"),
         )
         .expect("valid rule");
-        assert_eq!(set.rules()[0].rotation, "Revoke it at https://acme.test/keys.");
+        assert_eq!(
+            set.rules()[0].rotation,
+            "Revoke it at https://acme.test/keys."
+        );
         assert_eq!(set.rules()[0].secret_group, 1);
     }
 
@@ -424,19 +431,35 @@ mod tests {
             )
             .expect_err("bad regex");
         let msg = err.to_string();
-        assert!(msg.starts_with("acme.toml: rule `acme-key`: regex does not compile"), "{msg}");
+        assert!(
+            msg.starts_with("acme.toml: rule `acme-key`: regex does not compile"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn missing_group_keywords_examples_are_errors() {
         let cases = [
-            ("keywords = [\"a\"]\nregex = '''a(b)'''\nsecret_group = 2\nexamples = [\"ab\"]", "secret_group 2 does not exist"),
-            ("keywords = []\nregex = '''a'''\nexamples = [\"a\"]", "no keywords"),
-            ("keywords = [\"a\"]\nregex = '''a'''\nexamples = []", "no examples"),
+            (
+                "keywords = [\"a\"]\nregex = '''a(b)'''\nsecret_group = 2\nexamples = [\"ab\"]",
+                "secret_group 2 does not exist",
+            ),
+            (
+                "keywords = []\nregex = '''a'''\nexamples = [\"a\"]",
+                "no keywords",
+            ),
+            (
+                "keywords = [\"a\"]\nregex = '''a'''\nexamples = []",
+                "no examples",
+            ),
         ];
         for (body, want) in cases {
-            let text = file(&format!("id = \"x\"\nname = \"n\"\nseverity = \"low\"\n{body}"));
-            let err = RuleSet::default().add_file("f.toml", &text).expect_err(want);
+            let text = file(&format!(
+                "id = \"x\"\nname = \"n\"\nseverity = \"low\"\n{body}"
+            ));
+            let err = RuleSet::default()
+                .add_file("f.toml", &text)
+                .expect_err(want);
             assert!(err.to_string().contains(want), "{err} does not say {want}");
         }
     }
@@ -447,21 +470,35 @@ mod tests {
         let mut set = RuleSet::default();
         set.add_file("one.toml", &file(rule)).expect("first");
         let err = set.add_file("two.toml", &file(rule)).expect_err("second");
-        assert_eq!(err.to_string(), "two.toml: rule `dup`: id already used in one.toml");
+        assert_eq!(
+            err.to_string(),
+            "two.toml: rule `dup`: id already used in one.toml"
+        );
     }
 
     #[test]
     fn unknown_keys_are_rejected_with_position() {
-        let text = file("id = \"x\"\nname = \"n\"\nseverity = \"low\"\nkeywords = [\"a\"]\nregex = '''a'''\nexamples = [\"a\"]\nbogus = 1");
-        let err = RuleSet::default().add_file("f.toml", &text).expect_err("unknown key");
-        let msg = format!("{err}: {}", std::error::Error::source(&err).expect("has a cause"));
+        let text = file(
+            "id = \"x\"\nname = \"n\"\nseverity = \"low\"\nkeywords = [\"a\"]\nregex = '''a'''\nexamples = [\"a\"]\nbogus = 1",
+        );
+        let err = RuleSet::default()
+            .add_file("f.toml", &text)
+            .expect_err("unknown key");
+        let msg = format!(
+            "{err}: {}",
+            std::error::Error::source(&err).expect("has a cause")
+        );
         assert!(msg.contains("f.toml") && msg.contains("bogus"), "{msg}");
     }
 
     #[test]
     fn bad_ids_are_rejected() {
-        let text = file("id = \"Bad Id\"\nname = \"n\"\nseverity = \"low\"\nkeywords = [\"a\"]\nregex = '''a'''\nexamples = [\"a\"]");
-        let err = RuleSet::default().add_file("f.toml", &text).expect_err("bad id");
+        let text = file(
+            "id = \"Bad Id\"\nname = \"n\"\nseverity = \"low\"\nkeywords = [\"a\"]\nregex = '''a'''\nexamples = [\"a\"]",
+        );
+        let err = RuleSet::default()
+            .add_file("f.toml", &text)
+            .expect_err("bad id");
         assert!(err.to_string().contains("[a-z0-9-]+"));
     }
 }

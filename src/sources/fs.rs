@@ -6,6 +6,7 @@
 //! the git source's job. Symbolic links are not followed (a link may lead outside the tree,
 //! or into a loop); they are counted. FIFOs, sockets and devices are counted, never opened.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
@@ -17,12 +18,30 @@ use crate::engine::Engine;
 use crate::findings::SourceKind;
 use crate::scan::{Error, ScanOptions, SkipReason, Worker, WorkerResults, template};
 
+/// Blob ids already scanned from history: a file on disk with one of these ids is not
+/// scanned again, only recorded so its findings can list the file too.
+pub(crate) struct KnownBlobs {
+    pub hash: gix::hash::Kind,
+    pub ids: HashSet<gix::ObjectId>,
+}
+
 /// Scans `root` (a directory or a single file).
 pub(crate) fn scan(
     engine: &Engine,
     root: &Path,
     options: &ScanOptions,
 ) -> Result<WorkerResults, Error> {
+    scan_with_known(engine, root, options, None).map(|(results, _)| results)
+}
+
+/// Like [`scan`], but files whose git blob id is in `known` are not scanned; they are
+/// returned as `(path, blob id)` instead.
+pub(crate) fn scan_with_known(
+    engine: &Engine,
+    root: &Path,
+    options: &ScanOptions,
+    known: Option<&KnownBlobs>,
+) -> Result<(WorkerResults, Vec<(String, gix::ObjectId)>), Error> {
     let meta = std::fs::symlink_metadata(root).map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
             Error::NotFound {
@@ -49,16 +68,26 @@ pub(crate) fn scan(
         .threads(options.threads)
         .filter_entry(|e| e.depth() == 0 || e.file_name() != ".git");
     let single_file = !meta.is_dir();
-    let sink = Mutex::new(WorkerResults::default());
+    let sink = Mutex::new(Sink::default());
     let mut visitors = Visitors {
         engine,
         options,
         root,
         single_file,
+        known,
         sink: &sink,
     };
     builder.build_parallel().visit(&mut visitors);
-    Ok(sink.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    let sink = sink
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    Ok((sink.results, sink.known))
+}
+
+#[derive(Default)]
+struct Sink {
+    results: WorkerResults,
+    known: Vec<(String, gix::ObjectId)>,
 }
 
 struct Visitors<'a> {
@@ -66,7 +95,8 @@ struct Visitors<'a> {
     options: &'a ScanOptions,
     root: &'a Path,
     single_file: bool,
-    sink: &'a Mutex<WorkerResults>,
+    known: Option<&'a KnownBlobs>,
+    sink: &'a Mutex<Sink>,
 }
 
 impl<'s> ParallelVisitorBuilder<'s> for Visitors<'s> {
@@ -75,8 +105,10 @@ impl<'s> ParallelVisitorBuilder<'s> for Visitors<'s> {
             worker: Worker::new(self.engine, self.options),
             root: self.root,
             single_file: self.single_file,
+            known: self.known,
             sink: self.sink,
             buf: Vec::new(),
+            known_found: Vec::new(),
         })
     }
 }
@@ -87,15 +119,21 @@ struct Visitor<'a> {
     worker: Worker<'a>,
     root: &'a Path,
     single_file: bool,
-    sink: &'a Mutex<WorkerResults>,
+    known: Option<&'a KnownBlobs>,
+    sink: &'a Mutex<Sink>,
     buf: Vec<u8>,
+    known_found: Vec<(String, gix::ObjectId)>,
 }
 
 impl Drop for Visitor<'_> {
     fn drop(&mut self) {
         let results = std::mem::take(&mut self.worker.results);
-        let mut sink = self.sink.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        sink.merge(results);
+        let mut sink = self
+            .sink
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        sink.results.merge(results);
+        sink.known.append(&mut self.known_found);
     }
 }
 
@@ -143,7 +181,8 @@ impl Visitor<'_> {
         }
         if !ft.is_file() {
             self.worker.skip(SkipReason::Special);
-            self.worker.warn(format!("{shown}: skipped: not a regular file"));
+            self.worker
+                .warn(format!("{shown}: skipped: not a regular file"));
             return;
         }
         if self.worker.options().allowlist.allows_path(&shown) {
@@ -162,8 +201,9 @@ impl Visitor<'_> {
         };
         if len > limit {
             self.worker.skip(SkipReason::TooLarge);
-            self.worker
-                .warn(format!("{shown}: skipped: {len} bytes is over the {limit}-byte limit"));
+            self.worker.warn(format!(
+                "{shown}: skipped: {len} bytes is over the {limit}-byte limit"
+            ));
             return;
         }
         self.buf.clear();
@@ -175,7 +215,16 @@ impl Visitor<'_> {
         }
         if self.buf.len() as u64 > limit {
             self.worker.skip(SkipReason::TooLarge);
-            self.worker.warn(format!("{shown}: skipped: grew over the {limit}-byte limit"));
+            self.worker.warn(format!(
+                "{shown}: skipped: grew over the {limit}-byte limit"
+            ));
+            return;
+        }
+        if let Some(known) = self.known
+            && let Ok(id) = gix::objs::compute_hash(known.hash, gix::objs::Kind::Blob, &self.buf)
+            && known.ids.contains(&id)
+        {
+            self.known_found.push((shown, id));
             return;
         }
         let buf = std::mem::take(&mut self.buf);

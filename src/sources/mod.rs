@@ -2,4 +2,5 @@
 //! [`Worker`](crate::scan::Worker) per thread and counts what it could not scan.
 
 pub mod fs;
+pub mod git;
 pub mod stdin;

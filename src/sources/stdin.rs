@@ -21,7 +21,9 @@ pub(crate) fn scan(worker: &mut Worker<'_>) -> Result<(), Error> {
         })?;
     if data.len() as u64 > limit {
         worker.skip(SkipReason::TooLarge);
-        worker.warn(format!("<stdin>: skipped: larger than the {limit}-byte size limit"));
+        worker.warn(format!(
+            "<stdin>: skipped: larger than the {limit}-byte size limit"
+        ));
         return Ok(());
     }
     worker.scan_blob(&data, &template(SourceKind::Stdin, None));

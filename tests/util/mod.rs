@@ -125,6 +125,7 @@ pub struct LocationJson {
     pub author: Option<String>,
     pub email: Option<String>,
     pub date: Option<String>,
+    pub blob: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -134,6 +135,8 @@ pub struct StatsJson {
     pub bytes_scanned: u64,
     pub skipped: std::collections::BTreeMap<String, u64>,
     pub suppressed: u64,
+    pub submodules: u64,
+    pub shallow: bool,
     pub duration_ms: u64,
 }
 
@@ -194,7 +197,9 @@ impl Fake {
             let s: Vec<u8> = (0..n)
                 .map(|_| alphabet[(self.next() % alphabet.len() as u64) as usize])
                 .collect();
-            let seq = s.windows(3).any(|w| w[1] == w[0].wrapping_add(1) && w[2] == w[1].wrapping_add(1));
+            let seq = s
+                .windows(3)
+                .any(|w| w[1] == w[0].wrapping_add(1) && w[2] == w[1].wrapping_add(1));
             let lower = s.to_ascii_lowercase();
             if !seq && !lower.windows(2).any(|w| w == b"xx") {
                 return String::from_utf8(s).expect("ascii");

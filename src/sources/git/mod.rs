@@ -1,0 +1,274 @@
+//! Git repositories, read with `gix` (never by running `git`).
+//!
+//! Three modes, one per use:
+//! - [`audit`]: every unique blob of the object database once, decoded pack by pack along
+//!   the delta tree on all cores, then (only for blobs with findings) provenance;
+//! - [`range`]: the blobs that the commits of `BASE..HEAD` add, reporting only secrets that
+//!   their parents' versions of the same path lack;
+//! - [`staged`]: the index against `HEAD`, likewise.
+//!
+//! Trust: repositories are opened with `gix::open::Options::isolated()` — no system, global
+//! or environment configuration — and nothing here checks files out, runs filters, hooks,
+//! fsmonitor, external diff or credential helpers. Reading objects executes nothing.
+
+pub mod audit;
+pub mod provenance;
+pub mod range;
+pub mod staged;
+
+use std::path::{Path, PathBuf};
+
+use gix::ObjectId;
+use gix::bstr::{BStr, BString, ByteSlice, ByteVec};
+
+use crate::findings::Location;
+
+/// A repository could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No repository at (or above) the path.
+    #[error("{}: not a git repository", path.display())]
+    NotARepository {
+        /// The path.
+        path: PathBuf,
+        /// What gix said.
+        #[source]
+        source: Box<gix::Error>,
+    },
+    /// A revision in `--git-range` does not resolve.
+    #[error("cannot resolve `{spec}` in --git-range")]
+    Revision {
+        /// The revision.
+        spec: String,
+        /// What gix said.
+        #[source]
+        source: Box<gix::Error>,
+    },
+    /// `--git-range` is not of the form `BASE..HEAD`.
+    #[error("--git-range `{0}` is not of the form BASE..HEAD")]
+    RangeSyntax(String),
+    /// `--staged` was used on a bare repository.
+    #[error("--staged needs a repository with a working tree")]
+    Bare,
+    /// Another repository operation failed.
+    #[error("{what}")]
+    Git {
+        /// What was being done.
+        what: String,
+        /// What gix said.
+        #[source]
+        source: Box<gix::Error>,
+    },
+}
+
+impl Error {
+    pub(crate) fn git(what: impl Into<String>) -> impl FnOnce(gix::Error) -> Error {
+        let what = what.into();
+        move |source| Error::Git {
+            what,
+            source: Box::new(source),
+        }
+    }
+}
+
+/// Opens the repository whose work tree or git directory is exactly `path`, trusting none
+/// of its configuration beyond what reading objects needs. `None` if `path` is not one.
+pub fn open_exact(path: &Path) -> Option<gix::Repository> {
+    let repo = gix::open_opts(path, gix::open::Options::isolated()).ok()?;
+    let canonical = |p: &Path| std::fs::canonicalize(p).ok();
+    let here = canonical(path)?;
+    let is_root = repo.workdir().and_then(canonical).as_deref() == Some(here.as_path())
+        || canonical(repo.git_dir()).as_deref() == Some(here.as_path());
+    is_root.then(|| with_caches(repo))
+}
+
+/// Finds the repository containing `path` (for `--staged`, run from any subdirectory).
+pub fn discover(path: &Path) -> Result<gix::Repository, Error> {
+    gix::discover_opts(path, Default::default(), gix::open::Options::isolated())
+        .map(with_caches)
+        .map_err(|source| Error::NotARepository {
+            path: path.to_path_buf(),
+            source: Box::new(source),
+        })
+}
+
+fn with_caches(mut repo: gix::Repository) -> gix::Repository {
+    // Trees and commits are read many times during provenance and diffs; a small object
+    // cache and the pack delta cache keep them hot.
+    repo.object_cache_size_if_unset(16 * 1024 * 1024);
+    repo
+}
+
+/// Path of a tree entry below `prefix`.
+pub(crate) fn join(prefix: &BStr, name: &BStr) -> BString {
+    let mut p = BString::from(Vec::with_capacity(prefix.len() + 1 + name.len()));
+    if !prefix.is_empty() {
+        p.push_str(prefix);
+        p.push(b'/');
+    }
+    p.push_str(name);
+    p
+}
+
+/// Commit metadata attached to history locations.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CommitInfo {
+    pub id: String,
+    pub author: Option<String>,
+    pub email: Option<String>,
+    pub date: Option<String>,
+}
+
+impl CommitInfo {
+    /// Reads the commit's author and date. A malformed signature leaves them empty rather
+    /// than losing the location.
+    pub fn read(repo: &gix::Repository, id: ObjectId) -> CommitInfo {
+        let mut info = CommitInfo {
+            id: id.to_string(),
+            ..CommitInfo::default()
+        };
+        if let Ok(commit) = repo.find_commit(id)
+            && let Ok(sig) = commit.author()
+        {
+            info.author = Some(sig.name.to_str_lossy().trim().to_string());
+            info.email = Some(sig.email.to_str_lossy().trim().to_string());
+            info.date = sig
+                .time()
+                .ok()
+                .and_then(|t| t.format(gix::date::time::format::ISO8601_STRICT).ok());
+        }
+        info
+    }
+
+    /// Fills the provenance fields of `location`.
+    pub fn apply(&self, location: &mut Location) {
+        location.commit = Some(self.id.clone());
+        location.author.clone_from(&self.author);
+        location.email.clone_from(&self.email);
+        location.date.clone_from(&self.date);
+    }
+}
+
+/// Every blob of a tree, recursively: `(path, blob id)`. Gitlinks (submodules) are not
+/// followed; their paths are returned separately.
+pub(crate) fn tree_blobs(
+    repo: &gix::Repository,
+    tree: ObjectId,
+) -> Result<(Vec<(BString, ObjectId)>, Vec<BString>), gix::Error> {
+    let mut blobs = Vec::new();
+    let mut submodules = Vec::new();
+    let mut stack = vec![(BString::default(), tree)];
+    while let Some((prefix, id)) = stack.pop() {
+        let tree = repo.find_tree(id)?;
+        let decoded = tree.decode()?;
+        for entry in &decoded.entries {
+            let path = join(prefix.as_ref(), entry.filename);
+            if entry.mode.is_tree() {
+                stack.push((path, entry.oid.to_owned()));
+            } else if entry.mode.is_commit() {
+                submodules.push(path);
+            } else {
+                blobs.push((path, entry.oid.to_owned()));
+            }
+        }
+    }
+    Ok((blobs, submodules))
+}
+
+/// A blob that differs between two trees: its path, new id, and the old id at that path if
+/// the old tree had a blob there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Change {
+    pub path: BString,
+    pub new: ObjectId,
+    pub old: Option<ObjectId>,
+}
+
+/// Blobs of `new` that are not identical at the same path in `old` (all of them when `old`
+/// is `None`). Subtrees with equal ids are skipped without being read. Gitlinks are counted
+/// in `submodules`, not followed.
+pub(crate) fn changed_blobs(
+    repo: &gix::Repository,
+    old: Option<ObjectId>,
+    new: ObjectId,
+    out: &mut Vec<Change>,
+    submodules: &mut u64,
+) -> Result<(), gix::Error> {
+    let mut stack = vec![(BString::default(), old, new)];
+    while let Some((prefix, old, new)) = stack.pop() {
+        if old == Some(new) {
+            continue;
+        }
+        let old_entries: std::collections::HashMap<
+            BString,
+            (gix::objs::tree::EntryMode, ObjectId),
+        > = match old {
+            Some(id) => {
+                let tree = repo.find_tree(id)?;
+                let decoded = tree.decode()?;
+                decoded
+                    .entries
+                    .iter()
+                    .map(|e| (e.filename.to_owned(), (e.mode, e.oid.to_owned())))
+                    .collect()
+            }
+            None => Default::default(),
+        };
+        let tree = repo.find_tree(new)?;
+        let decoded = tree.decode()?;
+        for entry in &decoded.entries {
+            let before = old_entries.get(entry.filename);
+            let path = join(prefix.as_ref(), entry.filename);
+            if entry.mode.is_tree() {
+                let old_sub = before.filter(|(m, _)| m.is_tree()).map(|(_, id)| *id);
+                stack.push((path, old_sub, entry.oid.to_owned()));
+            } else if entry.mode.is_commit() {
+                *submodules += 1;
+            } else {
+                let old_blob = before
+                    .filter(|(m, _)| m.is_blob_or_symlink())
+                    .map(|(_, id)| *id);
+                if old_blob.as_ref() != Some(&entry.oid.to_owned()) {
+                    out.push(Change {
+                        path,
+                        new: entry.oid.to_owned(),
+                        old: old_blob,
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Commits that references (and a detached HEAD) point to, peeled through tags; tags of
+/// trees or blobs are left out.
+pub(crate) fn ref_tips(repo: &gix::Repository, warnings: &mut Vec<String>) -> Vec<ObjectId> {
+    let mut tips = Vec::new();
+    match repo.references() {
+        Ok(platform) => match platform.all() {
+            Ok(iter) => {
+                for r in iter {
+                    match r {
+                        Ok(mut r) => {
+                            if let Ok(id) = r.peel_to_id() {
+                                tips.push(id.detach());
+                            }
+                        }
+                        Err(e) => warnings.push(format!("cannot read a reference: {e}")),
+                    }
+                }
+            }
+            Err(e) => warnings.push(format!("cannot list references: {e}")),
+        },
+        Err(e) => warnings.push(format!("cannot list references: {e}")),
+    }
+    if let Ok(head) = repo.head_id() {
+        tips.push(head.detach());
+    }
+    tips.retain(|id| repo.find_commit(*id).is_ok());
+    tips.sort_unstable();
+    tips.dedup();
+    tips
+}

@@ -1,0 +1,246 @@
+//! `--git-range BASE..HEAD`: what a push or pull request adds.
+//!
+//! Each commit of the range is compared with its parents, path by path. A secret counts as
+//! added by a commit when its blob at a path holds it and none of the parents' blobs at that
+//! path do (compared by rule and secret), so moving a line or touching another line of a
+//! file with an old secret reports nothing, and a range that only deletes reports nothing.
+//! This matches "secrets on added lines" without computing line diffs.
+
+use std::collections::{HashMap, HashSet};
+
+use gix::ObjectId;
+use gix::bstr::ByteSlice;
+
+use super::{Change, CommitInfo, Error, changed_blobs};
+use crate::engine::Engine;
+use crate::findings::SourceKind;
+use crate::scan::{LocatedMatch, ScanOptions, SkipReason, Worker, WorkerResults, template};
+
+/// Scans the commits of `spec` (`BASE..HEAD`).
+pub(crate) fn scan(
+    engine: &Engine,
+    repo: &gix::Repository,
+    spec: &str,
+    options: &ScanOptions,
+) -> Result<WorkerResults, Error> {
+    let (base, head) = spec
+        .split_once("..")
+        .filter(|(b, h)| !b.is_empty() && !h.is_empty() && !h.starts_with('.'))
+        .ok_or_else(|| Error::RangeSyntax(spec.to_string()))?;
+    let mut worker = Worker::new(engine, options);
+    let head_id = resolve(repo, head)?;
+    let hidden = hidden_tips(repo, base, head_id, &mut worker)?;
+    let walk = repo
+        .rev_walk([head_id])
+        .with_hidden(hidden)
+        .all()
+        .map_err(Error::git("cannot walk the range"))?;
+    let mut commits = Vec::new();
+    for info in walk {
+        match info {
+            Ok(info) => commits.push(info.id),
+            Err(e) => {
+                worker.warn(format!("range walk stopped early: {e}"));
+                break;
+            }
+        }
+    }
+    commits.reverse();
+    let mut cache: HashMap<ObjectId, Option<Vec<LocatedMatch>>> = HashMap::new();
+    let mut submodules = 0u64;
+    for commit_id in commits {
+        if options.allowlist.allows_commit(&commit_id.to_string()) {
+            continue;
+        }
+        let commit = repo
+            .find_commit(commit_id)
+            .map_err(Error::git(format!("cannot read commit {commit_id}")))?;
+        let tree = commit
+            .tree_id()
+            .map_err(Error::git(format!("cannot read the tree of {commit_id}")))?
+            .detach();
+        let parents: Vec<ObjectId> = commit.parent_ids().map(|p| p.detach()).collect();
+        let changes = added_vs_all_parents(repo, tree, &parents, &mut submodules, &mut worker);
+        let mut info: Option<CommitInfo> = None;
+        for change in changes {
+            let path = change.path.to_str_lossy().into_owned();
+            if options.allowlist.allows_path(&path) {
+                worker.skip(SkipReason::Allowlisted);
+                continue;
+            }
+            let Some(new) = scan_blob(repo, change.new, &mut cache, &mut worker).cloned() else {
+                continue;
+            };
+            if new.is_empty() {
+                continue;
+            }
+            let mut before: HashSet<(usize, Vec<u8>)> = HashSet::new();
+            for old in change.old_versions {
+                if let Some(matches) = scan_blob(repo, old, &mut cache, &mut worker) {
+                    before.extend(matches.iter().map(|m| (m.rule, m.secret.clone())));
+                }
+            }
+            let info = info.get_or_insert_with(|| CommitInfo::read(repo, commit_id));
+            let mut loc = template(SourceKind::History, Some(path));
+            info.apply(&mut loc);
+            loc.blob = Some(change.new.to_string());
+            for m in new
+                .iter()
+                .filter(|m| !before.contains(&(m.rule, m.secret.clone())))
+            {
+                worker.record(m, &loc);
+            }
+        }
+    }
+    let mut results = worker.finish();
+    results.stats.submodules += submodules;
+    Ok(results)
+}
+
+/// A changed path of a commit, with every parent's blob at that path.
+struct Added {
+    path: gix::bstr::BString,
+    new: ObjectId,
+    old_versions: Vec<ObjectId>,
+}
+
+/// Paths whose blob differs from every parent's (for a merge: what the merge itself
+/// introduces or resolves, not what either side already had).
+fn added_vs_all_parents(
+    repo: &gix::Repository,
+    tree: ObjectId,
+    parents: &[ObjectId],
+    submodules: &mut u64,
+    worker: &mut Worker<'_>,
+) -> Vec<Added> {
+    let parent_trees: Vec<Option<ObjectId>> = if parents.is_empty() {
+        vec![None]
+    } else {
+        parents
+            .iter()
+            .map(|p| {
+                repo.find_commit(*p)
+                    .ok()
+                    .and_then(|c| c.tree_id().ok())
+                    .map(|t| t.detach())
+            })
+            .collect()
+    };
+    let mut per_parent: Vec<HashMap<gix::bstr::BString, Change>> = Vec::new();
+    for old in parent_trees {
+        let mut changes = Vec::new();
+        let mut subs = 0;
+        if let Err(e) = changed_blobs(repo, old, tree, &mut changes, &mut subs) {
+            worker.skip(SkipReason::Corrupt);
+            worker.warn(format!("cannot compare tree {tree}: {e}"));
+        }
+        *submodules = (*submodules).max(subs);
+        per_parent.push(changes.into_iter().map(|c| (c.path.clone(), c)).collect());
+    }
+    let Some((first, rest)) = per_parent.split_first() else {
+        return Vec::new();
+    };
+    let mut out: Vec<Added> = first
+        .values()
+        .filter(|c| rest.iter().all(|m| m.contains_key(&c.path)))
+        .map(|c| Added {
+            path: c.path.clone(),
+            new: c.new,
+            old_versions: std::iter::once(c.old)
+                .chain(rest.iter().map(|m| m[&c.path].old))
+                .flatten()
+                .collect(),
+        })
+        .collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// Scans a blob once per run; `None` when it cannot be read or is skipped.
+fn scan_blob<'c>(
+    repo: &gix::Repository,
+    id: ObjectId,
+    cache: &'c mut HashMap<ObjectId, Option<Vec<LocatedMatch>>>,
+    worker: &mut Worker<'_>,
+) -> Option<&'c Vec<LocatedMatch>> {
+    cache
+        .entry(id)
+        .or_insert_with(|| match repo.find_blob(id) {
+            Ok(blob) => {
+                if blob.data.len() as u64 > worker.options().max_file_size {
+                    worker.skip(SkipReason::TooLarge);
+                    return None;
+                }
+                worker.find(&blob.data)
+            }
+            Err(e) => {
+                worker.skip(SkipReason::Corrupt);
+                worker.warn(format!("blob {id}: cannot be read: {e}"));
+                None
+            }
+        })
+        .as_ref()
+}
+
+fn resolve(repo: &gix::Repository, spec: &str) -> Result<ObjectId, Error> {
+    repo.rev_parse_single(spec)
+        .and_then(|id| id.object())
+        .and_then(|o| o.peel_to_commit())
+        .map(|c| c.id)
+        .map_err(|source| Error::Revision {
+            spec: spec.to_string(),
+            source: Box::new(source),
+        })
+}
+
+/// The commits whose ancestry is excluded from the range.
+fn hidden_tips(
+    repo: &gix::Repository,
+    base: &str,
+    head: ObjectId,
+    worker: &mut Worker<'_>,
+) -> Result<Vec<ObjectId>, Error> {
+    if !base.is_empty() && base.bytes().all(|b| b == b'0') {
+        // A new branch: GitHub sends an all-zero `before`. Scan what no other ref has.
+        let mut warnings = Vec::new();
+        let tips = super::ref_tips(repo, &mut warnings);
+        for w in warnings {
+            worker.warn(w);
+        }
+        return Ok(tips.into_iter().filter(|t| *t != head).collect());
+    }
+    match resolve(repo, base) {
+        Ok(id) => Ok(vec![id]),
+        Err(_) => {
+            // After a force push the old tip is gone: fall back to where HEAD left the default
+            // branch.
+            for candidate in [
+                "refs/remotes/origin/HEAD",
+                "refs/remotes/origin/main",
+                "refs/remotes/origin/master",
+                "refs/heads/main",
+                "refs/heads/master",
+            ] {
+                let Ok(default) = resolve(repo, candidate) else {
+                    continue;
+                };
+                if default == head {
+                    continue;
+                }
+                if let Ok(Some(mb)) = repo.merge_base(head, default) {
+                    worker.warn(format!(
+                        "--git-range base {base} is not in the repository (force push?): \
+                         scanning from the merge-base with {candidate}, {}",
+                        mb.detach()
+                    ));
+                    return Ok(vec![mb.detach()]);
+                }
+            }
+            worker.warn(format!(
+                "--git-range base {base} is not in the repository and no default branch \
+                 shares history with {head}: scanning all of its history"
+            ));
+            Ok(Vec::new())
+        }
+    }
+}
