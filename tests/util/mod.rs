@@ -248,3 +248,97 @@ impl Fake {
         format!("sk_live_{}", self.alnum(24))
     }
 }
+
+/// A git repository built inside the test, with fixed identities and dates and no user or
+/// system configuration, so commit ids are the same on every machine.
+pub struct Repo {
+    pub dir: Dir,
+    tick: std::cell::Cell<u32>,
+}
+
+impl Repo {
+    /// `git init -b main` in a fresh directory.
+    pub fn new() -> Repo {
+        let repo = Repo {
+            dir: Dir::new(),
+            tick: std::cell::Cell::new(0),
+        };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) {
+        self.dir.write(rel, contents);
+    }
+
+    /// Runs git in the repository and returns its trimmed stdout; panics on failure.
+    pub fn git(&self, args: &[&str]) -> String {
+        self.git_in(self.path(), args)
+    }
+
+    pub fn git_in(&self, dir: &Path, args: &[&str]) -> String {
+        let t = self.tick.get() + 1;
+        self.tick.set(t);
+        let date = format!("2024-01-01T00:{:02}:{:02}+00:00", t / 60, t % 60);
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("HOME", self.path())
+            .env("GIT_AUTHOR_NAME", "Ada Author")
+            .env("GIT_AUTHOR_EMAIL", "ada@example.test")
+            .env("GIT_COMMITTER_NAME", "Ada Author")
+            .env("GIT_COMMITTER_EMAIL", "ada@example.test")
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run git");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// `git add -A && git commit`, returning the new commit id.
+    pub fn commit(&self, message: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    /// Runs `keyhound scan <args> --format json` in the repository.
+    pub fn scan_json(&self, args: &[&str]) -> (i32, Report) {
+        self.dir.scan_json(args)
+    }
+}
+
+impl Report {
+    /// (rule, source, path, line, commit) of every location, sorted.
+    pub fn history(&self) -> Vec<(String, String, String, usize, String)> {
+        let mut v: Vec<_> = self
+            .findings
+            .iter()
+            .flat_map(|f| {
+                f.locations.iter().map(|l| {
+                    (
+                        f.rule.id.clone(),
+                        l.source.clone(),
+                        l.path.clone().unwrap_or_default(),
+                        l.line,
+                        l.commit.clone().unwrap_or_default(),
+                    )
+                })
+            })
+            .collect();
+        v.sort();
+        v
+    }
+}
