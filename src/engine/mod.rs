@@ -57,6 +57,9 @@ pub struct Scratch {
     hits: Vec<Vec<Range<usize>>>,
     touched: Vec<usize>,
     windows: Vec<Window>,
+    /// Secret ranges that provider (non-generic) rules matched, whether or not the secret
+    /// passed its checks.
+    claimed: Vec<Range<usize>>,
 }
 
 #[derive(Debug, Clone)]
@@ -129,11 +132,19 @@ impl Engine {
             return;
         }
         let first = out.len();
+        scratch.claimed.clear();
         let mut touched = std::mem::take(&mut scratch.touched);
         touched.sort_unstable();
         for &rule_idx in &touched {
             let mut hits = std::mem::take(&mut scratch.hits[rule_idx]);
-            self.confirm(rule_idx, data, &mut hits, &mut scratch.windows, out);
+            self.confirm(
+                rule_idx,
+                data,
+                &mut hits,
+                &mut scratch.windows,
+                &mut scratch.claimed,
+                out,
+            );
             hits.clear();
             scratch.hits[rule_idx] = hits;
         }
@@ -141,7 +152,7 @@ impl Engine {
         scratch.touched = touched;
         let found = &mut out[first..];
         found.sort_by_key(|m| (m.secret.start, m.secret.end, m.rule));
-        self.drop_generic_overlaps(out, first);
+        self.drop_generic_overlaps(out, first, &scratch.claimed);
     }
 
     fn confirm(
@@ -150,6 +161,7 @@ impl Engine {
         data: &[u8],
         hits: &mut [Range<usize>],
         windows: &mut Vec<Window>,
+        claimed: &mut Vec<Range<usize>>,
         out: &mut Vec<Match>,
     ) {
         let rule = &self.rules[rule_idx];
@@ -178,10 +190,13 @@ impl Engine {
                     continue;
                 };
                 let secret = &hay[group.range()];
+                let start = w.range.start + group.start();
+                if !rule.generic {
+                    claimed.push(start..start + secret.len());
+                }
                 if secret.is_empty() || !self.passes_checks(rule, secret) {
                     continue;
                 }
-                let start = w.range.start + group.start();
                 out.push(Match {
                     rule: rule_idx,
                     secret: start..start + secret.len(),
@@ -191,17 +206,14 @@ impl Engine {
     }
 
     /// A provider rule and a generic rule on the same text (`GITHUB_TOKEN=ghp_…`) are one
-    /// secret: keep the provider's finding, which knows how to rotate it.
-    fn drop_generic_overlaps(&self, out: &mut Vec<Match>, first: usize) {
+    /// secret: keep the provider's finding, which knows how to rotate it. When the provider
+    /// rule recognised the format but rejected the value (bad checksum, placeholder), the
+    /// generic rule must not report it either.
+    fn drop_generic_overlaps(&self, out: &mut Vec<Match>, first: usize, specific: &[Range<usize>]) {
         let rules = &self.rules;
-        if !out[first..].iter().any(|m| rules[m.rule].generic) {
+        if specific.is_empty() || !out[first..].iter().any(|m| rules[m.rule].generic) {
             return;
         }
-        let specific: Vec<Range<usize>> = out[first..]
-            .iter()
-            .filter(|m| !rules[m.rule].generic)
-            .map(|m| m.secret.clone())
-            .collect();
         let mut i = first;
         out.retain(|m| {
             let keep_index = i;
