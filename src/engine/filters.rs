@@ -29,6 +29,10 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "%(",
 ];
 
+/// The first markers of [`PLACEHOLDER_MARKERS`] are words, long enough never to occur by
+/// chance in random text; the rest are short symbols.
+const WORD_MARKERS: usize = 5;
+
 /// Values published in vendors' documentation as examples. They are public and inert.
 const DOCUMENTATION_VALUES: &[&str] = &[
     // AWS IAM user guide.
@@ -111,14 +115,39 @@ pub fn is_placeholder(secret: &[u8], keywords: &[String]) -> bool {
         return true;
     }
     let lower = secret.to_ascii_lowercase();
-    if PLACEHOLDER_MARKERS
+    // A multi-line block (a PEM key) is long random base64: short markers such as `xxxx`
+    // occur in it by chance (about 0.3% of 4096-bit RSA keys), and a PGP `Comment:` header
+    // may hold `<email>`. Only word markers apply to blocks.
+    let markers = if secret.contains(&b'\n') {
+        &PLACEHOLDER_MARKERS[..WORD_MARKERS]
+    } else {
+        PLACEHOLDER_MARKERS
+    };
+    if markers
         .iter()
         .any(|m| memchr::memmem::find(&lower, m.as_bytes()).is_some())
     {
         return true;
     }
     let body = strip_keyword_prefix(secret, keywords);
-    low_variety(body) || has_sequence(body, 6)
+    low_variety(body) || has_sequence(body, 6) || has_run(secret, 12)
+}
+
+/// `len` identical characters in a row: `XXXXXXXXXXXX` filler in a template key block.
+/// Random base64 has one with probability about 1e-20 per position.
+fn has_run(data: &[u8], len: usize) -> bool {
+    let mut run = 1;
+    for pair in data.windows(2) {
+        run = if pair[0] == pair[1] && pair[0] != b'-' && pair[0] != b'=' {
+            run + 1
+        } else {
+            1
+        };
+        if run >= len {
+            return true;
+        }
+    }
+    false
 }
 
 fn strip_keyword_prefix<'a>(secret: &'a [u8], keywords: &[String]) -> &'a [u8] {

@@ -191,7 +191,7 @@ impl Engine {
                 };
                 let secret = &hay[group.range()];
                 let start = w.range.start + group.start();
-                if !rule.generic {
+                if !rule.fallback {
                     claimed.push(start..start + secret.len());
                 }
                 if secret.is_empty() || !self.passes_checks(rule, secret) {
@@ -211,7 +211,7 @@ impl Engine {
     /// generic rule must not report it either.
     fn drop_generic_overlaps(&self, out: &mut Vec<Match>, first: usize, specific: &[Range<usize>]) {
         let rules = &self.rules;
-        if specific.is_empty() || !out[first..].iter().any(|m| rules[m.rule].generic) {
+        if specific.is_empty() || !out[first..].iter().any(|m| rules[m.rule].fallback) {
             return;
         }
         let mut i = first;
@@ -219,7 +219,7 @@ impl Engine {
             let keep_index = i;
             i += 1;
             keep_index < first
-                || !rules[m.rule].generic
+                || !rules[m.rule].fallback
                 || !specific
                     .iter()
                     .any(|s| s.start < m.secret.end && m.secret.start < s.end)
@@ -239,6 +239,16 @@ impl Engine {
             && !checksum::verify(kind, secret)
         {
             return false;
+        }
+        if !rule.stopwords.is_empty() {
+            let lower = secret.to_ascii_lowercase();
+            if rule
+                .stopwords
+                .iter()
+                .any(|w| memchr::memmem::find(&lower, w).is_some())
+            {
+                return false;
+            }
         }
         !filters::is_placeholder(secret, &rule.keywords)
     }

@@ -144,6 +144,15 @@ pub struct RuleDef {
     /// secret wins over it.
     #[serde(default)]
     pub generic: bool,
+    /// A fallback rule (URLs with credentials, generic assignments) yields to provider rules:
+    /// where a provider rule matched the same secret, only the provider's finding is kept.
+    /// Implied by `generic`.
+    #[serde(default)]
+    pub fallback: bool,
+    /// Secrets containing one of these words (ASCII-case-insensitive) are dropped: common
+    /// default passwords and words that show a value is not a real secret.
+    #[serde(default)]
+    pub stopwords: Vec<String>,
     /// Overrides the provider's rotation text.
     #[serde(default)]
     pub rotation: Option<String>,
@@ -197,6 +206,10 @@ pub struct Rule {
     pub window: Option<usize>,
     /// Context-word rule (see [`RuleDef::generic`]).
     pub generic: bool,
+    /// Yields to provider rules (see [`RuleDef::fallback`]).
+    pub fallback: bool,
+    /// Lower-cased stop words (see [`RuleDef::stopwords`]).
+    pub stopwords: Vec<Vec<u8>>,
     /// Rotation steps with the URL filled in.
     pub rotation: String,
     /// Where to rotate.
@@ -382,6 +395,12 @@ fn compile(file: &str, provider: &ProviderDef, def: RuleDef) -> Result<Rule, Err
         checksum: def.checksum,
         window: def.window,
         generic: def.generic,
+        fallback: def.fallback || def.generic,
+        stopwords: def
+            .stopwords
+            .iter()
+            .map(|w| w.to_ascii_lowercase().into_bytes())
+            .collect(),
         rotation: rotation.trim().to_string(),
         rotate_url,
         references: def.references,

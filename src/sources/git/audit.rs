@@ -57,15 +57,13 @@ pub(crate) fn scan(
         results,
     } = odb;
     out.merge(results);
-    if options.history {
-        if repo.is_shallow().unwrap_or(false) {
-            out.warnings.push(
-                "shallow clone: commits before the shallow boundary are not in the repository \
-                 and were not scanned"
-                    .to_string(),
-            );
-            out.stats.shallow = true;
-        }
+    if options.history && repo.is_shallow().unwrap_or(false) {
+        out.warnings.push(
+            "shallow clone: commits before the shallow boundary are not in the repository \
+             and were not scanned"
+                .to_string(),
+        );
+        out.stats.shallow = true;
     }
     let mut worktree_dupes: Vec<(String, ObjectId)> = Vec::new();
     if options.worktree

@@ -150,12 +150,15 @@ impl CommitInfo {
     }
 }
 
+/// `(path, blob id)` pairs of a tree.
+pub(crate) type TreeBlobs = Vec<(BString, ObjectId)>;
+
 /// Every blob of a tree, recursively: `(path, blob id)`. Gitlinks (submodules) are not
 /// followed; their paths are returned separately.
 pub(crate) fn tree_blobs(
     repo: &gix::Repository,
     tree: ObjectId,
-) -> Result<(Vec<(BString, ObjectId)>, Vec<BString>), gix::Error> {
+) -> Result<(TreeBlobs, Vec<BString>), gix::Error> {
     let mut blobs = Vec::new();
     let mut submodules = Vec::new();
     let mut stack = vec![(BString::default(), tree)];
