@@ -75,6 +75,8 @@ enum FormatArg {
     Json,
     /// One JSON finding per line.
     Jsonl,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
 }
 
 #[derive(Debug, Args)]
@@ -223,6 +225,7 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
         FormatArg::Human => Format::Human,
         FormatArg::Json => Format::Json,
         FormatArg::Jsonl => Format::Jsonl,
+        FormatArg::Sarif => Format::Sarif,
     };
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let color = to_terminal && !args.no_color && std::env::var_os("NO_COLOR").is_none();
@@ -240,11 +243,23 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
             let file =
                 File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
             let mut out = BufWriter::new(file);
-            report::write(&report, format, report_options, &mut out)
+            report::write(
+                &report,
+                scanner.engine().rules(),
+                format,
+                report_options,
+                &mut out,
+            )
         }
         None => {
             let mut out = BufWriter::new(io::stdout().lock());
-            report::write(&report, format, report_options, &mut out)
+            report::write(
+                &report,
+                scanner.engine().rules(),
+                format,
+                report_options,
+                &mut out,
+            )
         }
     };
     match written {

@@ -186,9 +186,31 @@ impl Stats {
     }
 }
 
+/// The repository a scan read, for reports that record version-control provenance.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RepositoryInfo {
+    /// `remote.origin.url`, or a `file://` URI of the repository.
+    pub uri: String,
+    /// `HEAD`'s commit, if there is one.
+    pub head: Option<String>,
+    /// The checked-out branch, if any.
+    pub branch: Option<String>,
+}
+
+/// What was scanned.
+#[derive(Debug, Clone, Default)]
+pub struct ScanContext {
+    /// Directory that paths are relative to (absent for stdin).
+    pub root: Option<PathBuf>,
+    /// The repository, when one was read.
+    pub repository: Option<RepositoryInfo>,
+}
+
 /// What a scan found.
 #[derive(Debug, Clone)]
 pub struct ScanReport {
+    /// What was scanned.
+    pub context: ScanContext,
     /// Findings, sorted by first location.
     pub findings: Vec<Finding>,
     /// Counters.
@@ -211,31 +233,47 @@ impl Scanner {
         })
     }
 
-    fn dispatch(&self, options: &ScanOptions) -> Result<WorkerResults, Error> {
+    fn dispatch(&self, options: &ScanOptions) -> Result<(WorkerResults, ScanContext), Error> {
         use sources::git;
         let engine = &self.engine;
         match &options.target {
             Target::Stdin => {
                 let mut worker = Worker::new(engine, options);
                 sources::stdin::scan(&mut worker)?;
-                Ok(worker.finish())
+                Ok((worker.finish(), ScanContext::default()))
             }
-            Target::Path(path) if options.staged => {
+            Target::Path(path) if options.staged || options.git_range.is_some() => {
                 let repo = git::discover(path)?;
-                Ok(git::staged::scan(engine, &repo, options)?)
-            }
-            Target::Path(path) if options.git_range.is_some() => {
-                let repo = git::discover(path)?;
-                let spec = options.git_range.as_deref().unwrap_or_default();
-                Ok(git::range::scan(engine, &repo, spec, options)?)
+                let context = git::context(&repo);
+                let results = match &options.git_range {
+                    Some(spec) => git::range::scan(engine, &repo, spec, options)?,
+                    None => git::staged::scan(engine, &repo, options)?,
+                };
+                Ok((results, context))
             }
             Target::Path(path) => {
                 if !path.exists() && std::fs::symlink_metadata(path).is_err() {
                     return Err(Error::NotFound { path: path.clone() });
                 }
                 match git::open_exact(path) {
-                    Some(repo) if options.history => Ok(git::audit::scan(engine, &repo, options)?),
-                    _ => sources::fs::scan(engine, path, options),
+                    Some(repo) if options.history => {
+                        let context = git::context(&repo);
+                        Ok((git::audit::scan(engine, &repo, options)?, context))
+                    }
+                    _ => {
+                        let root = if path.is_dir() {
+                            Some(path.clone())
+                        } else {
+                            std::env::current_dir().ok()
+                        };
+                        let context = ScanContext {
+                            root,
+                            repository: git::open_exact(path)
+                                .map(|r| git::context(&r).repository)
+                                .unwrap_or_default(),
+                        };
+                        Ok((sources::fs::scan(engine, path, options)?, context))
+                    }
                 }
             }
         }
@@ -254,11 +292,12 @@ impl Scanner {
             pool = pool.num_threads(options.threads);
         }
         let pool = pool.build()?;
-        let mut results = pool.install(|| self.dispatch(options))?;
+        let (mut results, context) = pool.install(|| self.dispatch(options))?;
         results.stats.duration_ms =
             u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         results.warnings.sort();
         Ok(ScanReport {
+            context,
             findings: results.collector.into_findings(self.engine.rules()),
             stats: results.stats,
             warnings: results.warnings,

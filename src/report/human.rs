@@ -43,7 +43,10 @@ pub fn place(loc: &Location) -> String {
     let path = match (&loc.path, loc.source) {
         (Some(p), _) => sanitize(p),
         (None, SourceKind::Stdin) => "<stdin>".to_string(),
-        (None, _) => "<unknown>".to_string(),
+        (None, _) => match &loc.blob {
+            Some(blob) => format!("<unreachable blob {}>", &blob[..blob.len().min(12)]),
+            None => "<unknown>".to_string(),
+        },
     };
     format!("{path}:{}:{}", loc.line, loc.column)
 }

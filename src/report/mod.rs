@@ -4,6 +4,7 @@
 
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use std::io::Write;
 
@@ -30,6 +31,8 @@ pub enum Format {
     Json,
     /// One JSON finding per line.
     Jsonl,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
 }
 
 /// How to write.
@@ -44,6 +47,7 @@ pub struct ReportOptions {
 /// Writes `report` in `format` to `out`.
 pub fn write(
     report: &ScanReport,
+    rules: &[crate::rules::Rule],
     format: Format,
     options: ReportOptions,
     out: &mut dyn Write,
@@ -52,6 +56,7 @@ pub fn write(
         Format::Human => human::write(report, options, out)?,
         Format::Json => json::write(report, options, out)?,
         Format::Jsonl => json::write_lines(report, options, out)?,
+        Format::Sarif => sarif::write(report, rules, options, out)?,
     }
     out.flush()?;
     Ok(())

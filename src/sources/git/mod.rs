@@ -275,3 +275,30 @@ pub(crate) fn ref_tips(repo: &gix::Repository, warnings: &mut Vec<String>) -> Ve
     tips.dedup();
     tips
 }
+
+/// Root directory and version-control details of `repo`, for reports.
+pub(crate) fn context(repo: &gix::Repository) -> crate::scan::ScanContext {
+    let root = repo
+        .workdir()
+        .unwrap_or_else(|| repo.git_dir())
+        .to_path_buf();
+    let config = repo.config_snapshot();
+    let uri = config
+        .string("remote.origin.url")
+        .map(|u| u.to_str_lossy().into_owned())
+        .filter(|u| u.contains("://"))
+        .unwrap_or_else(|| {
+            let abs = std::fs::canonicalize(&root).unwrap_or_else(|_| root.clone());
+            format!("file://{}", abs.display())
+        });
+    let head = repo.head_id().ok().map(|id| id.to_string());
+    let branch = repo
+        .head_name()
+        .ok()
+        .flatten()
+        .map(|n| n.shorten().to_str_lossy().into_owned());
+    crate::scan::ScanContext {
+        root: Some(root),
+        repository: Some(crate::scan::RepositoryInfo { uri, head, branch }),
+    }
+}
