@@ -28,7 +28,7 @@ if [[ $what == dir || $what == all ]]; then
   cmds=("$KH scan $BENCH_DIR/trees -j $THREADS --format json -o /dev/null")
   names=(keyhound)
   if have kingfisher; then cmds+=("kingfisher scan $BENCH_DIR/trees --no-validate --no-update-check --git-history none --format json -o $out/kf.json"); names+=(kingfisher); fi
-  if have betterleaks; then cmds+=("betterleaks dir $BENCH_DIR/trees --no-banner -f json -r $out/bl.json"); names+=(betterleaks); fi
+  if have betterleaks; then cmds+=("betterleaks fs $BENCH_DIR/trees --no-banner -o $out/bl.json"); names+=(betterleaks); fi
   if have gitleaks; then cmds+=("gitleaks dir $BENCH_DIR/trees -c $GL_CONFIG --no-banner -f json -r $out/gl.json"); names+=(gitleaks); fi
   args=(); for i in "${!cmds[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
   hyperfine -N -i -w 1 -r "${RUNS:-5}" "${args[@]}"
@@ -48,7 +48,7 @@ print(f"             {stats['blobs_scanned']} blobs, {stats['bytes_scanned'] / 1
       f"{stats['blobs_scanned'] / secs:.0f} blobs/s, {stats['bytes_scanned'] / 1e6 / secs:.0f} MB/s")
 PY
   if have kingfisher; then timed kingfisher kingfisher scan "$repo" --no-validate --no-update-check --format json -o "$out/kf.json"; fi
-  if have betterleaks; then timed betterleaks betterleaks git "$repo" --no-banner -f json -r "$out/bl.json"; fi
+  if have betterleaks; then timed betterleaks betterleaks git "$repo" --no-banner -o "$out/bl.json"; fi
   if have gitleaks; then timed gitleaks gitleaks git "$repo" -c "$GL_CONFIG" --no-banner -f json -r "$out/gl.json"; fi
 fi
 
@@ -59,7 +59,7 @@ if [[ $what == staged || $what == all ]]; then
   git -C "$repo" add Makefile
   cmds=("$KH scan --staged $repo --format json -o /dev/null")
   names=(keyhound)
-  if have betterleaks; then cmds+=("betterleaks git $repo --staged --no-banner -f json -r $out/bl.json"); names+=(betterleaks); fi
+  if have betterleaks; then cmds+=("betterleaks git $repo --staged --no-banner -o $out/bl.json"); names+=(betterleaks); fi
   args=(); for i in "${!cmds[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
   hyperfine -N -i -w 3 -r "${RUNS:-20}" "${args[@]}" || true
   git -C "$repo" reset -q Makefile && git -C "$repo" checkout -q Makefile
