@@ -42,7 +42,7 @@ if [[ $what == history || $what == all ]]; then
 import json, re, sys
 stats = json.load(open(sys.argv[1]))["stats"]
 t = open(sys.argv[2]).read()
-m = re.search(r"Elapsed \(wall clock\)[^:]*: (?:(\d+):)?(\d+):([\d.]+)", t)
+m = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", t)
 secs = (int(m.group(1) or 0) * 3600) + int(m.group(2)) * 60 + float(m.group(3))
 print(f"             {stats['blobs_scanned']} blobs, {stats['bytes_scanned'] / 1e6:.0f} MB: "
       f"{stats['blobs_scanned'] / secs:.0f} blobs/s, {stats['bytes_scanned'] / 1e6 / secs:.0f} MB/s")

@@ -134,6 +134,10 @@ struct ScanArgs {
     /// (pre-commit hook).
     #[arg(long)]
     staged: bool,
+
+    /// Also append a Markdown summary of the findings to FILE (e.g. $GITHUB_STEP_SUMMARY).
+    #[arg(long, value_name = "FILE")]
+    summary: Option<PathBuf>,
 }
 
 /// Parses `10MiB`, `5M`, `1024`, `2GB` into bytes. Decimal and binary suffixes both mean
@@ -238,6 +242,17 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
     } else {
         Outcome::Found
     };
+    if let Some(path) = &args.summary {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        let mut out = BufWriter::new(file);
+        report::markdown::write(&report, report_options, &mut out)
+            .and_then(|()| out.flush())
+            .with_context(|| format!("cannot write the summary to {}", path.display()))?;
+    }
     let written = match &args.output {
         Some(path) => {
             let file =
