@@ -50,6 +50,15 @@ enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Install a git pre-commit hook that runs `keyhound scan --staged`.
+    InstallHook {
+        /// Replace an existing pre-commit hook that keyhound did not write.
+        #[arg(long)]
+        force: bool,
+        /// A directory inside the repository.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -135,6 +144,14 @@ struct ScanArgs {
     #[arg(long)]
     staged: bool,
 
+    /// Show a progress bar on stderr (default: only when stderr is a terminal and not in CI).
+    #[arg(long, overrides_with = "no_progress")]
+    progress: bool,
+
+    /// Never show a progress bar.
+    #[arg(long)]
+    no_progress: bool,
+
     /// Also append a Markdown summary of the findings to FILE (e.g. $GITHUB_STEP_SUMMARY).
     #[arg(long, value_name = "FILE")]
     summary: Option<PathBuf>,
@@ -171,6 +188,7 @@ pub fn run() -> Result<Outcome> {
         Command::Rules {
             command: RulesCommand::Check(c),
         } => rules_check(c.config.as_deref()),
+        Command::InstallHook { force, path } => install_hook(&path, force),
     }
 }
 
@@ -207,6 +225,7 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
     let rules = load_rules(config.as_ref())?;
     let scanner = Scanner::new(&rules)?;
     let mut options = ScanOptions::new(target);
+    options.progress = None;
     options.respect_gitignore = !args.no_ignore;
     options.max_file_size = args.max_file_size;
     options.threads = args.threads.unwrap_or(0);
@@ -217,7 +236,21 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
     if let Some(c) = &config {
         options.allowlist = c.allowlist.clone();
     }
-    let report = scanner.scan(&options)?;
+    let show_progress = if args.no_progress {
+        false
+    } else {
+        args.progress || (io::stderr().is_terminal() && std::env::var_os("CI").is_none())
+    };
+    let report = if show_progress {
+        let progress = std::sync::Arc::new(keyhound::Progress::default());
+        options.progress = Some(progress.clone());
+        let bar = ProgressBar::start(progress, args.progress);
+        let report = scanner.scan(&options);
+        bar.finish();
+        report?
+    } else {
+        scanner.scan(&options)?
+    };
     let mut stderr = io::stderr().lock();
     for w in &report.warnings {
         // A warning line is informative only; a closed stderr must not fail the scan.
@@ -283,6 +316,103 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
         Err(report::Error::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(outcome),
         Err(e) => Err(e.into()),
     }
+}
+
+/// A progress bar on stderr, drawn by its own thread from the scan's counters. It appears only
+/// once a scan has run for a moment (unless forced), so quick scans and hooks print nothing.
+struct ProgressBar {
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ProgressBar {
+    fn start(progress: std::sync::Arc<keyhound::Progress>, forced: bool) -> ProgressBar {
+        use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+        use std::time::{Duration, Instant};
+        let done = std::sync::Arc::new(AtomicBool::new(false));
+        let stop = done.clone();
+        let thread = std::thread::spawn(move || {
+            let started = Instant::now();
+            let delay = if forced {
+                Duration::ZERO
+            } else {
+                Duration::from_millis(300)
+            };
+            while started.elapsed() < delay {
+                if stop.load(Relaxed) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let message = || {
+                let blobs = progress.blobs.load(Relaxed);
+                let bytes = progress.bytes.load(Relaxed);
+                let secs = started.elapsed().as_secs_f64().max(0.001);
+                format!(
+                    "scanned {blobs} blobs, {} ({}/s)",
+                    indicatif::HumanBytes(bytes),
+                    indicatif::HumanBytes((bytes as f64 / secs) as u64)
+                )
+            };
+            if !io::stderr().is_terminal() {
+                // Forced onto a pipe or a log: plain lines, once a second and at the end.
+                let mut last = Instant::now();
+                while !stop.load(Relaxed) {
+                    if last.elapsed() >= Duration::from_secs(1) {
+                        eprintln!("keyhound: {}", message());
+                        last = Instant::now();
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                eprintln!("keyhound: {}", message());
+                return;
+            }
+            let bar = indicatif::ProgressBar::with_draw_target(
+                None,
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg}")
+                    .expect("the template is valid"),
+            );
+            while !stop.load(Relaxed) {
+                bar.set_message(message());
+                bar.tick();
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            bar.finish_and_clear();
+        });
+        ProgressBar {
+            done,
+            thread: Some(thread),
+        }
+    }
+
+    fn finish(mut self) {
+        self.done.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take()
+            && t.join().is_err()
+        {
+            // The bar is cosmetic: a panic in its thread must not fail the scan.
+            eprintln!("keyhound: warning: the progress display stopped");
+        }
+    }
+}
+
+fn install_hook(path: &Path, force: bool) -> Result<Outcome> {
+    let exe = std::env::current_exe()
+        .and_then(std::fs::canonicalize)
+        .unwrap_or_else(|_| PathBuf::from("keyhound"));
+    let installed = keyhound::hook::install(path, &exe, force)?;
+    println!("installed {}", installed.path.display());
+    if let Some(hp) = installed.hooks_path_override {
+        eprintln!(
+            "keyhound: warning: core.hooksPath is set to {hp}: git runs hooks from there, not \
+             from {}",
+            installed.path.display()
+        );
+    }
+    Ok(Outcome::Clean)
 }
 
 fn rules_list(config: Option<&Path>) -> Result<Outcome> {

@@ -22,6 +22,7 @@
 pub mod config;
 pub mod engine;
 pub mod findings;
+pub mod hook;
 pub mod report;
 pub mod rules;
 pub mod scan;
@@ -30,4 +31,4 @@ pub mod sources;
 pub use config::Config;
 pub use findings::{Finding, Location, SourceKind};
 pub use rules::{Rule, RuleSet, Severity};
-pub use scan::{ScanOptions, ScanReport, Scanner, SkipReason, Stats, Target};
+pub use scan::{Progress, ScanOptions, ScanReport, Scanner, SkipReason, Stats, Target};

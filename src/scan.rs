@@ -79,6 +79,18 @@ pub struct ScanOptions {
     pub git_range: Option<String>,
     /// Scan only what the next commit would add.
     pub staged: bool,
+    /// Counters a caller can watch while the scan runs (for a progress bar).
+    pub progress: Option<std::sync::Arc<Progress>>,
+}
+
+/// Live counters of a running scan, updated by every worker (relaxed atomics: one add per
+/// blob, never on the per-byte path).
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Blobs scanned so far.
+    pub blobs: std::sync::atomic::AtomicU64,
+    /// Bytes scanned so far.
+    pub bytes: std::sync::atomic::AtomicU64,
 }
 
 impl ScanOptions {
@@ -94,6 +106,7 @@ impl ScanOptions {
             worktree: true,
             git_range: None,
             staged: false,
+            progress: None,
         }
     }
 }
@@ -367,6 +380,11 @@ impl<'a> Worker<'a> {
         }
         self.results.stats.blobs_scanned += 1;
         self.results.stats.bytes_scanned += data.len() as u64;
+        if let Some(p) = &self.options.progress {
+            use std::sync::atomic::Ordering::Relaxed;
+            p.blobs.fetch_add(1, Relaxed);
+            p.bytes.fetch_add(data.len() as u64, Relaxed);
+        }
         self.matches.clear();
         self.engine.scan(data, &mut self.scratch, &mut self.matches);
         let mut found = Vec::new();

@@ -433,3 +433,16 @@ fn fifos_are_not_opened() {
     assert_eq!(code, 0);
     assert_eq!(report.skipped("special"), 1);
 }
+
+#[test]
+fn progress_only_when_asked_on_a_pipe() {
+    let dir = Dir::new();
+    dir.write("a.txt", "nothing\n");
+    let quiet = dir.run(&["scan", ".", "--format", "json"]);
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains("scanned"));
+    let forced = dir.run(&["scan", ".", "--format", "json", "--progress"]);
+    let stderr = String::from_utf8_lossy(&forced.stderr);
+    assert!(stderr.contains("keyhound: scanned 1 blobs"), "{stderr}");
+    let off = dir.run(&["scan", ".", "--progress", "--no-progress"]);
+    assert!(!String::from_utf8_lossy(&off.stderr).contains("scanned"));
+}

@@ -178,6 +178,20 @@ pub fn write(
         summary.push_str(&format!(" Allowed: {}.", s.suppressed));
     }
     writeln!(out, "{summary}")?;
+    let staged = report
+        .findings
+        .iter()
+        .any(|f| f.locations.iter().any(|l| l.source == SourceKind::Staged));
+    if staged {
+        writeln!(
+            out,
+            "\nThis commit adds the secret(s) above, so it was stopped. If a secret is real, \
+             take it out of the commit and rotate it. If it is a false positive, add \
+             `keyhound:allow` in a comment on its line, or allow it in .keyhound.toml \
+             ([allowlist] paths, regexes or stopwords). `git commit --no-verify` skips the \
+             check once."
+        )?;
+    }
     Ok(())
 }
 
