@@ -50,6 +50,11 @@ enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Check a configuration file.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Install a git pre-commit hook that runs `keyhound scan --staged`.
     InstallHook {
         /// Replace an existing pre-commit hook that keyhound did not write.
@@ -67,6 +72,17 @@ enum RulesCommand {
     List(ConfigArg),
     /// Run every rule's examples and negative examples; exit 1 on any failure.
     Check(ConfigArg),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Validate a configuration file (default: ./.keyhound.toml): keys, globs, regexes, rule
+    /// ids, and the examples of its extra rules. Exit 1 when it has problems.
+    Check {
+        /// The file.
+        #[arg(default_value = ".keyhound.toml")]
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -144,6 +160,18 @@ struct ScanArgs {
     #[arg(long)]
     staged: bool,
 
+    /// Do not report findings whose fingerprint is in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+
+    /// Write the fingerprints of all current findings (never the secrets) to FILE.
+    #[arg(long, value_name = "FILE")]
+    baseline_out: Option<PathBuf>,
+
+    /// Also scan lock files, minified assets, media and archives (skipped by default).
+    #[arg(long)]
+    no_default_skips: bool,
+
     /// Show a progress bar on stderr (default: only when stderr is a terminal and not in CI).
     #[arg(long, overrides_with = "no_progress")]
     progress: bool,
@@ -189,6 +217,9 @@ pub fn run() -> Result<Outcome> {
             command: RulesCommand::Check(c),
         } => rules_check(c.config.as_deref()),
         Command::InstallHook { force, path } => install_hook(&path, force),
+        Command::Config {
+            command: ConfigCommand::Check { file },
+        } => config_check(&file),
     }
 }
 
@@ -236,6 +267,12 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
     if let Some(c) = &config {
         options.allowlist = c.allowlist.clone();
     }
+    if args.no_default_skips {
+        options.allowlist = options.allowlist.without_default_skips();
+    }
+    if let Some(path) = &args.baseline {
+        options.baseline = Some(keyhound::baseline::Baseline::load(path)?);
+    }
     let show_progress = if args.no_progress {
         false
     } else {
@@ -251,6 +288,11 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
     } else {
         scanner.scan(&options)?
     };
+    if let Some(path) = &args.baseline_out {
+        let mut all = report.findings.clone();
+        all.extend(report.baselined.iter().cloned());
+        keyhound::baseline::write(path, &all)?;
+    }
     let mut stderr = io::stderr().lock();
     for w in &report.warnings {
         // A warning line is informative only; a closed stderr must not fail the scan.
@@ -396,6 +438,40 @@ impl ProgressBar {
             // The bar is cosmetic: a panic in its thread must not fail the scan.
             eprintln!("keyhound: warning: the progress display stopped");
         }
+    }
+}
+
+fn config_check(file: &Path) -> Result<Outcome> {
+    if !file.exists() {
+        anyhow::bail!("{}: no such file", file.display());
+    }
+    let problem = |e: &dyn std::fmt::Display| {
+        println!("FAIL {e}");
+        Ok(Outcome::Found)
+    };
+    let config = match Config::load(file) {
+        Ok(c) => c,
+        Err(e @ keyhound::config::Error::Read { .. }) => return Err(e.into()),
+        Err(e) => return problem(&format!("{:#}", anyhow::Error::from(e))),
+    };
+    let mut set = RuleSet::builtin().context("built-in rules are invalid")?;
+    if let Err(e) = config.apply(&mut set) {
+        return problem(&format!("{:#}", anyhow::Error::from(e)));
+    }
+    let engine = Engine::new(&set)?;
+    let origin = file.display().to_string();
+    let failures: Vec<_> = rules::check_examples(&engine, false)
+        .into_iter()
+        .filter(|f| f.origin == origin)
+        .collect();
+    for f in &failures {
+        println!("FAIL {f}");
+    }
+    if failures.is_empty() {
+        println!("ok: {}", file.display());
+        Ok(Outcome::Clean)
+    } else {
+        Ok(Outcome::Found)
     }
 }
 

@@ -78,6 +78,8 @@ struct ConfigFile {
     #[serde(default)]
     allowlist: AllowlistDef,
     #[serde(default)]
+    default_skips: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
     disabled_rules: Vec<Spanned<String>>,
     #[serde(default)]
     overrides: BTreeMap<String, Spanned<OverrideDef>>,
@@ -109,19 +111,123 @@ struct OverrideDef {
     severity: Option<Severity>,
 }
 
+/// Kinds of files skipped by default, each with the globs that name them. A configuration's
+/// `default_skips = [...]` lists the kinds to keep skipping (`[]` scans everything);
+/// `--no-default-skips` turns them all off.
+pub const DEFAULT_SKIPS: &[(&str, &[&str])] = &[
+    (
+        "lockfiles",
+        &[
+            "**/Cargo.lock",
+            "**/package-lock.json",
+            "**/npm-shrinkwrap.json",
+            "**/yarn.lock",
+            "**/pnpm-lock.yaml",
+            "**/bun.lock",
+            "**/poetry.lock",
+            "**/Pipfile.lock",
+            "**/uv.lock",
+            "**/go.sum",
+            "**/Gemfile.lock",
+            "**/composer.lock",
+            "**/packages.lock.json",
+            "**/flake.lock",
+            "**/mix.lock",
+            "**/pubspec.lock",
+            "**/Podfile.lock",
+            "**/gradle.lockfile",
+        ],
+    ),
+    // keyhound's own configuration: the examples of its extra rules are fake secrets.
+    ("config", &["**/.keyhound.toml"]),
+    (
+        "minified",
+        &[
+            "**/*.min.js",
+            "**/*.min.mjs",
+            "**/*.min.css",
+            "**/*.js.map",
+            "**/*.css.map",
+        ],
+    ),
+    (
+        "assets",
+        &[
+            "**/*.{png,jpg,jpeg,gif,bmp,ico,icns,webp,tif,tiff,psd,heic}",
+            "**/*.{woff,woff2,ttf,otf,eot}",
+            "**/*.{mp3,mp4,m4a,mov,avi,mkv,wav,ogg,oga,webm,flac}",
+            "**/*.{zip,tar,gz,tgz,bz2,xz,zst,7z,rar,jar,war,ear,whl,nupkg,apk,ipa,dmg,iso}",
+            "**/*.{pdf,exe,dll,so,dylib,o,a,class,pyc,wasm}",
+        ],
+    ),
+];
+
+/// Globs of the given default-skip kinds.
+fn default_skip_globs(kinds: &[&str]) -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    for (kind, globs) in DEFAULT_SKIPS {
+        if kinds.contains(kind) {
+            for g in *globs {
+                b.add(
+                    globset::GlobBuilder::new(g)
+                        .case_insensitive(true)
+                        .build()
+                        .expect("built-in default-skip globs are valid"),
+                );
+            }
+        }
+    }
+    b.build().expect("built-in default-skip globs are valid")
+}
+
 /// What the configuration allows: applied to every match before it becomes a finding.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Allowlist {
     paths: Option<GlobSet>,
+    default_skips: Option<GlobSet>,
     regexes: Vec<Regex>,
     stopwords: Vec<Vec<u8>>,
     commits: Vec<String>,
 }
 
+impl Default for Allowlist {
+    fn default() -> Self {
+        let all: Vec<&str> = DEFAULT_SKIPS.iter().map(|(k, _)| *k).collect();
+        Allowlist {
+            paths: None,
+            default_skips: Some(default_skip_globs(&all)),
+            regexes: Vec::new(),
+            stopwords: Vec::new(),
+            commits: Vec::new(),
+        }
+    }
+}
+
 impl Allowlist {
     /// True when findings at `path` (relative, `/`-separated) are allowed.
     pub fn allows_path(&self, path: &str) -> bool {
-        self.paths.as_ref().is_some_and(|g| g.is_match(path))
+        self.skip_reason(path).is_some()
+    }
+
+    /// Why a file at `path` is not scanned, if it is not.
+    pub fn skip_reason(&self, path: &str) -> Option<crate::scan::SkipReason> {
+        if self.paths.as_ref().is_some_and(|g| g.is_match(path)) {
+            Some(crate::scan::SkipReason::Allowlisted)
+        } else if self
+            .default_skips
+            .as_ref()
+            .is_some_and(|g| g.is_match(path))
+        {
+            Some(crate::scan::SkipReason::DefaultSkip)
+        } else {
+            None
+        }
+    }
+
+    /// Scans the kinds of files skipped by default (lock files, minified assets, media).
+    pub fn without_default_skips(mut self) -> Allowlist {
+        self.default_skips = None;
+        self
     }
 
     /// True when `secret` is allowed by a regex or contains a stop word.
@@ -250,10 +356,32 @@ impl Config {
                 },
             ));
         }
+        let default_skips = match &file.default_skips {
+            None => Allowlist::default().default_skips,
+            Some(kinds) => {
+                let known: Vec<&str> = DEFAULT_SKIPS.iter().map(|(k, _)| *k).collect();
+                for k in kinds {
+                    if !known.contains(&k.get_ref().as_str()) {
+                        return Err(invalid(
+                            k.span(),
+                            "default_skips",
+                            format!(
+                                "unknown kind `{}`: expected one of {}",
+                                k.get_ref(),
+                                known.join(", ")
+                            ),
+                        ));
+                    }
+                }
+                let chosen: Vec<&str> = kinds.iter().map(|k| k.get_ref().as_str()).collect();
+                (!chosen.is_empty()).then(|| default_skip_globs(&chosen))
+            }
+        };
         Ok(Config {
             path: Some(path.to_path_buf()),
             allowlist: Allowlist {
                 paths,
+                default_skips,
                 regexes,
                 stopwords: file
                     .allowlist
@@ -372,6 +500,34 @@ mod tests {
         assert!(c.allowlist.allows_secret("r", b"xlocalx"));
         assert!(!c.allowlist.allows_secret("r", b"prod-123"));
         assert!(c.allowlist.allows_commit("abcdef1234"));
+    }
+
+    #[test]
+    fn default_skips_and_their_configuration() {
+        let all = Allowlist::default();
+        for p in [
+            "Cargo.lock",
+            "web/package-lock.json",
+            "static/app.min.js",
+            "img/logo.PNG",
+            "x/y.png",
+            "go.sum",
+        ] {
+            assert!(all.allows_path(p), "{p}");
+        }
+        assert!(!all.allows_path("src/main.rs"));
+        assert!(!all.without_default_skips().allows_path("Cargo.lock"));
+        let some = parse("default_skips = ['minified']\n").expect("valid");
+        assert!(!some.allowlist.allows_path("Cargo.lock"));
+        assert!(some.allowlist.allows_path("a.min.js"));
+        let none = parse("default_skips = []\n").expect("valid");
+        assert!(!none.allowlist.allows_path("a.min.js"));
+        let err = parse("\ndefault_skips = ['bogus']\n").expect_err("unknown kind");
+        assert!(
+            err.to_string()
+                .contains("k.toml:2: default_skips: unknown kind `bogus`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -81,6 +81,8 @@ pub struct ScanOptions {
     pub staged: bool,
     /// Counters a caller can watch while the scan runs (for a progress bar).
     pub progress: Option<std::sync::Arc<Progress>>,
+    /// Findings whose fingerprint this holds are not reported.
+    pub baseline: Option<crate::baseline::Baseline>,
 }
 
 /// Live counters of a running scan, updated by every worker (relaxed atomics: one add per
@@ -107,6 +109,7 @@ impl ScanOptions {
             git_range: None,
             staged: false,
             progress: None,
+            baseline: None,
         }
     }
 }
@@ -129,11 +132,14 @@ pub enum SkipReason {
     Allowlisted,
     /// A git object that is missing or cannot be decoded.
     Corrupt,
+    /// A kind of file never meaningful to scan (lock files, minified assets, media,
+    /// archives); see `default_skips`.
+    DefaultSkip,
 }
 
 impl SkipReason {
     /// Every reason, so reports always list the same keys.
-    pub const ALL: [SkipReason; 7] = [
+    pub const ALL: [SkipReason; 8] = [
         SkipReason::Binary,
         SkipReason::TooLarge,
         SkipReason::Unreadable,
@@ -141,6 +147,7 @@ impl SkipReason {
         SkipReason::Special,
         SkipReason::Allowlisted,
         SkipReason::Corrupt,
+        SkipReason::DefaultSkip,
     ];
 
     /// Name used in JSON and messages.
@@ -153,6 +160,7 @@ impl SkipReason {
             SkipReason::Special => "special",
             SkipReason::Allowlisted => "allowlisted",
             SkipReason::Corrupt => "corrupt",
+            SkipReason::DefaultSkip => "default_skip",
         }
     }
 }
@@ -168,6 +176,8 @@ pub struct Stats {
     pub skipped: BTreeMap<SkipReason, u64>,
     /// Matches dropped by an inline allow comment or an allowlist.
     pub suppressed: u64,
+    /// Findings dropped because the baseline holds their fingerprint.
+    pub baselined: u64,
     /// Submodules seen and not followed.
     pub submodules: u64,
     /// The repository is a shallow clone: older history is absent.
@@ -226,6 +236,8 @@ pub struct ScanReport {
     pub context: ScanContext,
     /// Findings, sorted by first location.
     pub findings: Vec<Finding>,
+    /// Findings the baseline suppressed (not reported; kept for `--baseline-out`).
+    pub baselined: Vec<Finding>,
     /// Counters.
     pub stats: Stats,
     /// Problems that did not stop the scan (one line each), sorted.
@@ -309,9 +321,19 @@ impl Scanner {
         results.stats.duration_ms =
             u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         results.warnings.sort();
+        let mut findings = results.collector.into_findings(self.engine.rules());
+        let mut baselined = Vec::new();
+        if let Some(baseline) = &options.baseline {
+            let (old, new): (Vec<Finding>, Vec<Finding>) =
+                findings.into_iter().partition(|f| baseline.contains(f));
+            findings = new;
+            baselined = old;
+            results.stats.baselined = baselined.len() as u64;
+        }
         Ok(ScanReport {
             context,
-            findings: results.collector.into_findings(self.engine.rules()),
+            findings,
+            baselined,
             stats: results.stats,
             warnings: results.warnings,
         })

@@ -75,7 +75,7 @@ fn decoys_are_not_reported() {
     // A real-looking token, but inside a binary file: counted, not scanned.
     let mut bin = vec![0u8, 1, 2, 3];
     bin.extend_from_slice(fake.github("ghp_").as_bytes());
-    dir.write("logo.png", bin);
+    dir.write("logo.dat", bin);
     let (code, report) = dir.scan_json(&["."]);
     assert_eq!(report.places(), vec![]);
     assert_eq!(code, 0);
@@ -352,7 +352,7 @@ fn bad_input_is_counted_and_never_fatal() {
         *b = b"ab cd"[i % 5];
     }
     line.extend_from_slice(format!(" token={pat}").as_bytes());
-    dir.write("one-line.min.js", &line);
+    dir.write("one-line.js", &line);
     // Invalid UTF-8 around a secret.
     let mut bad = vec![0xff, 0xfe, b'\n', 0xc3, 0x28, b' '];
     bad.extend_from_slice(format!("T={pat}\n").as_bytes());

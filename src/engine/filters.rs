@@ -21,7 +21,7 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "redacted",
     "xxxx",
     "****",
-    "....",
+    "...",
     "<",
     ">",
     "${",
@@ -72,6 +72,26 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || value.starts_with(b"./")
         || value.starts_with(b"../")
         || value.starts_with(b"~/")
+    {
+        return false;
+    }
+    // Code, not a value: string concatenation (`"+name+"`), query strings and format strings
+    // (`%s&limit=1`), a key=value pair (`Server=localhost`; base64 padding at the end is fine).
+    if matches!(value.first(), Some(b'+' | b'&' | b'.' | b'%' | b'=' | b'*'))
+        || value.last() == Some(&b'+')
+    {
+        return false;
+    }
+    let trimmed = value
+        .strip_suffix(b"==")
+        .or_else(|| value.strip_suffix(b"="))
+        .unwrap_or(value);
+    if trimmed.contains(&b'=') {
+        return false;
+    }
+    if value
+        .windows(2)
+        .any(|w| w[0] == b'%' && matches!(w[1], b's' | b'd' | b'v' | b'q' | b'x' | b'f'))
     {
         return false;
     }
@@ -264,6 +284,9 @@ mod tests {
             "process.env.TOKEN1",
             "https://host:8443/x",
             "SomeTypeName",
+            "+resIdMatch1+",
+            "%s&limit=1",
+            "Server=localhost1",
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");
         }

@@ -70,6 +70,7 @@ struct StatsOut {
     bytes_scanned: u64,
     skipped: BTreeMap<&'static str, u64>,
     suppressed: u64,
+    baselined: u64,
     submodules: u64,
     shallow: bool,
     duration_ms: u64,
@@ -102,6 +103,7 @@ fn stats(s: &Stats) -> StatsOut {
             .map(|r| (r.as_str(), s.skipped(*r)))
             .collect(),
         suppressed: s.suppressed,
+        baselined: s.baselined,
         submodules: s.submodules,
         shallow: s.shallow,
         duration_ms: s.duration_ms,

@@ -185,8 +185,8 @@ impl Visitor<'_> {
                 .warn(format!("{shown}: skipped: not a regular file"));
             return;
         }
-        if self.worker.options().allowlist.allows_path(&shown) {
-            self.worker.skip(SkipReason::Allowlisted);
+        if let Some(reason) = self.worker.options().allowlist.skip_reason(&shown) {
+            self.worker.skip(reason);
             return;
         }
         let limit = self.worker.options().max_file_size;

@@ -135,6 +135,7 @@ pub struct StatsJson {
     pub bytes_scanned: u64,
     pub skipped: std::collections::BTreeMap<String, u64>,
     pub suppressed: u64,
+    pub baselined: u64,
     pub submodules: u64,
     pub shallow: bool,
     pub duration_ms: u64,

@@ -64,8 +64,8 @@ pub(crate) fn scan(
         let mut info: Option<CommitInfo> = None;
         for change in changes {
             let path = change.path.to_str_lossy().into_owned();
-            if options.allowlist.allows_path(&path) {
-                worker.skip(SkipReason::Allowlisted);
+            if let Some(reason) = options.allowlist.skip_reason(&path) {
+                worker.skip(reason);
                 continue;
             }
             let Some(new) = scan_blob(repo, change.new, &mut cache, &mut worker).cloned() else {

@@ -52,8 +52,8 @@ pub(crate) fn scan(
             continue;
         }
         let shown = path.to_str_lossy().into_owned();
-        if options.allowlist.allows_path(&shown) {
-            worker.skip(SkipReason::Allowlisted);
+        if let Some(reason) = options.allowlist.skip_reason(&shown) {
+            worker.skip(reason);
             continue;
         }
         let Some(new) = read_and_find(repo, entry.id, &mut worker) else {

@@ -1,0 +1,143 @@
+//! Configuration, baselines and default skips, end to end.
+
+mod util;
+
+use util::{Dir, Fake, Repo};
+
+#[test]
+fn baseline_accepts_what_exists_and_blocks_what_is_new() {
+    let repo = Repo::new();
+    let mut fake = Fake::new(600);
+    let old = fake.github("ghp_");
+    repo.write("app.env", format!("A=1\nT={old}\n"));
+    repo.commit("old secret");
+    let out = repo.dir.run(&[
+        "scan",
+        ".",
+        "--baseline-out",
+        "baseline.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = std::fs::read_to_string(repo.path().join("baseline.json")).expect("baseline");
+    assert!(
+        !text.contains(&old),
+        "the baseline must not hold the secret"
+    );
+    assert!(text.contains("\"fingerprint\"") && text.contains("github-pat-classic"));
+
+    // Accepted: also after moving to another line, file and commit.
+    let (code, report) = repo.scan_json(&[".", "--baseline", "baseline.json"]);
+    assert_eq!((code, report.findings.len()), (0, 0));
+    assert!(report.stats.baselined >= 1);
+    repo.write("app.env", "A=1\n");
+    repo.write("moved/other.yml", format!("x: 1\ny: 2\ntoken: {old}\n"));
+    repo.commit("move it");
+    let (code, _) = repo.scan_json(&[".", "--baseline", "baseline.json"]);
+    assert_eq!(code, 0);
+
+    // A new secret in the same file is still reported.
+    let new = fake.github("ghp_");
+    repo.write("moved/other.yml", format!("x: 1\ny: {new}\ntoken: {old}\n"));
+    let (code, report) = repo.scan_json(&[".", "--baseline", "baseline.json", "--no-history"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        report.places(),
+        vec![("github-pat-classic".into(), "moved/other.yml".into(), 2, 4)]
+    );
+}
+
+#[test]
+fn bad_baseline_is_exit_2() {
+    let dir = Dir::new();
+    dir.write("b.json", "{\"version\": 9, \"fingerprints\": []}");
+    let out = dir.run(&["scan", ".", "--baseline", "b.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("version 9"));
+    let out = dir.run(&["scan", ".", "--baseline", "missing.json"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn lock_files_and_assets_are_skipped_by_default() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(601);
+    let token = fake.github("ghp_");
+    dir.write("package-lock.json", format!("{{\"t\": \"{token}\"}}\n"));
+    dir.write("static/app.min.js", format!("var t=\"{token}\";\n"));
+    dir.write("src/app.js", "console.log(1)\n");
+    let (code, report) = dir.scan_json(&["."]);
+    assert_eq!(code, 0);
+    assert_eq!(report.skipped("default_skip"), 2);
+    let (code, report) = dir.scan_json(&[".", "--no-default-skips"]);
+    assert_eq!(code, 1);
+    assert_eq!(report.findings[0].locations.len(), 2);
+    dir.write(".keyhound.toml", "default_skips = ['lockfiles']\n");
+    let (_, report) = dir.scan_json(&["."]);
+    assert_eq!(report.places()[0].1, "static/app.min.js");
+}
+
+#[test]
+fn config_check_reports_problems() {
+    let dir = Dir::new();
+    dir.write(".keyhound.toml", "[allowlist]\npaths = ['vendor/**']\n");
+    let out = dir.run(&["config", "check"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok: .keyhound.toml"));
+    dir.write("bad.toml", "[allowlist]\npaths = ['a']\nregexs = ['x']\n");
+    let out = dir.run(&["config", "check", "bad.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("bad.toml") && stdout.contains("regexs") && stdout.contains("line 3"),
+        "{stdout}"
+    );
+    dir.write(
+        "rules.toml",
+        "[[rules]]\nid = 'acme-key'\nname = 'Acme key'\nseverity = 'high'\nkeywords = ['acme_']\nregex = '''\\b(acme_[a-z0-9]{20})\\b'''\nexamples = ['k = acme_short']\n",
+    );
+    let out = dir.run(&["config", "check", "rules.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("rule `acme-key`: example 1 gives no finding")
+    );
+    let out = dir.run(&["config", "check", "nope.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn extra_rules_and_overrides_from_config() {
+    let dir = Dir::new();
+    dir.write(
+        ".keyhound.toml",
+        "disabled_rules = ['generic-secret']\n\
+         [overrides.github-pat-classic]\nseverity = 'critical'\n\
+         [[rules]]\nid = 'acme-key'\nname = 'Acme key'\nseverity = 'low'\nkeywords = ['acme_']\n\
+         regex = '''\\b(acme_[a-z0-9]{20})\\b'''\nexamples = ['k = acme_q8vr2mxk7lpw3nzb9tfy']\n",
+    );
+    let mut fake = Fake::new(602);
+    dir.write(
+        "a.env",
+        format!(
+            "K=acme_z8vr2mxk7lpw3nzb9tfq\nT={}\npassword = Xk9mQ2vLp7wZ\n",
+            fake.github("ghp_")
+        ),
+    );
+    let (code, report) = dir.scan_json(&["."]);
+    assert_eq!(code, 1);
+    let mut rules: Vec<(String, String)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule.id.clone(), f.rule.severity.clone()))
+        .collect();
+    rules.sort();
+    assert_eq!(
+        rules,
+        vec![
+            ("acme-key".into(), "low".into()),
+            ("github-pat-classic".into(), "critical".into())
+        ]
+    );
+}
