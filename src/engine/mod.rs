@@ -181,7 +181,7 @@ impl Engine {
         }
         for w in windows.iter() {
             let hay = &data[w.range.clone()];
-            for caps in rule.regex.captures_iter(hay) {
+            for caps in rule.regex().captures_iter(hay) {
                 let whole = caps.get(0).expect("group 0 always participates");
                 if (w.cut_start && whole.start() == 0) || (w.cut_end && whole.end() == hay.len()) {
                     continue;
@@ -316,7 +316,7 @@ pub fn anchored_case_sensitively(rule: &Rule) -> bool {
         .unicode(false)
         .utf8(false)
         .build()
-        .parse(rule.regex.as_str())
+        .parse(&rule.pattern)
     else {
         return false;
     };

@@ -38,6 +38,12 @@ pub fn check_examples(engine: &Engine, strict: bool) -> Vec<CheckFailure> {
                 problem,
             })
         };
+        // Built-in regexes are compiled lazily at scan time; compile each here so a pattern
+        // over the size limit fails the check instead of a scan.
+        if let Err(e) = crate::rules::compile_regex(&rule.pattern) {
+            fail(format!("regex does not compile: {e}"));
+            continue;
+        }
         if strict {
             if rule.examples.len() < 2 {
                 fail(format!(
