@@ -107,6 +107,108 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         .any(|b| b.is_ascii_digit() || b"!@#%^&*+=?~|".contains(b))
 }
 
+/// Identifier endings and parts that name something other than a secret value: ids, names,
+/// URLs, paths, types, sizes, flags, and collections (`secrets:` introduces a list).
+const NON_SECRET_NAME_ENDINGS: &[&str] = &[
+    "id",
+    "ids",
+    "name",
+    "names",
+    "type",
+    "types",
+    "url",
+    "urls",
+    "uri",
+    "uris",
+    "path",
+    "paths",
+    "file",
+    "filename",
+    "files",
+    "dir",
+    "length",
+    "len",
+    "size",
+    "count",
+    "format",
+    "mode",
+    "version",
+    "header",
+    "field",
+    "prefix",
+    "suffix",
+    "hint",
+    "label",
+    "policy",
+    "env",
+    "var",
+    "variable",
+    "endpoint",
+    "enabled",
+    "required",
+    "expiry",
+    "expires",
+    "expiration",
+    "ttl",
+    "timeout",
+    "placeholder",
+    "regex",
+    "pattern",
+    "tokens",
+    "secrets",
+    "passwords",
+    "credentials",
+    "keys",
+    "provider",
+    "store",
+    "manager",
+    "service",
+    "class",
+    "handler",
+    "generator",
+    "validator",
+    "location",
+    "ref",
+    "reference",
+    "arn",
+    "method",
+    "scope",
+    "scopes",
+    "audience",
+    "issuer",
+    "algorithm",
+    "alg",
+    "template",
+];
+const NON_SECRET_NAME_PARTS: &[&str] = &["public", "csrf", "xsrf", "authenticity", "captcha"];
+
+/// True when the identifier a generic rule's value is assigned to names something that is not
+/// a secret (`token_url`, `secret_name`, `credentialsId`, `publicToken`, `csrf_token`). Vault's
+/// `secret_id` is a credential and stays.
+pub fn is_non_secret_name(name: &[u8]) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let lower = lower.trim_ascii();
+    if NON_SECRET_NAME_PARTS
+        .iter()
+        .any(|p| memchr::memmem::find(lower, p.as_bytes()).is_some())
+    {
+        return true;
+    }
+    if lower.ends_with(b"secret_id")
+        || lower.ends_with(b"secretid")
+        || lower.ends_with(b"secret-id")
+    {
+        return false;
+    }
+    NON_SECRET_NAME_ENDINGS.iter().any(|e| {
+        lower.ends_with(e.as_bytes()) && {
+            // Only a whole word: `_url`, `.url`, `Url` (camelCase) or the name itself.
+            let at = lower.len() - e.len();
+            at == 0 || matches!(lower[at - 1], b'_' | b'-' | b'.') || name[at].is_ascii_uppercase()
+        }
+    })
+}
+
 /// Shannon entropy of `data` in bits per byte (0 for empty input).
 pub fn entropy(data: &[u8]) -> f64 {
     if data.is_empty() {
@@ -289,6 +391,33 @@ mod tests {
             "Server=localhost1",
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");
+        }
+    }
+
+    #[test]
+    fn non_secret_names() {
+        for n in [
+            "token_url",
+            "SECRET_NAME",
+            "jobCredentialsId",
+            "publicToken",
+            "csrf_token",
+            "api_key_id",
+            "secrets",
+            "TOKEN_FILE",
+        ] {
+            assert!(is_non_secret_name(n.as_bytes()), "{n}");
+        }
+        for n in [
+            "password",
+            "db_password",
+            "apiKey",
+            "secret_id",
+            "client_secret",
+            "AUTH_TOKEN",
+            "tokenid_x",
+        ] {
+            assert!(!is_non_secret_name(n.as_bytes()), "{n}");
         }
     }
 

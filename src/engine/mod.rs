@@ -86,6 +86,8 @@ struct Prefilter {
 #[derive(Debug)]
 pub struct Engine {
     rules: Vec<Rule>,
+    /// Keywords of provider rules that every match begins with (`ghp_`, `xoxp-`, `AKIA`).
+    provider_prefixes: Vec<String>,
     sensitive: Option<Prefilter>,
     insensitive: Option<Prefilter>,
 }
@@ -104,7 +106,16 @@ impl Engine {
             };
             target.extend(rule.keywords.iter().map(|k| (k.clone(), i)));
         }
+        let mut provider_prefixes: Vec<String> = sensitive
+            .iter()
+            .filter(|(_, i)| !rules[*i].fallback)
+            .map(|(k, _)| k.clone())
+            .filter(|k| k.len() >= 3)
+            .collect();
+        provider_prefixes.sort();
+        provider_prefixes.dedup();
         Ok(Engine {
+            provider_prefixes,
             sensitive: Prefilter::build(sensitive, false)?,
             insensitive: Prefilter::build(insensitive, true)?,
             rules,
@@ -131,7 +142,10 @@ impl Engine {
         };
         let passes = [
             (self.sensitive.as_ref(), data),
-            (self.insensitive.as_ref(), lowered.as_deref().unwrap_or(data)),
+            (
+                self.insensitive.as_ref(),
+                lowered.as_deref().unwrap_or(data),
+            ),
         ];
         for (pf, hay) in passes {
             let Some(pf) = pf else { continue };
@@ -214,6 +228,9 @@ impl Engine {
                 if !rule.fallback {
                     claimed.push(start..start + secret.len());
                 }
+                if rule.generic && !self.generic_context_ok(data, w.range.start, &caps, secret) {
+                    continue;
+                }
                 if secret.is_empty() || !self.passes_checks(rule, secret) {
                     continue;
                 }
@@ -244,6 +261,35 @@ impl Engine {
                     .iter()
                     .any(|s| s.start < m.secret.end && m.secret.start < s.end)
         });
+    }
+
+    /// Checks only a generic rule needs: the name assigned to (from the regex's `name` group,
+    /// extended back to the start of the identifier) must not name a non-secret, and the value
+    /// must not start with a provider's token prefix (then the provider rule, which did not
+    /// match, knows better: a malformed or test token).
+    fn generic_context_ok(
+        &self,
+        data: &[u8],
+        offset: usize,
+        caps: &regex::bytes::Captures<'_>,
+        secret: &[u8],
+    ) -> bool {
+        if let Some(name) = caps.name("name") {
+            let end = offset + name.end();
+            let mut start = offset + name.start();
+            while start > 0
+                && (data[start - 1].is_ascii_alphanumeric() || b"_-.".contains(&data[start - 1]))
+            {
+                start -= 1;
+            }
+            if filters::is_non_secret_name(&data[start..end]) {
+                return false;
+            }
+        }
+        !self
+            .provider_prefixes
+            .iter()
+            .any(|p| secret.starts_with(p.as_bytes()))
     }
 
     fn passes_checks(&self, rule: &Rule, secret: &[u8]) -> bool {
