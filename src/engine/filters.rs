@@ -102,6 +102,12 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
     {
         return false;
     }
+    let symbol = value.iter().any(|b| !b.is_ascii_alphanumeric());
+    // Short values (8 or 9 characters) pass only with a symbol: `AbCeFG123` is as likely an
+    // identifier as a password, `mycoin!1` is not.
+    if value.len() < 10 && !symbol {
+        return false;
+    }
     value
         .iter()
         .any(|b| b.is_ascii_digit() || b"!@#%^&*+=?~|".contains(b))
@@ -154,11 +160,6 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "placeholder",
     "regex",
     "pattern",
-    "tokens",
-    "secrets",
-    "passwords",
-    "credentials",
-    "keys",
     "provider",
     "store",
     "manager",
@@ -403,7 +404,6 @@ mod tests {
             "publicToken",
             "csrf_token",
             "api_key_id",
-            "secrets",
             "TOKEN_FILE",
         ] {
             assert!(is_non_secret_name(n.as_bytes()), "{n}");

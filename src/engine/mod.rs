@@ -86,8 +86,6 @@ struct Prefilter {
 #[derive(Debug)]
 pub struct Engine {
     rules: Vec<Rule>,
-    /// Keywords of provider rules that every match begins with (`ghp_`, `xoxp-`, `AKIA`).
-    provider_prefixes: Vec<String>,
     sensitive: Option<Prefilter>,
     insensitive: Option<Prefilter>,
 }
@@ -106,16 +104,7 @@ impl Engine {
             };
             target.extend(rule.keywords.iter().map(|k| (k.clone(), i)));
         }
-        let mut provider_prefixes: Vec<String> = sensitive
-            .iter()
-            .filter(|(_, i)| !rules[*i].fallback)
-            .map(|(k, _)| k.clone())
-            .filter(|k| k.len() >= 3)
-            .collect();
-        provider_prefixes.sort();
-        provider_prefixes.dedup();
         Ok(Engine {
-            provider_prefixes,
             sensitive: Prefilter::build(sensitive, false)?,
             insensitive: Prefilter::build(insensitive, true)?,
             rules,
@@ -228,7 +217,7 @@ impl Engine {
                 if !rule.fallback {
                     claimed.push(start..start + secret.len());
                 }
-                if rule.generic && !self.generic_context_ok(data, w.range.start, &caps, secret) {
+                if rule.generic && !self.generic_context_ok(data, w.range.start, &caps) {
                     continue;
                 }
                 if secret.is_empty() || !self.passes_checks(rule, secret) {
@@ -264,15 +253,12 @@ impl Engine {
     }
 
     /// Checks only a generic rule needs: the name assigned to (from the regex's `name` group,
-    /// extended back to the start of the identifier) must not name a non-secret, and the value
-    /// must not start with a provider's token prefix (then the provider rule, which did not
-    /// match, knows better: a malformed or test token).
+    /// extended back to the start of the identifier) must not name a non-secret.
     fn generic_context_ok(
         &self,
         data: &[u8],
         offset: usize,
         caps: &regex::bytes::Captures<'_>,
-        secret: &[u8],
     ) -> bool {
         if let Some(name) = caps.name("name") {
             let end = offset + name.end();
@@ -286,10 +272,7 @@ impl Engine {
                 return false;
             }
         }
-        !self
-            .provider_prefixes
-            .iter()
-            .any(|p| secret.starts_with(p.as_bytes()))
+        true
     }
 
     fn passes_checks(&self, rule: &Rule, secret: &[u8]) -> bool {
