@@ -197,3 +197,37 @@ fn staged_outside_a_repository_is_an_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a git repository"));
 }
+
+#[test]
+fn missing_blob_in_a_range_is_counted_and_the_rest_scanned() {
+    let mut fake = Fake::new(207);
+    let (repo, base, _) = base_repo(&mut fake);
+    repo.write(
+        "gone.txt",
+        "this blob will be deleted from the object database\n",
+    );
+    let new = fake.github("ghp_");
+    repo.write("kept.env", format!("T={new}\n"));
+    let c = repo.commit("two files");
+    let blob = repo.git(&["rev-parse", "HEAD:gone.txt"]);
+    std::fs::remove_file(
+        repo.path()
+            .join(".git/objects")
+            .join(&blob[..2])
+            .join(&blob[2..]),
+    )
+    .expect("delete the loose blob");
+    let out = repo.dir.run(&[
+        "scan",
+        ".",
+        "--git-range",
+        &format!("{base}..HEAD"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: util::Report = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report.history(), vec![h("kept.env", 1, &c)]);
+    assert_eq!(report.skipped("corrupt"), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&blob));
+}
