@@ -75,7 +75,7 @@ impl Error {
 /// Opens the repository whose work tree or git directory is exactly `path`, trusting none
 /// of its configuration beyond what reading objects needs. `None` if `path` is not one.
 pub fn open_exact(path: &Path) -> Option<gix::Repository> {
-    let repo = gix::open_opts(path, gix::open::Options::isolated()).ok()?;
+    let repo = gix::open_opts(path, open_options()).ok()?;
     let canonical = |p: &Path| std::fs::canonicalize(p).ok();
     let here = canonical(path)?;
     let is_root = repo.workdir().and_then(canonical).as_deref() == Some(here.as_path())
@@ -85,12 +85,20 @@ pub fn open_exact(path: &Path) -> Option<gix::Repository> {
 
 /// Finds the repository containing `path` (for `--staged`, run from any subdirectory).
 pub fn discover(path: &Path) -> Result<gix::Repository, Error> {
-    gix::discover_opts(path, Default::default(), gix::open::Options::isolated())
+    gix::discover_opts(path, Default::default(), open_options())
         .map(with_caches)
         .map_err(|source| Error::NotARepository {
             path: path.to_path_buf(),
             source: Box::new(source),
         })
+}
+
+/// Isolated (no system, global or environment configuration), with a larger delta-base cache:
+/// provenance reads every distinct tree of the history, and trees are long delta chains.
+/// Measured on git/git with findings: default cache 24.7 s, 96 MiB 23.4 s, 256 MiB 19.2 s
+/// (peak RSS 596 MB, within the 1 GiB budget).
+fn open_options() -> gix::open::Options {
+    gix::open::Options::isolated().config_overrides(["core.deltaBaseCacheLimit=256m"])
 }
 
 fn with_caches(mut repo: gix::Repository) -> gix::Repository {
