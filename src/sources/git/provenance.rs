@@ -13,6 +13,7 @@ use std::hash::{Hash, Hasher};
 
 use gix::ObjectId;
 use gix::bstr::{BString, ByteSlice};
+use rayon::prelude::*;
 
 use super::{CommitInfo, join};
 use crate::config::Allowlist;
@@ -79,57 +80,47 @@ pub(crate) fn locate(
 ) -> Located {
     let mut out = Located::default();
     let commits = all_commits(repo, &mut out.warnings);
-    let mut seen_trees: HashSet<(ObjectId, u64)> = HashSet::new();
-    let mut recorded: HashSet<(ObjectId, BString)> = HashSet::new();
+    // The pass is split into contiguous runs of commits, one per worker, each with its own
+    // memo; the oldest commit wins when runs are merged. A run re-reads at most the trees its
+    // first commit shares with the run before it, which is small next to the whole history
+    // (git/git: 85k commits, ~20 s on one thread).
+    let workers = rayon::current_num_threads().max(1);
+    let run_len = commits.len().div_ceil(workers).max(1);
+    let sync = repo.clone().into_sync();
+    let runs: Vec<Run> = commits
+        .par_chunks(run_len)
+        .enumerate()
+        .map(|(i, chunk)| walk_run(&sync.to_thread_local(), chunk, i * run_len, targets))
+        .collect();
+    let mut first: HashMap<(ObjectId, BString), usize> = HashMap::new();
     let mut submodules: BTreeSet<BString> = BTreeSet::new();
     let mut missing = 0u64;
-    for commit_id in commits {
-        let Ok(commit) = repo.find_commit(commit_id) else {
-            missing += 1;
-            continue;
-        };
-        let Ok(tree) = commit.tree_id() else {
-            missing += 1;
-            continue;
-        };
-        let mut info: Option<CommitInfo> = None;
-        let mut stack = vec![(BString::default(), tree.detach())];
-        while let Some((prefix, tree_id)) = stack.pop() {
-            if !seen_trees.insert((tree_id, path_hash(&prefix))) {
-                continue;
-            }
-            let Ok(tree) = repo.find_tree(tree_id) else {
-                missing += 1;
-                continue;
-            };
-            let Ok(decoded) = tree.decode() else {
-                missing += 1;
-                continue;
-            };
-            for entry in &decoded.entries {
-                if entry.mode.is_tree() {
-                    stack.push((join(prefix.as_ref(), entry.filename), entry.oid.to_owned()));
-                } else if entry.mode.is_commit() {
-                    submodules.insert(join(prefix.as_ref(), entry.filename));
-                } else if targets.contains(entry.oid) {
-                    let path = join(prefix.as_ref(), entry.filename);
-                    let id = entry.oid.to_owned();
-                    if !recorded.insert((id, path.clone())) {
-                        continue;
-                    }
-                    let places = out.places.entry(id).or_default();
-                    let path = path.to_str_lossy().into_owned();
-                    let info = info.get_or_insert_with(|| CommitInfo::read(repo, commit_id));
-                    if allowlist.allows_path(&path) || allowlist.allows_commit(&info.id) {
-                        continue;
-                    }
-                    places.push(Place {
-                        path,
-                        commit: info.clone(),
-                    });
-                }
-            }
+    for run in runs {
+        for (key, index) in run.first {
+            first
+                .entry(key)
+                .and_modify(|i| *i = (*i).min(index))
+                .or_insert(index);
         }
+        submodules.extend(run.submodules);
+        missing += run.missing;
+    }
+    let mut infos: HashMap<usize, CommitInfo> = HashMap::new();
+    let mut found: Vec<((ObjectId, BString), usize)> = first.into_iter().collect();
+    found.sort();
+    for ((id, path), index) in found {
+        let places = out.places.entry(id).or_default();
+        let path = path.to_str_lossy().into_owned();
+        let info = infos
+            .entry(index)
+            .or_insert_with(|| CommitInfo::read(repo, commits[index]));
+        if allowlist.allows_path(&path) || allowlist.allows_commit(&info.id) {
+            continue;
+        }
+        places.push(Place {
+            path,
+            commit: info.clone(),
+        });
     }
     if missing > 0 {
         out.warnings.push(format!(
@@ -143,6 +134,61 @@ pub(crate) fn locate(
     }
     out.submodules = submodules.len() as u64;
     out
+}
+
+/// What one run of commits found: for each (blob, path), the index of the first commit in
+/// the run that has it.
+#[derive(Default)]
+struct Run {
+    first: HashMap<(ObjectId, BString), usize>,
+    submodules: BTreeSet<BString>,
+    missing: u64,
+}
+
+fn walk_run(
+    repo: &gix::Repository,
+    commits: &[ObjectId],
+    base: usize,
+    targets: &HashSet<ObjectId>,
+) -> Run {
+    let mut run = Run::default();
+    let mut seen_trees: HashSet<(ObjectId, u64)> = HashSet::new();
+    for (offset, commit_id) in commits.iter().enumerate() {
+        let Ok(commit) = repo.find_commit(*commit_id) else {
+            run.missing += 1;
+            continue;
+        };
+        let Ok(tree) = commit.tree_id() else {
+            run.missing += 1;
+            continue;
+        };
+        let mut stack = vec![(BString::default(), tree.detach())];
+        while let Some((prefix, tree_id)) = stack.pop() {
+            if !seen_trees.insert((tree_id, path_hash(&prefix))) {
+                continue;
+            }
+            let Ok(tree) = repo.find_tree(tree_id) else {
+                run.missing += 1;
+                continue;
+            };
+            let Ok(decoded) = tree.decode() else {
+                run.missing += 1;
+                continue;
+            };
+            for entry in &decoded.entries {
+                if entry.mode.is_tree() {
+                    stack.push((join(prefix.as_ref(), entry.filename), entry.oid.to_owned()));
+                } else if entry.mode.is_commit() {
+                    run.submodules.insert(join(prefix.as_ref(), entry.filename));
+                } else if targets.contains(entry.oid) {
+                    run.first
+                        .entry((entry.oid.to_owned(), join(prefix.as_ref(), entry.filename)))
+                        .or_insert(base + offset);
+                }
+            }
+        }
+    }
+    run
 }
 
 /// Submodules (gitlinks) in `HEAD`'s tree.
