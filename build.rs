@@ -5,6 +5,24 @@ use std::env;
 use std::fs;
 use std::path::PathBuf;
 
+#[path = "src/rules/analysis.rs"]
+#[allow(dead_code)] // the build uses `analyse` only
+mod analysis;
+
+#[derive(serde::Deserialize)]
+struct File {
+    #[serde(default)]
+    rules: Vec<RuleDef>,
+}
+
+#[derive(serde::Deserialize)]
+struct RuleDef {
+    id: String,
+    regex: String,
+    #[serde(default)]
+    keywords: Vec<String>,
+}
+
 fn main() {
     let dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
         .join("rules");
@@ -24,6 +42,27 @@ fn main() {
             "    ({name:?}, include_str!({:?})),\n",
             f.display().to_string()
         ));
+    }
+    out.push_str("];\n");
+    // Per built-in rule: (id, capture groups, anchored). A pattern that does not parse, or a
+    // file that is not TOML, is left out: loading then reports it with file and rule id.
+    out.push_str(
+        "/// Built-in rules analysed at build time: (id, capture groups, anchored).\n\
+         pub(crate) static BUILTIN_ANALYSIS: &[(&str, usize, bool)] = &[\n",
+    );
+    for f in &files {
+        let text = fs::read_to_string(f).expect("rule files are readable");
+        let Ok(parsed) = toml::from_str::<File>(&text) else {
+            continue;
+        };
+        for r in parsed.rules {
+            if let Ok(a) = analysis::analyse(&r.regex, &r.keywords) {
+                out.push_str(&format!(
+                    "    ({:?}, {}, {}),\n",
+                    r.id, a.groups, a.anchored
+                ));
+            }
+        }
     }
     out.push_str("];\n");
     let dest =

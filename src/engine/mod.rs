@@ -22,7 +22,6 @@ pub mod lines;
 use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use crate::rules::{Rule, RuleSet};
 
@@ -344,28 +343,12 @@ impl Prefilter {
 }
 
 /// True when every match of `rule` begins with a literal containing one of its keywords
-/// verbatim, so a case-sensitive keyword search cannot miss a match. Decided from the regex's
-/// literal prefixes; anything the extractor cannot bound (case-insensitive groups, leading
-/// classes) falls back to the case-insensitive automaton.
+/// verbatim, so a case-sensitive keyword check cannot miss a match. Decided from the regex's
+/// literal prefixes when the rule is loaded (see [`crate::rules::analysis`]); anything the
+/// extractor cannot bound (case-insensitive groups, leading classes) is not anchored, and its
+/// keywords match in any case.
 pub fn anchored_case_sensitively(rule: &Rule) -> bool {
-    let Ok(hir) = regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(&rule.pattern)
-    else {
-        return false;
-    };
-    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
-    let Some(literals) = seq.literals() else {
-        return false;
-    };
-    !literals.is_empty()
-        && literals.iter().all(|lit| {
-            rule.keywords
-                .iter()
-                .any(|k| memchr::memmem::find(lit.as_bytes(), k.as_bytes()).is_some())
-        })
+    rule.anchored
 }
 
 /// The region around `hit` a rule's regex runs on.
