@@ -256,7 +256,6 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
     let rules = load_rules(config.as_ref())?;
     let scanner = Scanner::new(&rules)?;
     let mut options = ScanOptions::new(target);
-    options.progress = None;
     options.respect_gitignore = !args.no_ignore;
     options.max_file_size = args.max_file_size;
     options.threads = args.threads.unwrap_or(0);

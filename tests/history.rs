@@ -381,3 +381,20 @@ fn nothing_in_the_repository_configuration_is_executed() {
         );
     }
 }
+
+#[test]
+fn allowlisted_and_default_skipped_paths_in_history_are_not_reported() {
+    let repo = Repo::new();
+    let mut fake = Fake::new(112);
+    repo.write(".keyhound.toml", "[allowlist]\npaths = ['fixtures/**']\n");
+    repo.write("fixtures/creds.env", format!("T={}\n", fake.github("ghp_")));
+    repo.write(
+        "package-lock.json",
+        format!("{{\"t\": \"{}\"}}\n", fake.github("ghp_")),
+    );
+    repo.commit("fixtures");
+    repo.git(&["rm", "-q", "-r", "fixtures", "package-lock.json"]);
+    repo.commit("remove");
+    let (code, report) = repo.scan_json(&["."]);
+    assert_eq!((code, report.history()), (0, vec![]));
+}

@@ -115,7 +115,8 @@ fn record_hit(
         }
     };
     match places {
-        Some(places) if !places.is_empty() => {
+        // Reached by history; an empty list means every place is allowlisted or skipped.
+        Some(places) => {
             for place in places {
                 let mut loc = template(SourceKind::History, Some(place.path.clone()));
                 place.commit.apply(&mut loc);
@@ -123,7 +124,7 @@ fn record_hit(
                 add(loc);
             }
         }
-        _ => {
+        None => {
             // No ref reaches the blob, but it is still in the repository.
             let mut loc = template(SourceKind::Unreachable, None);
             loc.blob = Some(blob.clone());
