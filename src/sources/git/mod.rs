@@ -311,3 +311,27 @@ pub(crate) fn context(repo: &gix::Repository) -> crate::scan::ScanContext {
         repository: Some(crate::scan::RepositoryInfo { uri, head, branch }),
     }
 }
+
+/// Reads blob `id` and finds its secrets. `None` when it is too large, binary or unreadable
+/// (each counted, an unreadable one also reported).
+pub(crate) fn find_in_blob(
+    repo: &gix::Repository,
+    id: ObjectId,
+    worker: &mut crate::scan::Worker<'_>,
+) -> Option<Vec<crate::scan::LocatedMatch>> {
+    use crate::scan::SkipReason;
+    match repo.find_blob(id) {
+        Ok(blob) => {
+            if blob.data.len() as u64 > worker.options().max_file_size {
+                worker.skip(SkipReason::TooLarge);
+                return None;
+            }
+            worker.find(&blob.data)
+        }
+        Err(e) => {
+            worker.skip(SkipReason::Corrupt);
+            worker.warn(format!("blob {id}: cannot be read: {e}"));
+            None
+        }
+    }
+}

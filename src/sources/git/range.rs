@@ -165,20 +165,7 @@ fn scan_blob<'c>(
 ) -> Option<&'c Vec<LocatedMatch>> {
     cache
         .entry(id)
-        .or_insert_with(|| match repo.find_blob(id) {
-            Ok(blob) => {
-                if blob.data.len() as u64 > worker.options().max_file_size {
-                    worker.skip(SkipReason::TooLarge);
-                    return None;
-                }
-                worker.find(&blob.data)
-            }
-            Err(e) => {
-                worker.skip(SkipReason::Corrupt);
-                worker.warn(format!("blob {id}: cannot be read: {e}"));
-                None
-            }
-        })
+        .or_insert_with(|| super::find_in_blob(repo, id, worker))
         .as_ref()
 }
 

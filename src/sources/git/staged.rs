@@ -13,7 +13,7 @@ use gix::bstr::{BString, ByteSlice};
 use super::{Error, tree_blobs};
 use crate::engine::Engine;
 use crate::findings::SourceKind;
-use crate::scan::{ScanOptions, SkipReason, Worker, WorkerResults, template};
+use crate::scan::{ScanOptions, Worker, WorkerResults, template};
 
 /// Scans the staged changes of `repo`.
 pub(crate) fn scan(
@@ -56,14 +56,14 @@ pub(crate) fn scan(
             worker.skip(reason);
             continue;
         }
-        let Some(new) = read_and_find(repo, entry.id, &mut worker) else {
+        let Some(new) = super::find_in_blob(repo, entry.id, &mut worker) else {
             continue;
         };
         if new.is_empty() {
             continue;
         }
         let old: HashSet<(usize, Vec<u8>)> = before
-            .and_then(|id| read_and_find(repo, *id, &mut worker))
+            .and_then(|id| super::find_in_blob(repo, *id, &mut worker))
             .unwrap_or_default()
             .into_iter()
             .map(|m| (m.rule, m.secret))
@@ -77,25 +77,4 @@ pub(crate) fn scan(
         }
     }
     Ok(worker.finish())
-}
-
-fn read_and_find(
-    repo: &gix::Repository,
-    id: ObjectId,
-    worker: &mut Worker<'_>,
-) -> Option<Vec<crate::scan::LocatedMatch>> {
-    match repo.find_blob(id) {
-        Ok(blob) => {
-            if blob.data.len() as u64 > worker.options().max_file_size {
-                worker.skip(SkipReason::TooLarge);
-                return None;
-            }
-            worker.find(&blob.data)
-        }
-        Err(e) => {
-            worker.skip(SkipReason::Corrupt);
-            worker.warn(format!("blob {id}: cannot be read: {e}"));
-            None
-        }
-    }
 }
