@@ -70,6 +70,7 @@ fn references_calls_types_and_placeholders_are_left_alone() {
         ("a.py", "secret = \"%(secret)s\"\n"),
         ("a.ts", "password: string;\n"),
         ("a.py", "api_key = get_api_key()\n"),
+        ("a.c", "\t\t\tpassword = utf8_to_utf16_dup(v);\n"),
         ("a.env", "API_KEY=<your-api-key>\n"),
         ("a.env", "PASSWORD=changeme123\n"),
         ("a.env", "SECRET_KEY=your_secret_key_here\n"),

@@ -220,7 +220,9 @@ impl Engine {
                 if !rule.fallback {
                     claimed.push(start..start + secret.len());
                 }
-                if rule.generic && !self.generic_context_ok(data, w.range.start, &caps) {
+                if rule.generic
+                    && !self.generic_context_ok(data, w.range.start, &caps, rule.secret_group)
+                {
                     continue;
                 }
                 if secret.is_empty() || !self.passes_checks(rule, secret) {
@@ -256,13 +258,20 @@ impl Engine {
     }
 
     /// Checks only a generic rule needs: the name assigned to (from the regex's `name` group,
-    /// extended back to the start of the identifier) must not name a non-secret.
+    /// extended back to the start of the identifier) must not name a non-secret, and the value
+    /// must not be a function being called (`password = utf8_to_utf16_dup(v)` in git's C).
     fn generic_context_ok(
         &self,
         data: &[u8],
         offset: usize,
         caps: &regex::bytes::Captures<'_>,
+        secret_group: usize,
     ) -> bool {
+        if let Some(value) = caps.get(secret_group)
+            && data.get(offset + value.end()) == Some(&b'(')
+        {
+            return false;
+        }
         if let Some(name) = caps.name("name") {
             let end = offset + name.end();
             let mut start = offset + name.start();
