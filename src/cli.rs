@@ -327,30 +327,19 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
             .and_then(|()| out.flush())
             .with_context(|| format!("cannot write the summary to {}", path.display()))?;
     }
-    let written = match &args.output {
-        Some(path) => {
-            let file =
-                File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-            let mut out = BufWriter::new(file);
-            report::write(
-                &report,
-                scanner.engine().rules(),
-                format,
-                report_options,
-                &mut out,
-            )
-        }
-        None => {
-            let mut out = BufWriter::new(io::stdout().lock());
-            report::write(
-                &report,
-                scanner.engine().rules(),
-                format,
-                report_options,
-                &mut out,
-            )
-        }
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(BufWriter::new(
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(BufWriter::new(io::stdout().lock())),
     };
+    let written = report::write(
+        &report,
+        scanner.engine().rules(),
+        format,
+        report_options,
+        &mut out,
+    );
     match written {
         Ok(()) => Ok(outcome),
         // The reader went away (`| head`): stop writing, but still report what was found.
