@@ -12,12 +12,19 @@
 //!           "source": "worktree",            // worktree | history | staged | stdin
 //!           "path": "config/deploy.env", "line": 12, "column": 9,
 //!           "end_line": 12, "end_column": 49,   // end_column is exclusive
-//!           "commit": "…", "author": "…", "email": "…", "date": "RFC 3339"  // history only
+//!           "commit": "…", "author": "…", "email": "…", "date": "RFC 3339", // history only
+//!           "blob": "…"                        // history and unreachable: the git blob id
 //!       } ] } ],
 //!   "stats": { "blobs_scanned": 0, "bytes_scanned": 0,
-//!              "skipped": { "binary": 0, "too_large": 0, … }, "suppressed": 0,
+//!              "skipped": { "binary": 0, "too_large": 0, "unreadable": 0, "symlink": 0,
+//!                           "special": 0, "allowlisted": 0, "corrupt": 0, "default_skip": 0 },
+//!              "suppressed": 0, "baselined": 0, "submodules": 0, "shallow": false,
 //!              "duration_ms": 0 } }
 //! ```
+//!
+//! `source` is `worktree`, `history`, `staged`, `stdin` or `unreachable` (a blob no ref
+//! reaches; it has no path). `suppressed` counts matches silenced by allow comments or
+//! allowlists, `baselined` findings silenced by `--baseline`.
 //!
 //! `--format jsonl` writes each finding object on its own line, and nothing else. Fields
 //! are only ever added within a version; removing or changing one bumps `version`.
