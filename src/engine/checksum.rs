@@ -9,6 +9,7 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
     match kind {
         Checksum::GithubCrc32 => github_crc32(secret),
         Checksum::Jwt => jwt(secret),
+        Checksum::BasicAuth => basic_auth(secret),
     }
 }
 
@@ -54,6 +55,16 @@ fn jwt(secret: &[u8]) -> bool {
         }
     };
     is_object_with(header, Some("alg")) && is_object_with(payload, None)
+}
+
+/// RFC 7617: `base64(user-id ":" password)`, printable, with a non-empty password.
+fn basic_auth(secret: &[u8]) -> bool {
+    let Some(plain) = base64url_decode(secret) else {
+        return false;
+    };
+    let printable = plain.iter().all(|b| (0x20..0x7f).contains(b));
+    let colon = plain.iter().position(|&b| b == b':');
+    printable && colon.is_some_and(|i| i + 1 < plain.len())
 }
 
 /// Decodes unpadded (or padded) base64url; `None` on any other byte.
@@ -110,6 +121,16 @@ mod tests {
         assert_eq!(&base62_6(0), b"000000");
         assert_eq!(&base62_6(61), b"00000z");
         assert_eq!(&base62_6(62), b"000010");
+    }
+
+    #[test]
+    fn basic_auth_structure() {
+        // "deploy:Zq7vR2mXk9Lp"
+        assert!(verify(Checksum::BasicAuth, b"ZGVwbG95OlpxN3ZSMm1YazlMcA=="));
+        // "deploy" (no colon), "deploy:" (no password), binary.
+        assert!(!verify(Checksum::BasicAuth, b"ZGVwbG95"));
+        assert!(!verify(Checksum::BasicAuth, b"ZGVwbG95Og=="));
+        assert!(!verify(Checksum::BasicAuth, b"/////w=="));
     }
 
     #[test]

@@ -99,6 +99,8 @@ pub enum Checksum {
     GithubCrc32,
     /// JSON Web Token: the header decodes to a JSON object with an `alg` member.
     Jwt,
+    /// HTTP Basic credentials: standard base64 of printable `user:password`.
+    BasicAuth,
 }
 
 /// The `[provider]` table of a rule file.
