@@ -398,3 +398,29 @@ fn allowlisted_and_default_skipped_paths_in_history_are_not_reported() {
     let (code, report) = repo.scan_json(&["."]);
     assert_eq!((code, report.history()), (0, vec![]));
 }
+
+#[test]
+fn secret_only_in_the_stash_is_found() {
+    let repo = Repo::new();
+    let mut fake = Fake::new(113);
+    repo.write("a.txt", "a\n");
+    repo.commit("base");
+    repo.write("a.txt", format!("a\nT={}\n", fake.github("ghp_")));
+    repo.git(&["stash", "push", "-q", "-m", "wip"]);
+    let stash = repo.git(&["rev-parse", "refs/stash"]);
+    let (code, report) = repo.scan_json(&[".", "--no-worktree"]);
+    assert_eq!(code, 1);
+    let locs = &report.findings[0].locations;
+    assert!(
+        locs.iter()
+            .any(|l| l.source == "history" && l.path.as_deref() == Some("a.txt") && l.line == 2),
+        "{locs:?}"
+    );
+    // The stash's work-tree commit (or its index commit) introduced it, not a branch commit.
+    let commits: Vec<&str> = locs.iter().filter_map(|l| l.commit.as_deref()).collect();
+    let stash_parents = repo.git(&["rev-list", "--parents", "-n", "1", &stash]);
+    assert!(
+        commits.iter().all(|c| stash_parents.contains(c)),
+        "{commits:?} vs {stash_parents}"
+    );
+}
