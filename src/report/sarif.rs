@@ -13,7 +13,6 @@ use std::io::Write;
 
 use serde_json::json;
 use serde_sarif::sarif;
-use sha2::{Digest, Sha256};
 
 use super::ReportOptions;
 use crate::findings::{Finding, Location, SourceKind};
@@ -153,12 +152,10 @@ fn artifact_uri(loc: &Location) -> String {
     }
 }
 
+/// The finding's fingerprint salted with the path: one alert per secret and file, stable
+/// across runs and line moves. Same digest construction as the finding fingerprint.
 fn partial_fingerprint(f: &Finding, loc: &Location) -> String {
-    let mut h = Sha256::new();
-    h.update(f.fingerprint.as_bytes());
-    h.update([0u8]);
-    h.update(artifact_uri(loc).as_bytes());
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::findings::fingerprint(&f.fingerprint, artifact_uri(loc).as_bytes())
 }
 
 fn result(
