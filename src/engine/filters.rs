@@ -113,6 +113,125 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         .any(|b| b.is_ascii_digit() || b"!@#%^&*+=?~|".contains(b))
 }
 
+/// Values that sit where a password goes but are not one: type names, empty markers, the
+/// name of the field itself. Compared whole and ASCII-case-insensitively.
+const NON_PASSWORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "passwort",
+    "pass",
+    "pwd",
+    "secret",
+    "changeme",
+    "change_me",
+    "none",
+    "null",
+    "nil",
+    "undefined",
+    "true",
+    "false",
+    "empty",
+    "string",
+    "str",
+    "text",
+    "bytes",
+    "required",
+    "optional",
+    "hidden",
+    "masked",
+    "mask",
+    "invalid",
+    "missing",
+    "redacted",
+    "removed",
+    "unset",
+    "notset",
+    "not_set",
+    "default",
+    "value",
+    "input",
+    "prompt",
+    "ask",
+    "env",
+    "environment",
+    "file",
+    "stdin",
+    "keyring",
+    "vault",
+    "secure",
+    "sensitive",
+    "confidential",
+    "unknown",
+];
+
+/// True when a password rule's value looks like a password someone typed: not a
+/// reference (`$DB_PASS`, `%PASSWORD%`, `#{...}`, `process.env.X`), a selector or anchor
+/// (`#login-form`), a path, an ARN, punctuation only, or a format string,
+/// not masked (`******`) and not one of [`NON_PASSWORDS`]. Unlike [`is_generic_literal`],
+/// plain words pass: `blooberry` is a password when it is assigned to one.
+pub fn is_password_value(value: &[u8]) -> bool {
+    let Some(&first) = value.first() else {
+        return false;
+    };
+    if matches!(
+        first,
+        b'$' | b'%' | b'{' | b'[' | b'(' | b'@' | b'&' | b'*' | b'+' | b'/' | b'\\' | b'#'
+    ) || value.starts_with(b"arn:")
+        || !value.iter().any(u8::is_ascii_alphanumeric)
+        || value.starts_with(b"./")
+        || value.starts_with(b"../")
+        || value.starts_with(b"~/")
+        || value.last() == Some(&b'+')
+        || value
+            .iter()
+            .all(|&b| b == b'*' || b == b'x' || b == b'X' || b == b'#')
+    {
+        return false;
+    }
+    if value
+        .windows(2)
+        .any(|w| w[0] == b'%' && matches!(w[1], b's' | b'd' | b'v' | b'q'))
+    {
+        return false;
+    }
+    let lower = value.to_ascii_lowercase();
+    if REFERENCE_MARKERS
+        .iter()
+        .any(|m| memchr::memmem::find(&lower, m.as_bytes()).is_some())
+    {
+        return false;
+    }
+    // A value that spells out the field (`#add-password`, `rootpasswd`, `IAMUserChangePassword`)
+    // or says it is fake describes a password instead of being one.
+    if [b"passw".as_slice(), b"fake"]
+        .iter()
+        .any(|w| memchr::memmem::find(&lower, w).is_some())
+    {
+        return false;
+    }
+    !NON_PASSWORDS.iter().any(|w| w.as_bytes() == lower) && !is_identifier_shaped(value)
+}
+
+/// `user_password`, `hashedPassword`, `args.password`, `alternate-value`: letters joined by
+/// `_`, `.` or `-`, or
+/// camelCase, with no digit or other symbol. Such a value is a variable, not a password.
+fn is_identifier_shaped(value: &[u8]) -> bool {
+    if !value
+        .iter()
+        .all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'.' | b'-'))
+    {
+        return false;
+    }
+    let inner = value
+        .get(1..value.len().saturating_sub(1))
+        .unwrap_or_default();
+    let joined = inner.iter().any(|b| matches!(b, b'_' | b'.' | b'-'));
+    let camel = value
+        .windows(2)
+        .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase());
+    joined || camel
+}
+
 /// Identifier endings and parts that name something other than a secret value: ids, names,
 /// URLs, paths, types, sizes, flags, and collections (`secrets:` introduces a list).
 const NON_SECRET_NAME_ENDINGS: &[&str] = &[
@@ -180,6 +299,9 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "algorithm",
     "alg",
     "template",
+    "hash",
+    "hashed",
+    "digest",
 ];
 const NON_SECRET_NAME_PARTS: &[&str] = &["public", "csrf", "xsrf", "authenticity", "captcha"];
 
@@ -392,6 +514,45 @@ mod tests {
             "Server=localhost1",
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");
+        }
+    }
+
+    #[test]
+    fn password_values() {
+        for v in [
+            "blooberry",
+            "team10",
+            "super$ecret",
+            "P@ssw0rd$1",
+            "s3cr3t-Pa55",
+        ] {
+            assert!(is_password_value(v.as_bytes()), "{v}");
+        }
+        for v in [
+            "$DB_PASSWORD",
+            "%PASSWORD%",
+            "#{password}",
+            "******",
+            "xxxxxx",
+            "Password",
+            "null",
+            "String",
+            "process.env.DB_PASS",
+            "os.environ['PW']",
+            "%s",
+            "+pass+",
+            "",
+            "user_password",
+            "hashedPassword",
+            "args.password",
+            "/run/secrets/db",
+            "#add-password",
+            "rootpasswd",
+            "somefakekey",
+            ",.:-@*?!",
+            "arn:aws:iam::aws:policy/IAMUserChangePassword",
+        ] {
+            assert!(!is_password_value(v.as_bytes()), "{v}");
         }
     }
 

@@ -179,6 +179,44 @@ impl Engine {
         let found = &mut out[first..];
         found.sort_by_key(|m| (m.secret.start, m.secret.end, m.rule));
         self.drop_generic_overlaps(out, first, &scratch.claimed);
+        self.drop_fallback_duplicates(out, first);
+    }
+
+    /// Two fallback rules on one value (`DB_PASSWORD=...` is both a generic assignment and a
+    /// password line) are one secret: keep the more specific rule's finding — a provider's
+    /// rule (Gradle, .netrc, a URL with credentials) over the Generic provider's, a password
+    /// rule over the catch-all `generic` one, then the earlier rule.
+    fn drop_fallback_duplicates(&self, out: &mut Vec<Match>, first: usize) {
+        let rules = &self.rules;
+        let rank = |m: &Match| {
+            let r = &rules[m.rule];
+            (
+                u8::from(r.provider == "Generic") * 2 + u8::from(r.generic),
+                m.rule,
+            )
+        };
+        let found = &out[first..];
+        if found.iter().filter(|m| rules[m.rule].fallback).count() < 2 {
+            return;
+        }
+        let beaten: Vec<bool> = found
+            .iter()
+            .map(|m| {
+                rules[m.rule].fallback
+                    && found.iter().any(|o| {
+                        rules[o.rule].fallback
+                            && o.secret.start < m.secret.end
+                            && m.secret.start < o.secret.end
+                            && rank(o) < rank(m)
+                    })
+            })
+            .collect();
+        let mut i = 0;
+        out.retain(|_| {
+            let keep = i < first || !beaten[i - first];
+            i += 1;
+            keep
+        });
     }
 
     fn confirm(
@@ -220,7 +258,7 @@ impl Engine {
                 if !rule.fallback {
                     claimed.push(start..start + secret.len());
                 }
-                if rule.generic
+                if (rule.generic || rule.password)
                     && !self.generic_context_ok(data, w.range.start, &caps, rule.secret_group)
                 {
                     continue;
@@ -289,6 +327,9 @@ impl Engine {
 
     fn passes_checks(&self, rule: &Rule, secret: &[u8]) -> bool {
         if rule.generic && !filters::is_generic_literal(secret) {
+            return false;
+        }
+        if rule.password && !filters::is_password_value(secret) {
             return false;
         }
         if let Some(min) = rule.min_entropy

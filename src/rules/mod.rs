@@ -147,6 +147,12 @@ pub struct RuleDef {
     /// secret wins over it.
     #[serde(default)]
     pub generic: bool,
+    /// The value is a password (`password = "hunter2!"`, `user:pass@host`, `psexec -p …`):
+    /// people choose passwords, so words pass where a generic rule wants a digit or symbol,
+    /// but references, type names and a short list of non-values (`null`, `string`,
+    /// `password`) do not. The `name` group is checked as for `generic`. Implies `fallback`.
+    #[serde(default)]
+    pub password: bool,
     /// A fallback rule (URLs with credentials, generic assignments) yields to provider rules:
     /// where a provider rule matched the same secret, only the provider's finding is kept.
     /// Implied by `generic`.
@@ -215,6 +221,8 @@ pub struct Rule {
     pub window: Option<usize>,
     /// Context-word rule (see [`RuleDef::generic`]).
     pub generic: bool,
+    /// Password value (see [`RuleDef::password`]).
+    pub password: bool,
     /// Yields to provider rules (see [`RuleDef::fallback`]).
     pub fallback: bool,
     /// Lower-cased stop words (see [`RuleDef::stopwords`]).
@@ -461,7 +469,8 @@ fn compile(file: &str, provider: &ProviderDef, def: RuleDef, how: Compile) -> Re
         checksum: def.checksum,
         window: def.window,
         generic: def.generic,
-        fallback: def.fallback || def.generic,
+        password: def.password,
+        fallback: def.fallback || def.generic || def.password,
         stopwords: def
             .stopwords
             .iter()
