@@ -10,7 +10,82 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         Checksum::GithubCrc32 => github_crc32(secret),
         Checksum::Jwt => jwt(secret),
         Checksum::BasicAuth => basic_auth(secret),
+        Checksum::Discord => discord(secret),
+        Checksum::PypiMacaroon => pypi_macaroon(secret),
     }
+}
+
+/// Discord's token is `base64(user id) . timestamp . HMAC`; user ids are snowflakes of 17 to
+/// 20 decimal digits, so the first part must decode to digits only.
+fn discord(secret: &[u8]) -> bool {
+    let first = secret.split(|&b| b == b'.').next().unwrap_or_default();
+    base64url_decode(first)
+        .is_some_and(|id| (17..=20).contains(&id.len()) && id.iter().all(u8::is_ascii_digit))
+}
+
+/// A PyPI API token is `pypi-` and a base64url-encoded macaroon in libmacaroons' version-2
+/// binary format: version byte 2; a header section (optional location, field type 1, then the
+/// identifier, type 2) ended by EOS (0); caveat sections, each ended by EOS; one more EOS; and
+/// the signature field (type 6) of 32 bytes, which ends the token. A truncated or made-up token
+/// fails to parse.
+fn pypi_macaroon(secret: &[u8]) -> bool {
+    let Some(body) = secret.strip_prefix(b"pypi-") else {
+        return false;
+    };
+    let Some(bin) = base64url_decode(body) else {
+        return false;
+    };
+    parse_macaroon_v2(&bin).is_some()
+}
+
+fn parse_macaroon_v2(bin: &[u8]) -> Option<()> {
+    let mut at = 1;
+    if *bin.first()? != 2 {
+        return None;
+    }
+    // Header: the identifier is required.
+    let header = macaroon_section(bin, &mut at)?;
+    if !header.contains(&2) {
+        return None;
+    }
+    // Caveats until the EOS that closes the list.
+    while *bin.get(at)? != 0 {
+        macaroon_section(bin, &mut at)?;
+    }
+    at += 1;
+    let (kind, len) = (
+        macaroon_varint(bin, &mut at)?,
+        macaroon_varint(bin, &mut at)?,
+    );
+    (kind == 6 && len == 32 && at + 32 == bin.len()).then_some(())
+}
+
+/// Reads fields up to and including the section's EOS; returns their types.
+fn macaroon_section(bin: &[u8], at: &mut usize) -> Option<Vec<u64>> {
+    let mut kinds = Vec::new();
+    loop {
+        let kind = macaroon_varint(bin, at)?;
+        if kind == 0 {
+            return Some(kinds);
+        }
+        let len = usize::try_from(macaroon_varint(bin, at)?).ok()?;
+        *at = at.checked_add(len).filter(|&end| end <= bin.len())?;
+        kinds.push(kind);
+    }
+}
+
+/// Unsigned LEB128, as libmacaroons writes field types and lengths.
+fn macaroon_varint(bin: &[u8], at: &mut usize) -> Option<u64> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *bin.get(*at)?;
+        *at += 1;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
 }
 
 /// GitHub's token format (and npm's, which copies it): after the prefix, 30 random base62
@@ -131,6 +206,61 @@ mod tests {
         assert!(!verify(Checksum::BasicAuth, b"ZGVwbG95"));
         assert!(!verify(Checksum::BasicAuth, b"ZGVwbG95Og=="));
         assert!(!verify(Checksum::BasicAuth, b"/////w=="));
+    }
+
+    #[test]
+    fn discord_structure() {
+        // base64("107560760482872777") . timestamp . hmac
+        assert!(verify(
+            Checksum::Discord,
+            b"MTA3NTYwNzYwNDgyODcyNzc3.GkVrQz.z8kZXrFpTriaydmA3MP_rFChRgSz_wllrP4k"
+        ));
+        // base64("not an id at all!!")
+        assert!(!verify(
+            Checksum::Discord,
+            b"bm90IGFuIGlkIGF0IGFsbCEh.GkVrQz.z8kZXrFpTriaydmA3MP_rFChRgSz_wllrP4k"
+        ));
+    }
+
+    #[test]
+    fn pypi_macaroon_structure() {
+        fn token(bin: &[u8]) -> Vec<u8> {
+            const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+            let mut out = b"pypi-".to_vec();
+            for chunk in bin.chunks(3) {
+                let n = chunk
+                    .iter()
+                    .enumerate()
+                    .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+                for i in 0..=chunk.len() {
+                    out.push(B64[(n >> (18 - 6 * i) & 63) as usize]);
+                }
+            }
+            out
+        }
+        let mut bin = vec![2, 1, 8];
+        bin.extend_from_slice(b"pypi.org");
+        bin.extend_from_slice(&[2, 4]);
+        bin.extend_from_slice(b"k3y1");
+        bin.push(0);
+        bin.extend_from_slice(&[2, 5]);
+        bin.extend_from_slice(b"{\"v\"}");
+        bin.push(0);
+        bin.push(0);
+        bin.extend_from_slice(&[6, 32]);
+        bin.extend_from_slice(&[0x5a; 32]);
+        let good = token(&bin);
+        assert!(good.starts_with(b"pypi-AgEIcHlwaS5vcmc"));
+        assert!(verify(Checksum::PypiMacaroon, &good));
+        // Truncated: the signature is cut short.
+        assert!(!verify(
+            Checksum::PypiMacaroon,
+            &token(&bin[..bin.len() - 4])
+        ));
+        // A field claims more bytes than there are.
+        let mut bad = bin.clone();
+        bad[12] = 200;
+        assert!(!verify(Checksum::PypiMacaroon, &token(&bad)));
     }
 
     #[test]

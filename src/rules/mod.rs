@@ -101,6 +101,10 @@ pub enum Checksum {
     Jwt,
     /// HTTP Basic credentials: standard base64 of printable `user:password`.
     BasicAuth,
+    /// Discord token: the first dot-separated part is base64 of the decimal user id.
+    Discord,
+    /// PyPI token: `pypi-` and a base64url version-2 macaroon whose binary fields parse.
+    PypiMacaroon,
 }
 
 /// The `[provider]` table of a rule file.
