@@ -201,12 +201,11 @@ pub fn is_password_value(value: &[u8]) -> bool {
     {
         return false;
     }
-    // A value that spells out the field (`#add-password`, `rootpasswd`, `IAMUserChangePassword`)
-    // or says it is fake describes a password instead of being one.
-    if [b"passw".as_slice(), b"fake"]
-        .iter()
-        .any(|w| memchr::memmem::find(&lower, w).is_some())
-    {
+    // A value that says it is fake, or spells out the field without a digit (`rootpasswd`,
+    // `IAMUserChangePassword`), describes a password instead of being one; `UserPassword123`
+    // is a weak password people really use.
+    let has = |w: &[u8]| memchr::memmem::find(&lower, w).is_some();
+    if has(b"fake") || (has(b"passw") && !value.iter().any(u8::is_ascii_digit)) {
         return false;
     }
     !NON_PASSWORDS.iter().any(|w| w.as_bytes() == lower) && !is_identifier_shaped(value)

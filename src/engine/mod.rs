@@ -352,7 +352,14 @@ impl Engine {
                 return false;
             }
         }
-        !filters::is_placeholder(secret, &rule.keywords)
+        // Context words (`pass` in a password rule) are not a prefix of the value: stripping
+        // them would judge `pass123` by `123` alone.
+        let prefixes: &[String] = if rule.generic || rule.password {
+            &[]
+        } else {
+            &rule.keywords
+        };
+        !filters::is_placeholder(secret, prefixes)
     }
 }
 
