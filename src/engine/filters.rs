@@ -24,9 +24,6 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "...",
     "<",
     ">",
-    "${",
-    "{{",
-    "%(",
 ];
 
 /// The first markers of [`PLACEHOLDER_MARKERS`] are words, long enough never to occur by
@@ -373,8 +370,33 @@ pub fn is_placeholder(secret: &[u8], keywords: &[String]) -> bool {
     {
         return true;
     }
+    if !secret.contains(&b'\n') && has_template(secret) {
+        return true;
+    }
     let body = strip_keyword_prefix(secret, keywords);
     low_variety(body) || has_sequence(body, 6) || has_run(secret, 12)
+}
+
+/// A template or interpolation: `${NAME}`, `{{ .Values.x }}`, `%(name)s`. Only complete ones
+/// count: Django's key alphabet has `$`, `%` and `(`, so `!%(^+=` in a real key is no template.
+fn has_template(data: &[u8]) -> bool {
+    fn after<'a>(data: &'a [u8], needle: &'static [u8]) -> impl Iterator<Item = &'a [u8]> {
+        memchr::memmem::find_iter(data, needle).map(move |i| &data[i + needle.len()..])
+    }
+    after(data, b"${").any(|rest| {
+        rest.iter()
+            .position(|&b| b == b'}')
+            .is_some_and(|end| end > 0)
+    }) || after(data, b"{{").any(|rest| memchr::memmem::find(rest, b"}}").is_some())
+        || after(data, b"%(").any(|rest| {
+            let name = rest
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                .count();
+            name > 0
+                && rest.get(name) == Some(&b')')
+                && rest.get(name + 1).is_some_and(u8::is_ascii_alphabetic)
+        })
 }
 
 /// `len` identical characters in a row: `XXXXXXXXXXXX` filler in a template key block.
@@ -477,6 +499,7 @@ mod tests {
             "your_api_key_here",
             "%(password)s",
             "MySampleToken9f8e7d",
+            "pre-${ENV}-post",
         ] {
             assert!(
                 is_placeholder(p.as_bytes(), &k),
@@ -492,6 +515,8 @@ mod tests {
             "ghp_Q8vR2mXk7LpW3nZb9TfYa1B2c3D4e5F6g7H8",
             "hunter2Xq9!",
             "p4$$w0rd-Tz8",
+            "django-insecure-_du9e^cmago!%(^+=gr@cu@v9",
+            "a${b",
         ] {
             assert!(!is_placeholder(s.as_bytes(), &k), "{s} should pass");
         }
