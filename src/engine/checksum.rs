@@ -12,7 +12,21 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         Checksum::BasicAuth => basic_auth(secret),
         Checksum::Discord => discord(secret),
         Checksum::PypiMacaroon => pypi_macaroon(secret),
+        Checksum::GrafanaLegacy => json_object_with(secret, &["k", "n", "id"]),
     }
+}
+
+/// Base64 of a JSON-like object naming every one of `keys`. Grafana's legacy API keys are
+/// `{"k":<key>,"n":<name>,"id":<org>}`; Power BI links carry `{"k":..,"t":..}`, which fails.
+/// The member names are looked for as text, so a key cut short at its end still passes.
+fn json_object_with(secret: &[u8], keys: &[&str]) -> bool {
+    base64url_decode(secret).is_some_and(|json| {
+        json.starts_with(b"{")
+            && keys.iter().all(|k| {
+                let quoted = format!("\"{k}\"");
+                memchr::memmem::find(&json, quoted.as_bytes()).is_some()
+            })
+    })
 }
 
 /// Discord's token is `base64(user id) . timestamp . HMAC`; user ids are snowflakes of 17 to
@@ -206,6 +220,20 @@ mod tests {
         assert!(!verify(Checksum::BasicAuth, b"ZGVwbG95"));
         assert!(!verify(Checksum::BasicAuth, b"ZGVwbG95Og=="));
         assert!(!verify(Checksum::BasicAuth, b"/////w=="));
+    }
+
+    #[test]
+    fn grafana_legacy_structure() {
+        // {"k":"T0pQ9xWm3LrV7nZb2YcK5dFa","n":"ci","id":1}
+        assert!(verify(
+            Checksum::GrafanaLegacy,
+            b"eyJrIjoiVDBwUTl4V20zTHJWN25aYjJZY0s1ZEZhIiwibiI6ImNpIiwiaWQiOjF9"
+        ));
+        // {"k":"T0pQ9xWm3LrV7nZb2YcK5dFa","t":"tenant"}
+        assert!(!verify(
+            Checksum::GrafanaLegacy,
+            b"eyJrIjoiVDBwUTl4V20zTHJWN25aYjJZY0s1ZEZhIiwidCI6InRlbmFudCJ9"
+        ));
     }
 
     #[test]

@@ -374,7 +374,51 @@ pub fn is_placeholder(secret: &[u8], keywords: &[String]) -> bool {
         return true;
     }
     let body = strip_keyword_prefix(secret, keywords);
-    low_variety(body) || has_sequence(body, 6) || has_run(secret, 12)
+    low_variety(body)
+        || has_sequence(body, 6)
+        || has_run(secret, 12)
+        || has_interleaved_sequence(body)
+        || is_repeated_block(body)
+        || is_non_random_uuid(body)
+}
+
+/// `a1b2c3d4`, `k0l3m3n4`-like fillers: every other character ascends for four steps, in both
+/// the even and the odd positions.
+fn has_interleaved_sequence(body: &[u8]) -> bool {
+    body.windows(8).any(|w| {
+        (0..2).all(|start| {
+            (start..6)
+                .step_by(2)
+                .all(|i| w[i].is_ascii_alphanumeric() && w[i + 2] == w[i].wrapping_add(1))
+        })
+    })
+}
+
+/// One block of 2 to 8 characters repeated (case aside) over most of the value:
+/// `abcd1234abcd1234abcd1234`, `12ab12ab12ab12ab`.
+fn is_repeated_block(body: &[u8]) -> bool {
+    (2..=8).any(|len| {
+        if body.len() < len * 3 {
+            return false;
+        }
+        let block = &body[..len];
+        let reps = body
+            .chunks_exact(len)
+            .take_while(|c| c.eq_ignore_ascii_case(block))
+            .count();
+        reps >= 3 && reps * len * 5 >= body.len() * 3
+    })
+}
+
+/// A UUID of version 1, 2, 3 or 5: a timestamp with a MAC address, or a hash of a name. Token
+/// generators use random (version 4) UUIDs; these are identifiers.
+fn is_non_random_uuid(body: &[u8]) -> bool {
+    body.len() == 36
+        && body.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+        && matches!(body[14], b'1' | b'2' | b'3' | b'5')
 }
 
 /// A template or interpolation: `${NAME}`, `{{ .Values.x }}`, `%(name)s`. Only complete ones
@@ -500,6 +544,9 @@ mod tests {
             "%(password)s",
             "MySampleToken9f8e7d",
             "pre-${ENV}-post",
+            "px-api-a1b2c3d4-e5f6-g7h8-i8j0-k0l3m3n4o0p5",
+            "abcd1234abcd1234abcd1234ABCD1234ABCD1234--__extra",
+            "743b294a-cd03-11ec-9d64-0242ac120002",
         ] {
             assert!(
                 is_placeholder(p.as_bytes(), &k),
@@ -517,6 +564,7 @@ mod tests {
             "p4$$w0rd-Tz8",
             "django-insecure-_du9e^cmago!%(^+=gr@cu@v9",
             "a${b",
+            "346a14f2-a672-4668-a892-956a462ab56e",
         ] {
             assert!(!is_placeholder(s.as_bytes(), &k), "{s} should pass");
         }

@@ -105,6 +105,8 @@ pub enum Checksum {
     Discord,
     /// PyPI token: `pypi-` and a base64url version-2 macaroon whose binary fields parse.
     PypiMacaroon,
+    /// Grafana legacy API key: base64 of a JSON object naming `k`, `n` and `id` members.
+    GrafanaLegacy,
 }
 
 /// The `[provider]` table of a rule file.
