@@ -121,7 +121,7 @@ fn extra_rules_and_overrides_from_config() {
     dir.write(
         "a.env",
         format!(
-            "K=acme_z8vr2mxk7lpw3nzb9tfq\nT={}\npassword = Xk9mQ2vLp7wZ\n",
+            "K=acme_z8vr2mxk7lpw3nzb9tfq\nT={}\napi_secret = Xk9mQ2vLp7wZ\n",
             fake.github("ghp_")
         ),
     );

@@ -5,17 +5,35 @@ mod util;
 
 use util::Dir;
 
-/// Scans `text` as the file `name` and returns the generic-secret values found (with
-/// `--show-secrets`).
+/// Scans `text` as the file `name` and returns the values the Generic provider's rules found
+/// (`generic-secret` and the password rules; with `--show-secrets`).
 fn generic_values(name: &str, text: &str) -> Vec<String> {
+    generic_findings(name, text)
+        .into_iter()
+        .map(|(_, secret)| secret)
+        .collect()
+}
+
+/// Like [`generic_values`], with the rule id of each finding.
+fn generic_findings(name: &str, text: &str) -> Vec<(String, String)> {
     let dir = Dir::new();
     dir.write(name, text);
     let (_, report) = dir.scan_json(&[".", "--show-secrets"]);
     report
         .findings
         .iter()
-        .filter(|f| f.rule.id == "generic-secret")
-        .map(|f| f.secret.clone())
+        .filter(|f| {
+            [
+                "generic-",
+                "password-",
+                "connection-string-",
+                "cli-password",
+                "network-credential",
+            ]
+            .iter()
+            .any(|p| f.rule.id.starts_with(p))
+        })
+        .map(|f| (f.rule.id.clone(), f.secret.clone()))
         .collect()
 }
 
@@ -88,6 +106,91 @@ fn references_calls_types_and_placeholders_are_left_alone() {
             "a.gradle",
             "implementation 'io.jsonwebtoken:jjwt-api:0.11.5'\n",
         ),
+    ] {
+        assert_eq!(
+            generic_values(name, text),
+            Vec::<String>::new(),
+            "{name}: {text}"
+        );
+    }
+}
+
+#[test]
+fn one_value_matched_by_two_generic_rules_is_one_finding() {
+    // `DB_PASSWORD=...` is both a generic assignment and a dotenv password line.
+    let found = generic_findings(".env", "DB_PASSWORD=Zq7vR2mXk9LpW3nT\n");
+    assert_eq!(
+        found,
+        vec![(
+            "password-config-line".to_string(),
+            "Zq7vR2mXk9LpW3nT".to_string()
+        )]
+    );
+}
+
+#[test]
+fn chosen_passwords_are_found_in_password_contexts() {
+    for (name, text, secret) in [
+        ("a.py", "password = \"blooberry\"\n", "blooberry"),
+        (".env", "REACT_APP_AUTH_PASSWORD=whiteduke\n", "whiteduke"),
+        (
+            "settings.ini",
+            "[SupportSite]\nUsername=svc_support\nPassword=larkspur-9\n",
+            "larkspur-9",
+        ),
+        (
+            "app.config",
+            "<add name=\"db\" connectionString=\"Server=db1;User ID=app;Password=wintergreen;\" />\n",
+            "wintergreen",
+        ),
+        (
+            "login.py",
+            "if username == \"operator\" and password == \"cobalt-lynx4\":\n",
+            "cobalt-lynx4",
+        ),
+        (
+            "run.bat",
+            "psexec \\\\10.0.9.14 -u Administrator -p harbour7 cmd\n",
+            "harbour7",
+        ),
+        (
+            "Mailer.cs",
+            "client.Credentials = new NetworkCredential(\"builds\", \"vzihlaqkunrx\");\n",
+            "vzihlaqkunrx",
+        ),
+        (
+            "README.md",
+            "The default password is 'heron-Lake4'.\n",
+            "heron-Lake4",
+        ),
+        (
+            "ftp.xml",
+            "<Server><Pass>Wh1rlwind-Oak</Pass></Server>\n",
+            "Wh1rlwind-Oak",
+        ),
+    ] {
+        assert_eq!(
+            generic_values(name, text),
+            vec![secret.to_string()],
+            "{name}: {text}"
+        );
+    }
+}
+
+#[test]
+fn password_contexts_leave_variables_and_non_values_alone() {
+    for (name, text) in [
+        ("a.py", "password = user_password\n"),
+        ("a.js", "  password: hashedPassword\n"),
+        ("a.yml", "password: null\n"),
+        ("a.py", "password = \"string\"\n"),
+        (".env", "DB_PASSWORD=${DB_PASSWORD}\n"),
+        ("a.c", "\tpassword = utf8_to_utf16_dup(v);\n"),
+        ("a.go", "password = parts[1]\n"),
+        ("a.js", "this.addPassword = \"#add-password\";\n"),
+        ("a.sh", "psexec \\\\host -u admin -p %PASSWORD% cmd\n"),
+        ("a.md", "Make sure the password is strong.\n"),
+        ("a.py", "bypass = \"direct-route\"\n"),
     ] {
         assert_eq!(
             generic_values(name, text),

@@ -36,13 +36,13 @@ fn planted_secrets_are_found_at_exact_positions() {
                 5,
                 21
             ),
-            ("generic-secret".into(), "src/app.py".into(), 3, 16),
             (
                 "github-pat-classic".into(),
                 "config/deploy.env".into(),
                 3,
                 14
             ),
+            ("password-assignment".into(), "src/app.py".into(), 3, 16),
         ]
     );
     let gh = report
