@@ -205,7 +205,27 @@ pub fn is_password_value(value: &[u8]) -> bool {
     if has(b"fake") || (has(b"passw") && !value.iter().any(u8::is_ascii_digit)) {
         return false;
     }
-    !NON_PASSWORDS.iter().any(|w| w.as_bytes() == lower) && !is_identifier_shaped(value)
+    !NON_PASSWORDS.iter().any(|w| w.as_bytes() == lower)
+        && !is_identifier_shaped(value)
+        && !is_email_address(value)
+}
+
+/// `apache@localhost`, `ops@keyhound.test`: an address, not a password.
+fn is_email_address(value: &[u8]) -> bool {
+    let Some(at) = value.iter().position(|&b| b == b'@') else {
+        return false;
+    };
+    let (local, domain) = (&value[..at], &value[at + 1..]);
+    !local.is_empty()
+        && local
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(b))
+        && (domain == b"localhost"
+            || (domain.contains(&b'.')
+                && domain
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-".contains(b))
+                && domain.last().is_some_and(u8::is_ascii_alphabetic)))
 }
 
 /// `user_password`, `hashedPassword`, `args.password`, `alternate-value`: letters joined by
@@ -295,6 +315,8 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "algorithm",
     "alg",
     "template",
+    "sender",
+    "email",
     "hash",
     "hashed",
     "digest",
@@ -618,6 +640,8 @@ mod tests {
             "hashedPassword",
             "args.password",
             "/run/secrets/db",
+            "apache@localhost",
+            "ops.team@keyhound.test",
             "#add-password",
             "rootpasswd",
             "somefakekey",
