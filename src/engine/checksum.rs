@@ -12,8 +12,20 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         Checksum::BasicAuth => basic_auth(secret),
         Checksum::Discord => discord(secret),
         Checksum::PypiMacaroon => pypi_macaroon(secret),
+        Checksum::Base64PrivateKey => base64_private_key(secret),
         Checksum::GrafanaLegacy => json_object_with(secret, &["k", "n", "id"]),
     }
+}
+
+/// The decoded text opens a PEM private key block: `-----BEGIN [RSA |EC |OPENSSH |...]PRIVATE
+/// KEY-----`. Only the first 96 characters are decoded; the rest may be cut by the regex.
+fn base64_private_key(secret: &[u8]) -> bool {
+    let head = &secret[..secret.len().min(96) / 4 * 4];
+    base64url_decode(head).is_some_and(|text| {
+        let line = text.split(|&b| b == b'\n').next().unwrap_or_default();
+        line.starts_with(b"-----BEGIN ")
+            && memchr::memmem::find(line, b"PRIVATE KEY-----").is_some()
+    })
 }
 
 /// Base64 of a JSON-like object naming every one of `keys`. Grafana's legacy API keys are
@@ -220,6 +232,20 @@ mod tests {
         assert!(!verify(Checksum::BasicAuth, b"ZGVwbG95"));
         assert!(!verify(Checksum::BasicAuth, b"ZGVwbG95Og=="));
         assert!(!verify(Checksum::BasicAuth, b"/////w=="));
+    }
+
+    #[test]
+    fn base64_private_key_structure() {
+        // base64("-----BEGIN PRIVATE KEY-----\nMC4CAQAw...")
+        assert!(verify(
+            Checksum::Base64PrivateKey,
+            b"LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1DNENBUUF3QlFZREsyVndCQ0lFSUYreWEx"
+        ));
+        // base64("-----BEGIN CERTIFICATE-----\n...")
+        assert!(!verify(
+            Checksum::Base64PrivateKey,
+            b"LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUR4RENDQXF5Z0F3SUJBZ0lV"
+        ));
     }
 
     #[test]

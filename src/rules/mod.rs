@@ -105,6 +105,9 @@ pub enum Checksum {
     Discord,
     /// PyPI token: `pypi-` and a base64url version-2 macaroon whose binary fields parse.
     PypiMacaroon,
+    /// A PEM private key encoded once more in base64 (Kubernetes Secrets, CI variables):
+    /// decodes to `-----BEGIN ... PRIVATE KEY-----`.
+    Base64PrivateKey,
     /// Grafana legacy API key: base64 of a JSON object naming `k`, `n` and `id` members.
     GrafanaLegacy,
 }
