@@ -158,14 +158,19 @@ fn jwt(secret: &[u8]) -> bool {
     is_object_with(header, Some("alg")) && is_object_with(payload, None)
 }
 
-/// RFC 7617: `base64(user-id ":" password)`, printable, with a non-empty password.
+/// RFC 7617: `base64(user-id ":" password)`, printable, with a non-empty password. The user-id
+/// holds no `/` and is at most 128 characters, so an encoded URL (`https://host/...`) or a
+/// sentence with a colon is not taken for credentials.
 fn basic_auth(secret: &[u8]) -> bool {
     let Some(plain) = base64url_decode(secret) else {
         return false;
     };
     let printable = plain.iter().all(|b| (0x20..0x7f).contains(b));
     let colon = plain.iter().position(|&b| b == b':');
-    printable && colon.is_some_and(|i| i + 1 < plain.len())
+    printable
+        && colon.is_some_and(|i| {
+            i + 1 < plain.len() && i <= 128 && !plain[..i].contains(&b'/') && plain[i + 1] != b'/'
+        })
 }
 
 /// Decodes unpadded (or padded) base64url; `None` on any other byte.
@@ -232,6 +237,11 @@ mod tests {
         assert!(!verify(Checksum::BasicAuth, b"ZGVwbG95"));
         assert!(!verify(Checksum::BasicAuth, b"ZGVwbG95Og=="));
         assert!(!verify(Checksum::BasicAuth, b"/////w=="));
+        // "https://example.com"
+        assert!(!verify(
+            Checksum::BasicAuth,
+            b"aHR0cHM6Ly9leGFtcGxlLmNvbQ=="
+        ));
     }
 
     #[test]
