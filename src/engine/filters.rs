@@ -242,9 +242,14 @@ fn is_identifier_shaped(value: &[u8]) -> bool {
         .get(1..value.len().saturating_sub(1))
         .unwrap_or_default();
     let joined = inner.iter().any(|b| matches!(b, b'_' | b'.' | b'-'));
+    // camelCase words: a capital starts each word and is followed by lower case. Random
+    // letters (`yqDVtkqPECriaLRi`) have runs of capitals.
     let camel = value
         .windows(2)
-        .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase());
+        .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+        && !value
+            .windows(2)
+            .any(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase());
     joined || camel
 }
 
