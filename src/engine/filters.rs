@@ -228,20 +228,19 @@ fn is_email_address(value: &[u8]) -> bool {
                 && domain.last().is_some_and(u8::is_ascii_alphabetic)))
 }
 
-/// `user_password`, `hashedPassword`, `args.password`, `alternate-value`: letters joined by
-/// `_`, `.` or `-`, or
+/// `user_password`, `hashedPassword`, `args.password`: letters joined by `_` or `.`, or
 /// camelCase, with no digit or other symbol. Such a value is a variable, not a password.
 fn is_identifier_shaped(value: &[u8]) -> bool {
     if !value
         .iter()
-        .all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'.' | b'-'))
+        .all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'.'))
     {
         return false;
     }
     let inner = value
         .get(1..value.len().saturating_sub(1))
         .unwrap_or_default();
-    let joined = inner.iter().any(|b| matches!(b, b'_' | b'.' | b'-'));
+    let joined = inner.iter().any(|b| matches!(b, b'_' | b'.'));
     // camelCase words: a capital starts each word and is followed by lower case. Random
     // letters (`yqDVtkqPECriaLRi`) have runs of capitals.
     let camel = value
