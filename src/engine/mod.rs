@@ -199,18 +199,26 @@ impl Engine {
         if found.iter().filter(|m| rules[m.rule].fallback).count() < 2 {
             return;
         }
-        let beaten: Vec<bool> = found
-            .iter()
-            .map(|m| {
-                rules[m.rule].fallback
-                    && found.iter().any(|o| {
-                        rules[o.rule].fallback
-                            && o.secret.start < m.secret.end
-                            && m.secret.start < o.secret.end
-                            && rank(o) < rank(m)
-                    })
-            })
-            .collect();
+        // Matches are sorted by start, so the ones overlapping `a` from the right are the run
+        // after it that starts before `a` ends: one pass over the overlaps, not all pairs.
+        let mut beaten = vec![false; found.len()];
+        for (i, a) in found.iter().enumerate() {
+            if !rules[a.rule].fallback {
+                continue;
+            }
+            for (j, b) in found.iter().enumerate().skip(i + 1) {
+                if b.secret.start >= a.secret.end {
+                    break;
+                }
+                if rules[b.rule].fallback {
+                    match rank(b).cmp(&rank(a)) {
+                        std::cmp::Ordering::Less => beaten[i] = true,
+                        std::cmp::Ordering::Greater => beaten[j] = true,
+                        std::cmp::Ordering::Equal => {}
+                    }
+                }
+            }
+        }
         let mut i = 0;
         out.retain(|_| {
             let keep = i < first || !beaten[i - first];
