@@ -533,6 +533,24 @@ mod tests {
     }
 
     #[test]
+    fn overlapping_fallbacks_keep_the_most_specific() {
+        let text = "[provider]\nname = \"Generic\"\nrotation = \"r\"\n\
+            [[rules]]\nid = \"catch-all\"\nname = \"c\"\nseverity = \"low\"\nexamples = [\"x\"]\ngeneric = true\nkeywords = [\"pw\"]\nregex = '''pw=([A-Za-z0-9!]{8,})'''\n\
+            [[rules]]\nid = \"pw-line\"\nname = \"p\"\nseverity = \"low\"\nexamples = [\"x\"]\npassword = true\nkeywords = [\"pw\"]\nregex = '''pw=([A-Za-z0-9!]{8,})'''\n";
+        let mut set = RuleSet::default();
+        set.add_file("g.toml", text).expect("valid");
+        let e = Engine::new(&set).expect("engine");
+        let mut out = Vec::new();
+        e.scan(
+            b"a pw=Q8vR2mXk7!Lp\nb pw=Zt4Nw9Yc2!Hq\n",
+            &mut Scratch::default(),
+            &mut out,
+        );
+        let ids: Vec<&str> = out.iter().map(|m| e.rules()[m.rule].id.as_str()).collect();
+        assert_eq!(ids, ["pw-line", "pw-line"]);
+    }
+
+    #[test]
     fn empty_and_binaryish_input() {
         let e = engine("keywords = [\"tok_\"]\nregex = '''(tok_[A-Za-z0-9]{20})'''");
         assert!(secrets(&e, "").is_empty());
