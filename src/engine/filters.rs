@@ -354,6 +354,21 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
     })
 }
 
+/// `example.com`, `api.example.org`, `example.net`: domains RFC 2606 reserves for
+/// documentation, so credentials for them are never real.
+pub fn is_documentation_host(host: &[u8]) -> bool {
+    let host = host.to_ascii_lowercase();
+    let host = host.strip_suffix(b".").unwrap_or(&host);
+    [b"example.com".as_slice(), b"example.org", b"example.net"]
+        .iter()
+        .any(|d| {
+            host == *d
+                || (host.len() > d.len()
+                    && host.ends_with(d)
+                    && host[host.len() - d.len() - 1] == b'.')
+        })
+}
+
 /// Shannon entropy of `data` in bits per byte (0 for empty input).
 pub fn entropy(data: &[u8]) -> f64 {
     if data.is_empty() {
@@ -612,6 +627,21 @@ mod tests {
             "Server=localhost1",
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");
+        }
+    }
+
+    #[test]
+    fn documentation_hosts() {
+        for h in ["example.com", "API.Example.org", "db.example.net"] {
+            assert!(is_documentation_host(h.as_bytes()), "{h}");
+        }
+        for h in [
+            "myexample.com",
+            "example.com.evil.test",
+            "keyhound.test",
+            "10.0.0.1",
+        ] {
+            assert!(!is_documentation_host(h.as_bytes()), "{h}");
         }
     }
 

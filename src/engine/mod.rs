@@ -303,7 +303,8 @@ impl Engine {
         });
     }
 
-    /// Checks only a generic rule needs: the name assigned to (from the regex's `name` group,
+    /// Checks only generic and password rules need: a URL's host (`host` group) must not be a
+    /// documentation domain; the name assigned to (from the regex's `name` group,
     /// extended back to the start of the identifier) must not name a non-secret, and the value
     /// must not be a function being called (`password = utf8_to_utf16_dup(v)` in git's C).
     fn generic_context_ok(
@@ -315,6 +316,13 @@ impl Engine {
     ) -> bool {
         if let Some(value) = caps.get(secret_group)
             && data.get(offset + value.end()) == Some(&b'(')
+        {
+            return false;
+        }
+        // Credentials for a host reserved for documentation (RFC 2606: example.com, .org,
+        // .net) open nothing.
+        if let Some(host) = caps.name("host")
+            && filters::is_documentation_host(host.as_bytes())
         {
             return false;
         }
