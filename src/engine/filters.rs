@@ -22,8 +22,6 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "xxxx",
     "****",
     "...",
-    "<",
-    ">",
 ];
 
 /// The first markers of [`PLACEHOLDER_MARKERS`] are words, long enough never to occur by
@@ -69,6 +67,9 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || value.starts_with(b"./")
         || value.starts_with(b"../")
         || value.starts_with(b"~/")
+        || is_relative_file_path(value)
+        || !value.iter().any(u8::is_ascii_alphanumeric)
+        || is_regex_pattern(value)
     {
         return false;
     }
@@ -108,6 +109,27 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
     value
         .iter()
         .any(|b| b.is_ascii_digit() || b"!@#%^&*+=?~|".contains(b))
+}
+
+/// `([a-f0-9]{32})`, `[A-Z0-9]+`, `(?i)...`: a pattern that describes secrets, as scanners,
+/// validators and their tests hold, not a secret.
+fn is_regex_pattern(value: &[u8]) -> bool {
+    value
+        .windows(2)
+        .any(|w| matches!(w, [b']', b'{' | b'+' | b'*' | b'?'] | [b'(', b'?']))
+}
+
+/// `keys/deploy2.pem`, `conf/api.key.json`: a folder and a name with an extension. Base64 and
+/// hex secrets have no `.`; a base64 value with `/` and a dotted tail is not one.
+fn is_relative_file_path(value: &[u8]) -> bool {
+    let Some(slash) = memchr::memrchr(b'/', value) else {
+        return false;
+    };
+    let name = &value[slash + 1..];
+    memchr::memrchr(b'.', name).is_some_and(|dot| {
+        let ext = &name[dot + 1..];
+        (1..=5).contains(&ext.len()) && ext.iter().all(u8::is_ascii_alphanumeric) && dot > 0
+    })
 }
 
 /// Values that sit where a password goes but are not one: type names, empty markers, the
@@ -411,7 +433,7 @@ pub fn is_placeholder(secret: &[u8], keywords: &[String]) -> bool {
     {
         return true;
     }
-    if !secret.contains(&b'\n') && has_template(secret) {
+    if !secret.contains(&b'\n') && (has_template(secret) || has_angle_placeholder(secret)) {
         return true;
     }
     let body = strip_keyword_prefix(secret, keywords);
@@ -463,7 +485,9 @@ fn is_non_random_uuid(body: &[u8]) -> bool {
 }
 
 /// A template or interpolation: `${NAME}`, `{{ .Values.x }}`, `%(name)s`. Only complete ones
-/// count: Django's key alphabet has `$`, `%` and `(`, so `!%(^+=` in a real key is no template.
+/// count, and only when the brackets inside balance: Django's key alphabet has `$`, `%` and
+/// `(`, so `!%(^+=` in a real key is no template, and neither is `p${e]nob(ody}` in a password
+/// typed with symbols.
 fn has_template(data: &[u8]) -> bool {
     fn after<'a>(data: &'a [u8], needle: &'static [u8]) -> impl Iterator<Item = &'a [u8]> {
         memchr::memmem::find_iter(data, needle).map(move |i| &data[i + needle.len()..])
@@ -471,17 +495,48 @@ fn has_template(data: &[u8]) -> bool {
     after(data, b"${").any(|rest| {
         rest.iter()
             .position(|&b| b == b'}')
-            .is_some_and(|end| end > 0)
-    }) || after(data, b"{{").any(|rest| memchr::memmem::find(rest, b"}}").is_some())
-        || after(data, b"%(").any(|rest| {
-            let name = rest
-                .iter()
-                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
-                .count();
-            name > 0
-                && rest.get(name) == Some(&b')')
-                && rest.get(name + 1).is_some_and(u8::is_ascii_alphabetic)
-        })
+            .is_some_and(|end| end > 0 && brackets_balance(&rest[..end]))
+    }) || after(data, b"{{").any(|rest| {
+        memchr::memmem::find(rest, b"}}").is_some_and(|end| brackets_balance(&rest[..end]))
+    }) || after(data, b"%(").any(|rest| {
+        let name = rest
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .count();
+        name > 0
+            && rest.get(name) == Some(&b')')
+            && rest.get(name + 1).is_some_and(u8::is_ascii_alphabetic)
+    })
+}
+
+/// `()`, `[]` and `{}` nest properly, as they do in a template expression
+/// (`${arr[0]}`, `{{ default("x") }}`).
+fn brackets_balance(body: &[u8]) -> bool {
+    let mut open = Vec::new();
+    for &b in body {
+        match b {
+            b'(' | b'[' | b'{' => open.push(b),
+            b')' | b']' | b'}' => {
+                let want = match b {
+                    b')' => b'(',
+                    b']' => b'[',
+                    _ => b'{',
+                };
+                if open.pop() != Some(want) {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    open.is_empty()
+}
+
+/// `<your token>`, `<API_KEY>`: a value in angle brackets is a slot to fill in. A lone `<` or
+/// `>` is just a symbol in a generated password.
+fn has_angle_placeholder(data: &[u8]) -> bool {
+    memchr::memchr(b'<', data)
+        .is_some_and(|start| memchr::memchr(b'>', &data[start + 1..]).is_some())
 }
 
 /// `len` identical characters in a row: `XXXXXXXXXXXX` filler in a template key block.
@@ -583,6 +638,8 @@ mod tests {
             "<your-key>",
             "your_api_key_here",
             "%(password)s",
+            "${arr[0]}",
+            "{{ default(\"x\") }}",
             "MySampleToken9f8e7d",
             "pre-${ENV}-post",
             "px-api-a1b2c3d4-e5f6-g7h8-i8j0-k0l3m3n4o0p5",
@@ -605,6 +662,8 @@ mod tests {
             "p4$$w0rd-Tz8",
             "django-insecure-_du9e^cmago!%(^+=gr@cu@v9",
             "a${b",
+            "m{{h}o)p${e]nob(ody[finds>-_$#thisone}}",
+            "Vq>7!mZ2#rT9wK",
             "346a14f2-a672-4668-a892-956a462ab56e",
         ] {
             assert!(!is_placeholder(s.as_bytes(), &k), "{s} should pass");
