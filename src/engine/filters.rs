@@ -70,6 +70,8 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_relative_file_path(value)
         || !value.iter().any(u8::is_ascii_alphanumeric)
         || is_regex_pattern(value)
+        // `ops_eyJzaWdu..`: cut short for display; base64, hex and JWTs never hold `..`.
+        || memchr::memmem::find(value, b"..").is_some()
     {
         return false;
     }
@@ -277,6 +279,9 @@ fn is_identifier_shaped(value: &[u8]) -> bool {
 /// Identifier endings and parts that name something other than a secret value: ids, names,
 /// URLs, paths, types, sizes, flags, and collections (`secrets:` introduces a list).
 const NON_SECRET_NAME_ENDINGS: &[&str] = &[
+    // Plurals name a store or a list (`keyVaultToStoreSecrets`, `tokens:`), not one value.
+    "secrets",
+    "tokens",
     "id",
     "ids",
     "name",
