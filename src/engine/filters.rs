@@ -190,7 +190,9 @@ const NON_PASSWORDS: &[&str] = &[
 /// (`#login-form`), a path, an ARN, punctuation only, or a format string,
 /// not masked (`******`) and not one of [`NON_PASSWORDS`]. Unlike [`is_generic_literal`],
 /// plain words pass: `blooberry` is a password when it is assigned to one.
-pub fn is_password_value(value: &[u8]) -> bool {
+/// `literal`: the value sits where only a literal can (see `RuleDef::literal`), so an
+/// identifier-shaped value is a password, not a variable.
+pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     let Some(&first) = value.first() else {
         return false;
     };
@@ -222,15 +224,19 @@ pub fn is_password_value(value: &[u8]) -> bool {
     {
         return false;
     }
-    // A value that says it is fake, or spells out the field without a digit (`rootpasswd`,
-    // `IAMUserChangePassword`), describes a password instead of being one; `UserPassword123`
-    // is a weak password people really use.
+    // A value that says it is fake, or names the field in identifier or path style without a
+    // digit (`IAMUserChangePassword`, `new_password`, `sites/passwords#edit`), describes a
+    // password instead of being one. Plain lower-case words (`thisismypassword`, `rootpasswd`) are weak passwords
+    // people really set, and so is `UserPassword123`.
     let has = |w: &[u8]| memchr::memmem::find(&lower, w).is_some();
-    if has(b"fake") || (has(b"passw") && !value.iter().any(u8::is_ascii_digit)) {
+    let names_field = has(b"passw")
+        && !value.iter().any(u8::is_ascii_digit)
+        && !value.iter().all(u8::is_ascii_lowercase);
+    if has(b"fake") || names_field {
         return false;
     }
     !NON_PASSWORDS.iter().any(|w| w.as_bytes() == lower)
-        && !is_identifier_shaped(value)
+        && (literal || !is_identifier_shaped(value))
         && !is_email_address(value)
 }
 
@@ -717,8 +723,15 @@ mod tests {
             "super$ecret",
             "P@ssw0rd$1",
             "s3cr3t-Pa55",
+            "thisismypassword",
+            "rootpasswd",
         ] {
-            assert!(is_password_value(v.as_bytes()), "{v}");
+            assert!(is_password_value(v.as_bytes(), false), "{v}");
+        }
+        // Where only a literal can stand, identifier-shaped values are passwords too.
+        for v in ["dev_admin", "specialbill_user", "open_sesame"] {
+            assert!(is_password_value(v.as_bytes(), true), "{v}");
+            assert!(!is_password_value(v.as_bytes(), false), "{v}");
         }
         for v in [
             "$DB_PASSWORD",
@@ -741,12 +754,14 @@ mod tests {
             "apache@localhost",
             "ops.team@keyhound.test",
             "#add-password",
-            "rootpasswd",
+            "NewPassword",
+            "confirm_password",
+            "cms/sites/passwords#update",
             "somefakekey",
             ",.:-@*?!",
             "arn:aws:iam::aws:policy/IAMUserChangePassword",
         ] {
-            assert!(!is_password_value(v.as_bytes()), "{v}");
+            assert!(!is_password_value(v.as_bytes(), false), "{v}");
         }
     }
 

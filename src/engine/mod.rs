@@ -362,7 +362,7 @@ impl Engine {
         if rule.generic && !filters::is_generic_literal(secret) {
             return false;
         }
-        if rule.password && !filters::is_password_value(secret) {
+        if rule.password && !filters::is_password_value(secret, rule.literal) {
             return false;
         }
         if let Some(min) = rule.min_entropy

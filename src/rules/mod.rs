@@ -162,6 +162,11 @@ pub struct RuleDef {
     /// `password`) do not. The `name` group is checked as for `generic`. Implies `fallback`.
     #[serde(default)]
     pub password: bool,
+    /// With `password`: the value sits where only a literal can (a command-line argument, a
+    /// connection string, an XML element's text), so identifier-shaped values (`dev_admin`)
+    /// count as passwords; in code they would be variables.
+    #[serde(default)]
+    pub literal: bool,
     /// A fallback rule (URLs with credentials, generic assignments) yields to provider rules:
     /// where a provider rule matched the same secret, only the provider's finding is kept.
     /// Implied by `generic`.
@@ -232,6 +237,8 @@ pub struct Rule {
     pub generic: bool,
     /// Password value (see [`RuleDef::password`]).
     pub password: bool,
+    /// Identifier-shaped passwords count (see [`RuleDef::literal`]).
+    pub literal: bool,
     /// Yields to provider rules (see [`RuleDef::fallback`]).
     pub fallback: bool,
     /// Lower-cased stop words (see [`RuleDef::stopwords`]).
@@ -441,6 +448,13 @@ fn compile(file: &str, provider: &ProviderDef, def: RuleDef, how: Compile) -> Re
             format!("secret_group {secret_group} does not exist: the regex has {groups} group(s)"),
         ));
     }
+    if def.literal && !def.password {
+        return Err(invalid(
+            file,
+            id,
+            "literal applies only with password = true",
+        ));
+    }
     if let Some(e) = def.min_entropy
         && !(0.0..=8.0).contains(&e)
     {
@@ -479,6 +493,7 @@ fn compile(file: &str, provider: &ProviderDef, def: RuleDef, how: Compile) -> Re
         window: def.window,
         generic: def.generic,
         password: def.password,
+        literal: def.literal,
         fallback: def.fallback || def.generic || def.password,
         stopwords: def
             .stopwords
