@@ -426,6 +426,17 @@ pub fn entropy(data: &[u8]) -> f64 {
 /// rule's keywords: a leading keyword (`ghp_`) is stripped before the shape checks, so
 /// `ghp_xxxxxxxx…` is recognised as one repeated character.
 pub fn is_placeholder(secret: &[u8], keywords: &[String]) -> bool {
+    is_placeholder_value(secret, keywords, false)
+}
+
+/// [`is_placeholder`] for a password a person chose: a run like `123456` is filler in a
+/// random token but part of many real passwords (`abuser123456`), so for passwords it counts
+/// only when it makes up more than half of the value (`12345678`, `abcdef12`).
+pub fn is_placeholder_password(secret: &[u8]) -> bool {
+    is_placeholder_value(secret, &[], true)
+}
+
+fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> bool {
     if DOCUMENTATION_VALUES.iter().any(|v| v.as_bytes() == secret) {
         return true;
     }
@@ -449,7 +460,14 @@ pub fn is_placeholder(secret: &[u8], keywords: &[String]) -> bool {
     }
     let body = strip_keyword_prefix(secret, keywords);
     low_variety(body)
-        || has_sequence(body, 6)
+        || has_sequence(
+            body,
+            if password {
+                (body.len() / 2 + 1).max(6)
+            } else {
+                6
+            },
+        )
         || has_run(secret, 12)
         || has_interleaved_sequence(body)
         || is_repeated_block(body)
@@ -662,6 +680,15 @@ mod tests {
                 "{p} should be a placeholder"
             );
         }
+    }
+
+    #[test]
+    fn password_sequences() {
+        assert!(!is_placeholder_password(b"abuser123456"));
+        assert!(!is_placeholder_password(b"Summer2024!"));
+        assert!(is_placeholder_password(b"12345678"));
+        assert!(is_placeholder_password(b"abcdef12"));
+        assert!(is_placeholder(b"abuser123456", &[]));
     }
 
     #[test]

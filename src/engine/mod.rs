@@ -275,7 +275,15 @@ impl Engine {
                 if (w.cut_start && whole.start() == 0) || (w.cut_end && whole.end() == hay.len()) {
                     continue;
                 }
-                let Some(group) = caps.get(rule.secret_group) else {
+                // Alternatives such as `"([^"]*)"|'([^']*)'` each hold the secret in their own
+                // group: the first unnamed group from `secret_group` on that took part is it.
+                let Some((group_idx, group)) = std::iter::once(rule.secret_group)
+                    .chain(
+                        (rule.secret_group + 1..caps.len())
+                            .filter(|&i| rule.regex().capture_names().nth(i).flatten().is_none()),
+                    )
+                    .find_map(|i| caps.get(i).map(|g| (i, g)))
+                else {
                     continue;
                 };
                 let secret = &hay[group.range()];
@@ -284,7 +292,7 @@ impl Engine {
                     claimed.push(start..start + secret.len());
                 }
                 if (rule.generic || rule.password)
-                    && !self.generic_context_ok(data, w.range.start, &caps, rule.secret_group)
+                    && !self.generic_context_ok(data, w.range.start, &caps, group_idx)
                 {
                     continue;
                 }
@@ -387,12 +395,13 @@ impl Engine {
         }
         // Context words (`pass` in a password rule) are not a prefix of the value: stripping
         // them would judge `pass123` by `123` alone.
-        let prefixes: &[String] = if rule.generic || rule.password {
-            &[]
+        if rule.password {
+            !filters::is_placeholder_password(secret)
+        } else if rule.generic {
+            !filters::is_placeholder(secret, &[])
         } else {
-            &rule.keywords
-        };
-        !filters::is_placeholder(secret, prefixes)
+            !filters::is_placeholder(secret, &rule.keywords)
+        }
     }
 }
 

@@ -139,7 +139,9 @@ pub struct RuleDef {
     pub keywords: Vec<String>,
     /// The pattern, in `regex` crate syntax (matched on bytes, ASCII classes).
     pub regex: String,
-    /// Which capture holds the secret; default 1, or 0 when the regex has no group.
+    /// Which capture holds the secret; default 1, or 0 when the regex has no group. When it
+    /// takes no part in a match, the first later unnamed group that does holds the secret
+    /// (one group per alternative: `"([^"]*)"|'([^']*)'`).
     #[serde(default)]
     pub secret_group: Option<usize>,
     /// Minimum Shannon entropy (bits per byte) of the secret.
