@@ -103,6 +103,9 @@ struct Prefilter {
 pub struct Engine {
     rules: Vec<Rule>,
     prefilter: Option<Prefilter>,
+    /// Per rule, the indices of the rules it overrides (see `RuleDef::overrides`); rules that
+    /// are not loaded (disabled by configuration) are left out.
+    overrides: Vec<Vec<usize>>,
 }
 
 impl Engine {
@@ -122,9 +125,19 @@ impl Engine {
                 ));
             }
         }
+        let overrides = rules
+            .iter()
+            .map(|rule| {
+                rule.overrides
+                    .iter()
+                    .filter_map(|id| rules.iter().position(|r| r.id == *id))
+                    .collect()
+            })
+            .collect();
         Ok(Engine {
             prefilter: Prefilter::build(keywords)?,
             rules,
+            overrides,
         })
     }
 
@@ -204,6 +217,7 @@ impl Engine {
     /// rule (Gradle, .netrc, a URL with credentials) over the Generic provider's, a password
     /// rule over the catch-all `generic` one, then the earlier rule.
     fn drop_fallback_duplicates(&self, out: &mut Vec<Match>, first: usize) {
+        self.drop_overridden(out, first);
         let rules = &self.rules;
         let rank = |m: &Match| {
             let r = &rules[m.rule];
@@ -233,6 +247,33 @@ impl Engine {
                         std::cmp::Ordering::Greater => beaten[j] = true,
                         std::cmp::Ordering::Equal => {}
                     }
+                }
+            }
+        }
+        let mut i = 0;
+        out.retain(|_| {
+            let keep = i < first || !beaten[i - first];
+            i += 1;
+            keep
+        });
+    }
+
+    /// Where a rule and a rule it overrides both matched overlapping secrets, keeps only the
+    /// more specific one. Overriding rules are few and rarely match, so a scan over the
+    /// blob's matches per overriding match is cheap.
+    fn drop_overridden(&self, out: &mut Vec<Match>, first: usize) {
+        let found = &out[first..];
+        if !found.iter().any(|m| !self.overrides[m.rule].is_empty()) {
+            return;
+        }
+        let mut beaten = vec![false; found.len()];
+        for a in found.iter().filter(|m| !self.overrides[m.rule].is_empty()) {
+            for (j, b) in found.iter().enumerate() {
+                if self.overrides[a.rule].contains(&b.rule)
+                    && b.secret.start < a.secret.end
+                    && a.secret.start < b.secret.end
+                {
+                    beaten[j] = true;
                 }
             }
         }
@@ -498,6 +539,46 @@ mod tests {
         out.iter()
             .map(|m| data[m.secret.clone()].to_string())
             .collect()
+    }
+
+    #[test]
+    fn a_rule_replaces_the_rules_it_overrides_on_the_same_secret() {
+        let text = r#"[provider]
+name = "T"
+rotation = "r"
+[[rules]]
+id = "broad"
+name = "broad"
+severity = "high"
+keywords = ["sk_"]
+regex = '''\b(sk_[A-Za-z0-9]{20})\b'''
+examples = ["x"]
+[[rules]]
+id = "narrow"
+name = "narrow"
+severity = "high"
+keywords = ["acme"]
+regex = '''(?i:acme)[^\n]{0,20}?\b(sk_[A-Za-z0-9]{20})\b'''
+overrides = ["broad"]
+examples = ["x"]
+"#;
+        let mut set = RuleSet::default();
+        set.add_file("t.toml", text).expect("test rules are valid");
+        let e = Engine::new(&set).expect("engine builds");
+        let rules_of = |data: &str| {
+            let mut out = Vec::new();
+            e.scan(data.as_bytes(), &mut Scratch::default(), &mut out);
+            out.iter()
+                .map(|m| e.rules()[m.rule].id.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(rules_of("ACME_KEY=sk_Q8vR2mXk7LpW3nZb9TfY"), ["narrow"]);
+        assert_eq!(rules_of("OTHER_KEY=sk_Q8vR2mXk7LpW3nZb9TfY"), ["broad"]);
+        // Another secret on the same line is still the broad rule's.
+        assert_eq!(
+            rules_of("acme=sk_Q8vR2mXk7LpW3nZb9TfY x=sk_Zt4wR9nB2cF7qLm3Xv8K"),
+            ["narrow", "broad"]
+        );
     }
 
     #[test]

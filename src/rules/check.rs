@@ -57,6 +57,11 @@ pub fn check_examples(engine: &Engine, strict: bool) -> Vec<CheckFailure> {
             if rule.references.is_empty() {
                 fail("has no references".to_string());
             }
+            for id in &rule.overrides {
+                if !engine.rules().iter().any(|r| r.id == *id) {
+                    fail(format!("overrides `{id}`, which is not a rule"));
+                }
+            }
         }
         for (i, example) in rule.examples.iter().enumerate() {
             matches.clear();

@@ -169,6 +169,11 @@ pub struct RuleDef {
     /// count as passwords; in code they would be variables.
     #[serde(default)]
     pub literal: bool,
+    /// Ids of rules this one is more specific than: where both match the same secret, only
+    /// this rule's finding is kept (`clerk-secret-key` over `stripe-secret-key` for an
+    /// `sk_live_` key next to the word Clerk).
+    #[serde(default)]
+    pub overrides: Vec<String>,
     /// A fallback rule (URLs with credentials, generic assignments) yields to provider rules:
     /// where a provider rule matched the same secret, only the provider's finding is kept.
     /// Implied by `generic`.
@@ -241,6 +246,8 @@ pub struct Rule {
     pub password: bool,
     /// Identifier-shaped passwords count (see [`RuleDef::literal`]).
     pub literal: bool,
+    /// Rules whose finding on the same secret this one replaces (see [`RuleDef::overrides`]).
+    pub overrides: Vec<String>,
     /// Yields to provider rules (see [`RuleDef::fallback`]).
     pub fallback: bool,
     /// Lower-cased stop words (see [`RuleDef::stopwords`]).
@@ -496,6 +503,7 @@ fn compile(file: &str, provider: &ProviderDef, def: RuleDef, how: Compile) -> Re
         generic: def.generic,
         password: def.password,
         literal: def.literal,
+        overrides: def.overrides,
         fallback: def.fallback || def.generic || def.password,
         stopwords: def
             .stopwords
