@@ -47,9 +47,11 @@ fn main() {
     // Per built-in rule: (id, capture groups, anchored). A pattern that does not parse, or a
     // file that is not TOML, is left out: loading then reports it with file and rule id.
     out.push_str(
-        "/// Built-in rules analysed at build time: (id, capture groups, anchored).\n\
+        "/// Built-in rules analysed at build time: (id, capture groups, anchored), by id.\n\
          pub(crate) static BUILTIN_ANALYSIS: &[(&str, usize, bool)] = &[\n",
     );
+    // Sorted by id, so loading finds each rule's entry by binary search.
+    let mut entries = Vec::new();
     for f in &files {
         let text = fs::read_to_string(f).expect("rule files are readable");
         let Ok(parsed) = toml::from_str::<File>(&text) else {
@@ -57,12 +59,13 @@ fn main() {
         };
         for r in parsed.rules {
             if let Ok(a) = analysis::analyse(&r.regex, &r.keywords) {
-                out.push_str(&format!(
-                    "    ({:?}, {}, {}),\n",
-                    r.id, a.groups, a.anchored
-                ));
+                entries.push((r.id, a.groups, a.anchored));
             }
         }
+    }
+    entries.sort();
+    for (id, groups, anchored) in entries {
+        out.push_str(&format!("    ({id:?}, {groups}, {anchored}),\n"));
     }
     out.push_str("];\n");
     let dest =
