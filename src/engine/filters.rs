@@ -70,6 +70,8 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_relative_file_path(value)
         || !value.iter().any(u8::is_ascii_alphanumeric)
         || is_regex_pattern(value)
+        || is_member_access(value)
+        || is_timestamp(value)
         // `ops_eyJzaWdu..`: cut short for display; base64, hex and JWTs never hold `..`.
         || memchr::memmem::find(value, b"..").is_some()
     {
@@ -119,6 +121,36 @@ fn is_regex_pattern(value: &[u8]) -> bool {
     value
         .windows(2)
         .any(|w| matches!(w, [b']', b'{' | b'+' | b'*' | b'?'] | [b'(', b'?']))
+}
+
+/// `user2.api_key`, `cfg.authToken`: an attribute read in code. Every dot-separated part is a
+/// short identifier and the last names a field (no digit, or words joined by `_`); dotted
+/// tokens (`hvs.CAES…`, JWTs) have long random parts.
+fn is_member_access(value: &[u8]) -> bool {
+    let parts: Vec<&[u8]> = value.split(|&b| b == b'.').collect();
+    let identifier = |p: &[u8]| {
+        (1..=24).contains(&p.len())
+            && (p[0].is_ascii_alphabetic() || p[0] == b'_')
+            && p.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    };
+    let last = parts[parts.len() - 1];
+    parts.len() >= 2
+        && parts.iter().all(|p| identifier(p))
+        && (!last.iter().any(u8::is_ascii_digit) || last.contains(&b'_'))
+}
+
+/// `2024-08-15T06:33:00.337Z`, `2024-08-15 06:33`: a date, not a secret.
+fn is_timestamp(value: &[u8]) -> bool {
+    let digits = |r: std::ops::Range<usize>| {
+        value
+            .get(r)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    digits(0..4)
+        && value.get(4) == Some(&b'-')
+        && digits(5..7)
+        && value.get(7) == Some(&b'-')
+        && digits(8..10)
 }
 
 /// `keys/deploy2.pem`, `conf/api.key.json`: a folder and a name with an extension. Base64 and
@@ -183,6 +215,13 @@ const NON_PASSWORDS: &[&str] = &[
     "sensitive",
     "confidential",
     "unknown",
+    // Model casts and validation rules (`'password' => 'hashed'` in Laravel).
+    "hashed",
+    "hash",
+    "encrypted",
+    "bcrypt",
+    "confirmed",
+    "nullable",
 ];
 
 /// True when a password rule's value looks like a password someone typed: not a
@@ -236,8 +275,18 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         return false;
     }
     !NON_PASSWORDS.iter().any(|w| w.as_bytes() == lower)
+        && !is_rule_list(value)
         && (literal || !is_identifier_shaped(value))
         && !is_email_address(value)
+}
+
+/// `required|string|min:8`: a validation rule list (Laravel, Rails-style), not a password.
+fn is_rule_list(value: &[u8]) -> bool {
+    value.contains(&b'|')
+        && value.split(|&b| b == b'|').all(|rule| {
+            let name = rule.split(|&b| b == b':').next().unwrap_or_default();
+            !name.is_empty() && name.iter().all(|b| b.is_ascii_lowercase() || *b == b'_')
+        })
 }
 
 /// `apache@localhost`, `ops@keyhound.test`: an address, not a password.
@@ -318,6 +367,11 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "hint",
     "label",
     "policy",
+    "created_at",
+    "updated_at",
+    "expires_at",
+    "expiry",
+    "expiration",
     "env",
     "var",
     "variable",
@@ -710,7 +764,13 @@ mod tests {
 
     #[test]
     fn generic_literals() {
-        for v in ["kzijN23avpJA22", "p@ss-Wd!word", "Zm9vYmFy+/="] {
+        for v in [
+            "kzijN23avpJA22",
+            "p@ss-Wd!word",
+            "Zm9vYmFy+/=",
+            "hvs.CAESIJ4kq9Zt2Lm8Vx7Rb3Wn",
+            "aB3kQ.xY9mZp2",
+        ] {
             assert!(is_generic_literal(v.as_bytes()), "{v}");
         }
         for v in [
@@ -722,6 +782,12 @@ mod tests {
             "+resIdMatch1+",
             "%s&limit=1",
             "Server=localhost1",
+            "user2.api_key",
+            "ctx2.authToken",
+            "keys/deploy2.pem",
+            "([a-f0-9]{32})",
+            "ops_eyJzaWdu..",
+            "2024-08-15T06:33:00.337Z",
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");
         }
@@ -784,6 +850,8 @@ mod tests {
             "NewPassword",
             "confirm_password",
             "cms/sites/passwords#update",
+            "hashed",
+            "required|string|min:8|confirmed",
             "somefakekey",
             ",.:-@*?!",
             "arn:aws:iam::aws:policy/IAMUserChangePassword",
