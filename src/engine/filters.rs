@@ -528,14 +528,16 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
         || is_non_random_uuid(body)
 }
 
-/// `a1b2c3d4`, `k0l3m3n4`-like fillers: every other character ascends for four steps, in both
-/// the even and the odd positions.
+/// `a1b2c3d4`, `d4c3b2a1`-like fillers: every other character ascends (or descends) for four
+/// steps, in both the even and the odd positions.
 fn has_interleaved_sequence(body: &[u8]) -> bool {
     body.windows(8).any(|w| {
-        (0..2).all(|start| {
-            (start..6)
-                .step_by(2)
-                .all(|i| w[i].is_ascii_alphanumeric() && w[i + 2] == w[i].wrapping_add(1))
+        [1u8, u8::MAX].iter().any(|&step| {
+            (0..2).all(|start| {
+                (start..6)
+                    .step_by(2)
+                    .all(|i| w[i].is_ascii_alphanumeric() && w[i + 2] == w[i].wrapping_add(step))
+            })
         })
     })
 }
@@ -726,6 +728,7 @@ mod tests {
             "MySampleToken9f8e7d",
             "pre-${ENV}-post",
             "px-api-a1b2c3d4-e5f6-g7h8-i8j0-k0l3m3n4o0p5",
+            "px-dep-d4c3b2a1-f6e5-h8g7-j1i8-p5o0n5m3l2k1",
             "abcd1234abcd1234abcd1234ABCD1234ABCD1234--__extra",
             "743b294a-cd03-11ec-9d64-0242ac120002",
         ] {
