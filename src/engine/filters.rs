@@ -71,6 +71,7 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || !value.iter().any(u8::is_ascii_alphanumeric)
         || is_regex_pattern(value)
         || is_member_access(value)
+        || is_camel_case_identifier(value)
         || is_timestamp(value)
         // `ops_eyJzaWdu..`: cut short for display; base64, hex and JWTs never hold `..`.
         || memchr::memmem::find(value, b"..").is_some()
@@ -137,6 +138,37 @@ fn is_member_access(value: &[u8]) -> bool {
     parts.len() >= 2
         && parts.iter().all(|p| identifier(p))
         && (!last.iter().any(u8::is_ascii_digit) || last.contains(&b'_'))
+}
+
+/// `base64PrivateKey`, `sha256Digest`: lower camelCase words, where each capital starts a
+/// word of two or more lower-case letters (digits may end a word). A variable, even with its
+/// digits; random strings have runs of capitals or single letters between them.
+fn is_camel_case_identifier(value: &[u8]) -> bool {
+    if !value.first().is_some_and(u8::is_ascii_lowercase)
+        || !value.iter().all(u8::is_ascii_alphanumeric)
+        || !value.iter().any(u8::is_ascii_uppercase)
+    {
+        return false;
+    }
+    // Split before each capital; every word after the first is a capital, 2+ lower-case
+    // letters, then optional digits.
+    let mut parts: Vec<Vec<u8>> = Vec::new();
+    let mut current: Vec<u8> = Vec::new();
+    for &b in value {
+        if b.is_ascii_uppercase() && !current.is_empty() {
+            parts.push(std::mem::take(&mut current));
+        }
+        current.push(b);
+    }
+    parts.push(current);
+    parts.iter().enumerate().all(|(i, w)| {
+        let letters = if i == 0 { &w[..] } else { &w[1..] };
+        let alpha = letters
+            .iter()
+            .take_while(|b| b.is_ascii_lowercase())
+            .count();
+        alpha >= 2 && letters[alpha..].iter().all(u8::is_ascii_digit)
+    })
 }
 
 /// `2024-08-15T06:33:00.337Z`, `2024-08-15 06:33`: a date, not a secret.
@@ -791,6 +823,8 @@ mod tests {
             "([a-f0-9]{32})",
             "ops_eyJzaWdu..",
             "2024-08-15T06:33:00.337Z",
+            "base64PrivateKey",
+            "sha256DigestValue",
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");
         }
