@@ -340,7 +340,10 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     let names_field = has(b"passw")
         && !value.iter().any(u8::is_ascii_digit)
         && !value.iter().all(u8::is_ascii_lowercase);
-    if has(b"fake") || names_field {
+    // `$(...)` (shell and PowerShell command substitution) and `#{...}` (Ruby interpolation)
+    // build the value at run time: what is in the file is not the password.
+    let interpolated = has(b"$(") || (has(b"#{") && has(b"}"));
+    if has(b"fake") || names_field || interpolated {
         return false;
     }
     !NON_PASSWORDS.iter().any(|w| w.as_bytes() == lower)
@@ -930,6 +933,8 @@ mod tests {
             "number",
             "always",
             "Contraseña",
+            "password123!$([System.IO.Path]::GetRandomFileName(",
+            "pre#{token}post",
             "somefakekey",
             ",.:-@*?!",
             "arn:aws:iam::aws:policy/IAMUserChangePassword",
