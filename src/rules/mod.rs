@@ -605,6 +605,10 @@ mod tests {
                 "no keywords",
             ),
             (
+                "keywords = [\"a\"]\nregex = '''a(b)'''\nliteral = true\nexamples = [\"ab\"]",
+                "literal applies only with password = true",
+            ),
+            (
                 "keywords = [\"a\"]\nregex = '''a'''\nexamples = []",
                 "no examples",
             ),
