@@ -334,8 +334,8 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     }
     // A value that says it is fake, or names the field in identifier or path style without a
     // digit (`IAMUserChangePassword`, `new_password`, `sites/passwords#edit`), describes a
-    // password instead of being one. Plain lower-case words (`thisismypassword`, `rootpasswd`) are weak passwords
-    // people really set, and so is `UserPassword123`.
+    // password instead of being one. Plain lower-case words (`thisismypassword`, `rootpasswd`)
+    // are weak passwords people really set, and so is `UserPassword123`.
     let has = |w: &[u8]| memchr::memmem::find(&lower, w).is_some();
     let names_field = has(b"passw")
         && !value.iter().any(u8::is_ascii_digit)
