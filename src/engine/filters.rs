@@ -567,14 +567,19 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     if DOCUMENTATION_VALUES.iter().any(|v| v.as_bytes() == secret) {
         return true;
     }
-    let lower = secret.to_ascii_lowercase();
     // A multi-line block (a PEM key) is long random base64: short markers such as `xxxx`
     // occur in it by chance (about 0.3% of 4096-bit RSA keys), and a PGP `Comment:` header
-    // may hold `<email>`. Only word markers apply to blocks.
-    let markers = if secret.contains(&b'\n') {
-        &PLACEHOLDER_MARKERS[..WORD_MARKERS]
+    // may hold `<email>`. Only word markers apply to blocks, and only outside `Name: value`
+    // header lines: `Comment: dummy-key` in a PuTTY file does not make its key a dummy.
+    let (lower, markers) = if secret.contains(&b'\n') {
+        let body: Vec<u8> = secret
+            .split(|&b| b == b'\n')
+            .filter(|line| !line.contains(&b':'))
+            .flat_map(|line| line.to_ascii_lowercase())
+            .collect();
+        (body, &PLACEHOLDER_MARKERS[..WORD_MARKERS])
     } else {
-        PLACEHOLDER_MARKERS
+        (secret.to_ascii_lowercase(), PLACEHOLDER_MARKERS)
     };
     if markers
         .iter()
@@ -810,6 +815,14 @@ mod tests {
                 "{p} should be a placeholder"
             );
         }
+    }
+
+    #[test]
+    fn block_headers_do_not_make_a_placeholder() {
+        let key = b"PuTTY-User-Key-File-2: ssh-rsa\nComment: dummy-key\nQm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0\n";
+        assert!(!is_placeholder(key, &[]));
+        let fake = b"-----BEGIN RSA PRIVATE KEY-----\nyour-example-key-goes-here\n-----END RSA PRIVATE KEY-----\n";
+        assert!(is_placeholder(fake, &[]));
     }
 
     #[test]
