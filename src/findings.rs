@@ -166,6 +166,13 @@ impl Collector {
         let mut findings: Vec<Finding> = self
             .groups
             .into_iter()
+            .map(|((idx, secret), mut locs)| {
+                // A path rule reports only the places whose path it names.
+                if let Some(path) = &rules[idx].path {
+                    locs.retain(|l| l.path.as_deref().is_some_and(|p| path.is_match(p)));
+                }
+                ((idx, secret), locs)
+            })
             .filter(|(_, locs)| !locs.is_empty())
             .map(|((idx, secret), mut locations)| {
                 let rule = &rules[idx];

@@ -424,3 +424,34 @@ fn secret_only_in_the_stash_is_found() {
         "{commits:?} vs {stash_parents}"
     );
 }
+
+#[test]
+fn a_committed_rails_master_key_is_found_by_its_path_only() {
+    let repo = Repo::new();
+    let mut fake = Fake::new(107);
+    let key = fake.hex(32);
+    repo.write("README.md", "app\n");
+    repo.commit("init");
+    // The same 32 hex characters in a file with another name are no master key.
+    repo.write("notes/checksum.txt", format!("{key}\n"));
+    repo.commit("notes");
+    repo.write("config/master.key", format!("{key}\n"));
+    let added = repo.commit("add master key by mistake");
+    repo.git(&["rm", "-q", "config/master.key"]);
+    repo.commit("remove it");
+    let (code, report) = repo.scan_json(&["."]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        report.history(),
+        vec![h(
+            "rails-master-key-file",
+            "history",
+            "config/master.key",
+            1,
+            &added
+        )]
+    );
+    // On disk only the other file is left: nothing to report.
+    let (code, report) = repo.scan_json(&[".", "--no-history"]);
+    assert_eq!((code, report.findings.len()), (0, 0));
+}

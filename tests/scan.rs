@@ -446,3 +446,33 @@ fn progress_only_when_asked_on_a_pipe() {
     let off = dir.run(&["scan", ".", "--progress", "--no-progress"]);
     assert!(!String::from_utf8_lossy(&off.stderr).contains("scanned"));
 }
+
+#[test]
+fn whole_file_secrets_are_found_by_path() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(31);
+    let key = fake.hex(32);
+    dir.write("config/master.key", format!("{key}\n"));
+    dir.write("config/credentials/production.key", fake.hex(32));
+    dir.write("config/other.key", format!("{key}\n"));
+    dir.write("config/master.key.txt", format!("{key}\n"));
+    let (code, report) = dir.scan_json(&["."]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        report.places(),
+        vec![
+            (
+                "rails-master-key-file".into(),
+                "config/credentials/production.key".into(),
+                1,
+                1
+            ),
+            (
+                "rails-master-key-file".into(),
+                "config/master.key".into(),
+                1,
+                1
+            ),
+        ]
+    );
+}

@@ -106,6 +106,8 @@ pub struct Engine {
     /// Per rule, the indices of the rules it overrides (see `RuleDef::overrides`); rules that
     /// are not loaded (disabled by configuration) are left out.
     overrides: Vec<Vec<usize>>,
+    /// Rules without keywords (whole-file secrets found by path, see `RuleDef::path`).
+    whole_blob: Vec<usize>,
 }
 
 impl Engine {
@@ -134,10 +136,14 @@ impl Engine {
                     .collect()
             })
             .collect();
+        let whole_blob = (0..rules.len())
+            .filter(|&i| rules[i].keywords.is_empty())
+            .collect();
         Ok(Engine {
             prefilter: Prefilter::build(keywords)?,
             rules,
             overrides,
+            whole_blob,
         })
     }
 
@@ -182,6 +188,14 @@ impl Engine {
                         }
                     }
                 }
+            }
+        }
+        // Whole-file rules start at offset 0; their regexes are anchored (`\A`), so a blob
+        // that does not begin like the secret costs a few bytes of DFA.
+        if data.len() <= crate::rules::WHOLE_BLOB_MAX {
+            for &rule in &self.whole_blob {
+                scratch.hits[rule].push(0..0);
+                scratch.touched.push(rule);
             }
         }
         if scratch.touched.is_empty() {

@@ -174,6 +174,13 @@ pub struct RuleDef {
     /// `sk_live_` key next to the word Clerk).
     #[serde(default)]
     pub overrides: Vec<String>,
+    /// A regex over the file's path (relative, `/`-separated): the rule reports only files
+    /// whose path matches, in the worktree and in history (a blob no path reaches is not
+    /// reported). Secrets that are a whole file, like Rails' `config/master.key`, have nothing
+    /// else to anchor them; such a rule may have no keywords, and then its regex must start
+    /// with `\A` and is tried on every blob of at most 4 KiB.
+    #[serde(default)]
+    pub path: Option<String>,
     /// A fallback rule (URLs with credentials, generic assignments) yields to provider rules:
     /// where a provider rule matched the same secret, only the provider's finding is kept.
     /// Implied by `generic`.
@@ -210,6 +217,9 @@ pub struct RuleFile {
     #[serde(default)]
     pub rules: Vec<RuleDef>,
 }
+
+/// Blobs up to this size are tried against rules without keywords (see [`RuleDef::path`]).
+pub const WHOLE_BLOB_MAX: usize = 4096;
 
 /// A validated, compiled rule.
 #[derive(Debug, Clone)]
@@ -248,6 +258,8 @@ pub struct Rule {
     pub literal: bool,
     /// Rules whose finding on the same secret this one replaces (see [`RuleDef::overrides`]).
     pub overrides: Vec<String>,
+    /// Only files whose path matches (see [`RuleDef::path`]).
+    pub path: Option<regex::Regex>,
     /// Yields to provider rules (see [`RuleDef::fallback`]).
     pub fallback: bool,
     /// Lower-cased stop words (see [`RuleDef::stopwords`]).
@@ -441,8 +453,23 @@ fn compile(file: &str, provider: &ProviderDef, def: RuleDef, how: Compile) -> Re
     if def.name.trim().is_empty() {
         return Err(invalid(file, id, "name is empty"));
     }
-    if def.keywords.is_empty() {
+    let whole_blob = def.keywords.is_empty();
+    let path = match &def.path {
+        Some(p) => Some(
+            regex::Regex::new(p)
+                .map_err(|e| invalid(file, id, format!("path regex does not compile: {e}")))?,
+        ),
+        None => None,
+    };
+    if def.keywords.is_empty() && path.is_none() {
         return Err(invalid(file, id, "no keywords: at least one is required"));
+    }
+    if def.keywords.is_empty() && !def.regex.starts_with("\\A") {
+        return Err(invalid(
+            file,
+            id,
+            "a rule without keywords runs on whole blobs: its regex must start with \\A",
+        ));
     }
     if def.keywords.iter().any(|k| k.is_empty()) {
         return Err(invalid(file, id, "empty keyword"));
@@ -516,11 +543,17 @@ fn compile(file: &str, provider: &ProviderDef, def: RuleDef, how: Compile) -> Re
         secret_group,
         min_entropy: def.min_entropy,
         checksum: def.checksum,
-        window: def.window,
+        // A rule without keywords sees the whole blob (engine: from offset 0, small blobs only).
+        window: if whole_blob {
+            Some(WHOLE_BLOB_MAX)
+        } else {
+            def.window
+        },
         generic: def.generic,
         password: def.password,
         literal: def.literal,
         overrides: def.overrides,
+        path,
         fallback: def.fallback || def.generic || def.password,
         stopwords: def
             .stopwords
@@ -607,6 +640,14 @@ mod tests {
             (
                 "keywords = [\"a\"]\nregex = '''a(b)'''\nliteral = true\nexamples = [\"ab\"]",
                 "literal applies only with password = true",
+            ),
+            (
+                "keywords = []\npath = '''x\\.key$'''\nregex = '''a(b)'''\nexamples = [\"ab\"]",
+                "its regex must start with \\A",
+            ),
+            (
+                "keywords = []\npath = '''('''\nregex = '''\\A(b)'''\nexamples = [\"b\"]",
+                "path regex does not compile",
             ),
             (
                 "keywords = [\"a\"]\nregex = '''a'''\nexamples = []",
