@@ -456,11 +456,16 @@ fn whole_file_secrets_are_found_by_path() {
     dir.write("config/credentials/production.key", fake.hex(32));
     dir.write("config/other.key", format!("{key}\n"));
     dir.write("config/master.key.txt", format!("{key}\n"));
+    // A Compose secrets file holds one password; a wordlist with that kind of name many.
+    dir.write("db/password.txt", "Tq4rL9vWm2Xs\n");
+    dir.write("wordlists/passwords.txt", "admin\nhunter2\nletmein\n");
+    dir.write("db/password.md", "Tq4rL9vWm2Xs\n");
     let (code, report) = dir.scan_json(&["."]);
     assert_eq!(code, 1);
     assert_eq!(
         report.places(),
         vec![
+            ("password-file".into(), "db/password.txt".into(), 1, 1),
             (
                 "rails-master-key-file".into(),
                 "config/credentials/production.key".into(),

@@ -240,22 +240,25 @@ impl Engine {
                 m.rule,
             )
         };
+        // A path rule's match may still be dropped for its path after the scan (see
+        // `RuleDef::path`), so it neither beats nor is beaten here.
+        let ranked = |m: &Match| rules[m.rule].fallback && rules[m.rule].path.is_none();
         let found = &out[first..];
-        if found.iter().filter(|m| rules[m.rule].fallback).count() < 2 {
+        if found.iter().filter(|m| ranked(m)).count() < 2 {
             return;
         }
         // Matches are sorted by start, so the ones overlapping `a` from the right are the run
         // after it that starts before `a` ends: one pass over the overlaps, not all pairs.
         let mut beaten = vec![false; found.len()];
         for (i, a) in found.iter().enumerate() {
-            if !rules[a.rule].fallback {
+            if !ranked(a) {
                 continue;
             }
             for (j, b) in found.iter().enumerate().skip(i + 1) {
                 if b.secret.start >= a.secret.end {
                     break;
                 }
-                if rules[b.rule].fallback {
+                if ranked(b) {
                     match rank(b).cmp(&rank(a)) {
                         std::cmp::Ordering::Less => beaten[i] = true,
                         std::cmp::Ordering::Greater => beaten[j] = true,
@@ -343,7 +346,9 @@ impl Engine {
                 };
                 let secret = &hay[group.range()];
                 let start = w.range.start + group.start();
-                if !rule.fallback {
+                // A path rule's match may be dropped for its path after the scan, so it claims
+                // nothing that would hide another rule's finding.
+                if !rule.fallback && rule.path.is_none() {
                     claimed.push(start..start + secret.len());
                 }
                 if (rule.generic || rule.password)
