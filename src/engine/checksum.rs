@@ -171,6 +171,18 @@ fn basic_auth(secret: &[u8]) -> bool {
         })
 }
 
+/// `eyJhbGciOi...` without a dot that decodes to a JSON object naming an `alg`: a JWT header
+/// on its own, public and the same for every token of a service.
+pub(crate) fn is_jwt_header_only(value: &[u8]) -> bool {
+    value.starts_with(b"eyJ")
+        && !value.contains(&b'.')
+        && base64url_decode(value).is_some_and(|json| {
+            json.starts_with(b"{")
+                && json.ends_with(b"}")
+                && memchr::memmem::find(&json, b"\"alg\"").is_some()
+        })
+}
+
 /// Decodes unpadded (or padded) base64url; `None` on any other byte.
 fn base64url_decode(input: &[u8]) -> Option<Vec<u8>> {
     let input = input

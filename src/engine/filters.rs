@@ -73,6 +73,8 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_member_access(value)
         || is_camel_case_identifier(value)
         || is_timestamp(value)
+        || is_email_address(value)
+        || super::checksum::is_jwt_header_only(value)
         // `ops_eyJzaWdu..`: cut short for display; base64, hex and JWTs never hold `..`.
         || memchr::memmem::find(value, b"..").is_some()
     {
@@ -128,6 +130,9 @@ fn is_regex_pattern(value: &[u8]) -> bool {
 /// short identifier and the last names a field (no digit, or words joined by `_`); dotted
 /// tokens (`hvs.CAES…`, JWTs) have long random parts.
 fn is_member_access(value: &[u8]) -> bool {
+    // `apiKey?.value`: optional chaining reads the same way.
+    let plain: Vec<u8> = value.iter().copied().filter(|&b| b != b'?').collect();
+    let value = plain.as_slice();
     let parts: Vec<&[u8]> = value.split(|&b| b == b'.').collect();
     let identifier = |p: &[u8]| {
         (1..=24).contains(&p.len())
@@ -286,6 +291,8 @@ const NON_PASSWORDS: &[&str] = &[
     "şifre",
     "пароль",
     "Пароль",
+    "şifrə",
+    "Şifrə",
     "密码",
     "密碼",
     "パスワード",
@@ -346,10 +353,40 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     if has(b"fake") || names_field || interpolated {
         return false;
     }
-    !NON_PASSWORDS.iter().any(|w| w.as_bytes() == lower)
+    // A type in an annotation or schema (`password: String!`, `password?: Maybe<...>`) is
+    // compared without its nullability marks.
+    let bare = lower.trim_ascii_end();
+    let bare = bare
+        .strip_suffix(b"!")
+        .or_else(|| bare.strip_suffix(b"?"))
+        .unwrap_or(bare);
+    !NON_PASSWORDS.iter().any(|w| w.as_bytes() == bare)
         && !is_rule_list(value)
+        && !is_label_word(value)
+        && !is_pascal_case_type(value)
+        && !is_timestamp(value)
         && (literal || !is_identifier_shaped(value))
         && !is_email_address(value)
+}
+
+/// `Contrasenya`, `Parool`, `Lozinka`: one capitalised word with no digit or symbol, the way
+/// a form label or a translation of "Password" is written. Passwords people set have digits
+/// or symbols, or are lower-case words.
+fn is_label_word(value: &[u8]) -> bool {
+    value.len() >= 4
+        && value[0].is_ascii_uppercase()
+        && value[1..]
+            .iter()
+            .all(|&b| b.is_ascii_lowercase() || !b.is_ascii())
+}
+
+/// `URLPatternComponentResult`, `SecretString`: a PascalCase type name (two or more capitals,
+/// letters only) in a type annotation.
+fn is_pascal_case_type(value: &[u8]) -> bool {
+    value.first().is_some_and(u8::is_ascii_uppercase)
+        && value.iter().all(u8::is_ascii_alphabetic)
+        && value.iter().filter(|b| b.is_ascii_uppercase()).count() >= 2
+        && value.iter().any(u8::is_ascii_lowercase)
 }
 
 /// `required|string|min:8`: a validation rule list (Laravel, Rails-style), not a password.
@@ -878,6 +915,9 @@ mod tests {
             "ops_eyJzaWdu..",
             "2024-08-15T06:33:00.337Z",
             "base64PrivateKey",
+            "apiKey?.value",
+            "dev@keyhound.test",
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
             "sha256DigestValue",
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");
@@ -948,6 +988,11 @@ mod tests {
             "Contraseña",
             "password123!$([System.IO.Path]::GetRandomFileName(",
             "pre#{token}post",
+            "Contrasenya",
+            "Lykilorð",
+            "URLPatternComponentResult",
+            "String!",
+            "2020-10-15T06:38:00.000+00:00",
             "somefakekey",
             ",.:-@*?!",
             "arn:aws:iam::aws:policy/IAMUserChangePassword",
