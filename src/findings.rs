@@ -114,6 +114,22 @@ pub fn fingerprint(rule_id: &str, secret: &[u8]) -> String {
     out
 }
 
+/// The secret as text. A binary one (a key store file) is shown as its SHA-256, which names
+/// the file without dumping bytes that no terminal or report can show.
+fn display_secret(secret: &[u8]) -> String {
+    match std::str::from_utf8(secret) {
+        Ok(text) if !text.contains('\0') => text.to_string(),
+        _ => {
+            let digest = Sha256::digest(secret);
+            let mut out = String::from("sha256:");
+            for b in digest.iter() {
+                write!(out, "{b:02x}").expect("writing to a String cannot fail");
+            }
+            out
+        }
+    }
+}
+
 /// Shows at most a quarter of the secret, and never more than 8 characters, stopping at a
 /// line break, followed by `…` and the length, e.g. `ghp_Q8vR…(40)`. Enough to tell two
 /// secrets apart, too little to use one.
@@ -185,7 +201,7 @@ impl Collector {
                     severity: rule.severity,
                     fingerprint: fingerprint(&rule.id, &secret),
                     entropy: (crate::engine::filters::entropy(&secret) * 100.0).round() / 100.0,
-                    secret: String::from_utf8_lossy(&secret).into_owned(),
+                    secret: display_secret(&secret),
                     rotate_url: rule.rotate_url.clone(),
                     rotation: rule.rotation.clone(),
                     locations,

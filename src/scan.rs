@@ -397,8 +397,15 @@ impl<'a> Worker<'a> {
     pub fn find(&mut self, data: &[u8]) -> Option<Vec<LocatedMatch>> {
         let sniff = &data[..data.len().min(BINARY_SNIFF_LEN)];
         if memchr::memchr(0, sniff).is_some() {
+            // Text rules do not apply; only whole-file rules (key stores found by path) do.
             self.skip(SkipReason::Binary);
-            return None;
+            self.matches.clear();
+            self.engine
+                .scan_whole_blob(data, &mut self.scratch, &mut self.matches);
+            if self.matches.is_empty() {
+                return None;
+            }
+            return Some(self.locate_matches(data));
         }
         self.results.stats.blobs_scanned += 1;
         self.results.stats.bytes_scanned += data.len() as u64;
@@ -409,9 +416,15 @@ impl<'a> Worker<'a> {
         }
         self.matches.clear();
         self.engine.scan(data, &mut self.scratch, &mut self.matches);
+        Some(self.locate_matches(data))
+    }
+
+    /// Positions of `self.matches` in `data`, after inline allow comments and the secret
+    /// allowlist.
+    fn locate_matches(&mut self, data: &[u8]) -> Vec<LocatedMatch> {
         let mut found = Vec::new();
         if self.matches.is_empty() {
-            return Some(found);
+            return found;
         }
         let mut locator = Locator::new(data);
         for m in &self.matches {
@@ -433,7 +446,7 @@ impl<'a> Worker<'a> {
                 end,
             });
         }
-        Some(found)
+        found
     }
 
     /// Scans one blob and records its findings at `template` (source, path, provenance).

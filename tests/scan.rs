@@ -481,3 +481,28 @@ fn whole_file_secrets_are_found_by_path() {
         ]
     );
 }
+
+#[test]
+fn a_pkcs12_key_store_is_found_by_name_and_structure() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(32);
+    // DER: SEQUENCE, two length bytes, INTEGER 3, then the authSafe SEQUENCE; the rest is
+    // binary (NUL bytes make it a binary file).
+    let mut pfx = vec![
+        0x30, 0x82, 0x01, 0x20, 0x02, 0x01, 0x03, 0x30, 0x82, 0x01, 0x00, 0x00,
+    ];
+    pfx.extend(fake.alnum(280).into_bytes());
+    dir.write("certs/client.p12", &pfx);
+    dir.write("certs/client.bin", &pfx);
+    let mut not_pfx = pfx.clone();
+    not_pfx[6] = 0x01;
+    dir.write("certs/other.pfx", &not_pfx);
+    let (code, report) = dir.scan_json(&["."]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        report.places(),
+        vec![("pkcs12-keystore".into(), "certs/client.p12".into(), 1, 1)]
+    );
+    // The binary files are still counted as skipped for the text rules.
+    assert_eq!(report.skipped("binary"), 3);
+}

@@ -152,6 +152,31 @@ impl Engine {
         &self.rules
     }
 
+    /// Runs only the whole-file rules (no keywords, found by path) on `data`: the check for a
+    /// binary blob, whose text rules cannot apply but which may be a key store (PKCS #12).
+    pub fn scan_whole_blob(&self, data: &[u8], scratch: &mut Scratch, out: &mut Vec<Match>) {
+        if self.whole_blob.is_empty() || data.len() > crate::rules::WHOLE_BLOB_MAX {
+            return;
+        }
+        if scratch.hits.len() < self.rules.len() {
+            scratch.hits.resize_with(self.rules.len(), Vec::new);
+        }
+        let first = out.len();
+        scratch.claimed.clear();
+        for &rule in &self.whole_blob {
+            let mut hits = vec![0..0];
+            self.confirm(
+                rule,
+                data,
+                &mut hits,
+                &mut scratch.windows,
+                &mut scratch.claimed,
+                out,
+            );
+        }
+        out[first..].sort_by_key(|m| (m.secret.start, m.secret.end, m.rule));
+    }
+
     /// Finds the secrets in `data`, appending them to `out` sorted by position.
     pub fn scan(&self, data: &[u8], scratch: &mut Scratch, out: &mut Vec<Match>) {
         if scratch.hits.len() < self.rules.len() {
@@ -191,8 +216,10 @@ impl Engine {
             }
         }
         // Whole-file rules start at offset 0; their regexes are anchored (`\A`), so a blob
-        // that does not begin like the secret costs a few bytes of DFA.
-        if data.len() <= crate::rules::WHOLE_BLOB_MAX {
+        // that does not begin like the secret costs a few bytes of DFA. Text files that are one
+        // secret are small; trying every text blob up to the binary limit cost 20% of a
+        // history scan.
+        if data.len() <= WHOLE_TEXT_MAX {
             for &rule in &self.whole_blob {
                 scratch.hits[rule].push(0..0);
                 scratch.touched.push(rule);
@@ -530,6 +557,10 @@ impl Prefilter {
 pub fn anchored_case_sensitively(rule: &Rule) -> bool {
     rule.anchored
 }
+
+/// Text blobs up to this size are tried against whole-file rules (see `RuleDef::path`);
+/// binary ones (key stores) up to [`crate::rules::WHOLE_BLOB_MAX`].
+const WHOLE_TEXT_MAX: usize = 4096;
 
 /// The region around `hit` a rule's regex runs on.
 fn window(data: &[u8], hit: &Range<usize>, multiline: Option<usize>) -> Window {

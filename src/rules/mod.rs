@@ -178,7 +178,8 @@ pub struct RuleDef {
     /// whose path matches, in the worktree and in history (a blob no path reaches is not
     /// reported). Secrets that are a whole file, like Rails' `config/master.key`, have nothing
     /// else to anchor them; such a rule may have no keywords, and then its regex must start
-    /// with `\A` and is tried on every blob of at most 4 KiB.
+    /// with `\A` and is tried on every text blob of at most 4 KiB and every binary one of at
+    /// most 1 MiB.
     #[serde(default)]
     pub path: Option<String>,
     /// A fallback rule (URLs with credentials, generic assignments) yields to provider rules:
@@ -219,7 +220,9 @@ pub struct RuleFile {
 }
 
 /// Blobs up to this size are tried against rules without keywords (see [`RuleDef::path`]).
-pub const WHOLE_BLOB_MAX: usize = 4096;
+/// Their regexes are anchored at the start, so a blob that does not begin like the secret
+/// costs a few bytes of DFA whatever its size; a key store (PKCS #12) is a few KiB.
+pub const WHOLE_BLOB_MAX: usize = 1 << 20;
 
 /// A validated, compiled rule.
 #[derive(Debug, Clone)]
