@@ -164,7 +164,9 @@ impl Engine {
         let first = out.len();
         scratch.claimed.clear();
         for &rule in &self.whole_blob {
-            let mut hits = vec![0..0];
+            // One empty hit at offset 0: the window is the whole blob.
+            let mut hits: Vec<Range<usize>> = Vec::with_capacity(1);
+            hits.push(0..0);
             self.confirm(
                 rule,
                 data,
