@@ -350,7 +350,17 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     // `$(...)` (shell and PowerShell command substitution) and `#{...}` (Ruby interpolation)
     // build the value at run time: what is in the file is not the password.
     let interpolated = has(b"$(") || (has(b"#{") && has(b"}"));
-    if has(b"fake") || names_field || interpolated {
+    // `6.hours`, `2.days.ago`: a method called on a number (Ruby durations), not a literal.
+    let number_call = {
+        let digits = value.iter().take_while(|b| b.is_ascii_digit()).count();
+        digits > 0
+            && value.get(digits) == Some(&b'.')
+            && value[digits + 1..]
+                .iter()
+                .all(|b| b.is_ascii_lowercase() || matches!(b, b'_' | b'.'))
+            && value.len() > digits + 1
+    };
+    if has(b"fake") || names_field || interpolated || number_call {
         return false;
     }
     // A type in an annotation or schema (`password: String!`, `password?: Maybe<...>`) is
@@ -684,7 +694,7 @@ fn is_non_random_uuid(body: &[u8]) -> bool {
         && matches!(body[14], b'1' | b'2' | b'3' | b'5')
 }
 
-/// A template or interpolation: `${NAME}`, `{{ .Values.x }}`, `%(name)s`. Only complete ones
+/// A template or interpolation: `${NAME}`, `#{expr}`, `{{ .Values.x }}`, `%(name)s`. Only complete ones
 /// count, and only when the brackets inside balance: Django's key alphabet has `$`, `%` and
 /// `(`, so `!%(^+=` in a real key is no template, and neither is `p${e]nob(ody}` in a password
 /// typed with symbols.
@@ -693,6 +703,11 @@ fn has_template(data: &[u8]) -> bool {
         memchr::memmem::find_iter(data, needle).map(move |i| &data[i + needle.len()..])
     }
     after(data, b"${").any(|rest| {
+        rest.iter()
+            .position(|&b| b == b'}')
+            .is_some_and(|end| end > 0 && brackets_balance(&rest[..end]))
+    }) || after(data, b"#{").any(|rest| {
+        // Ruby, Groovy and CoffeeScript interpolation: `#{SecureRandom.hex(64)}`.
         rest.iter()
             .position(|&b| b == b'}')
             .is_some_and(|end| end > 0 && brackets_balance(&rest[..end]))
@@ -839,6 +854,7 @@ mod tests {
             "your_api_key_here",
             "%(password)s",
             "${arr[0]}",
+            "#{SecureRandom.hex(64)}",
             "{{ default(\"x\") }}",
             "MySampleToken9f8e7d",
             "pre-${ENV}-post",
@@ -989,6 +1005,8 @@ mod tests {
             "password123!$([System.IO.Path]::GetRandomFileName(",
             "pre#{token}post",
             "Contrasenya",
+            "6.hours",
+            "2.days.ago",
             "Lykilorð",
             "URLPatternComponentResult",
             "String!",
