@@ -10,6 +10,11 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "placeholder",
     "changeme",
     "change_me",
+    "change-me",
+    "replacethis",
+    "replace_this",
+    "replace-this",
+    "yourown",
     "replace_me",
     "replaceme",
     "your_",
@@ -531,6 +536,11 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "hash",
     "hashed",
     "digest",
+    "sha2",
+    "sha256",
+    "sha512",
+    "md5",
+    "scheme",
 ];
 const NON_SECRET_NAME_PARTS: &[&str] = &["public", "csrf", "xsrf", "authenticity", "captcha"];
 
@@ -852,6 +862,8 @@ mod tests {
             "{{ secrets.token }}",
             "<your-key>",
             "your_api_key_here",
+            "change-me",
+            "replacethiswithyourownsecret!",
             "%(password)s",
             "${arr[0]}",
             "#{SecureRandom.hex(64)}",
@@ -1028,6 +1040,8 @@ mod tests {
             "publicToken",
             "csrf_token",
             "api_key_id",
+            "PASSWORD_SCHEME",
+            "root_password_sha2",
             "TOKEN_FILE",
         ] {
             assert!(is_non_secret_name(n.as_bytes()), "{n}");
