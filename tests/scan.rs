@@ -506,3 +506,32 @@ fn a_pkcs12_key_store_is_found_by_name_and_structure() {
     // The binary files are still counted as skipped for the text rules.
     assert_eq!(report.skipped("binary"), 3);
 }
+
+#[test]
+fn java_key_stores_are_found_by_name_and_magic() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(33);
+    let mut jks = vec![
+        0xfe, 0xed, 0xfe, 0xed, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01,
+    ];
+    jks.extend(fake.alnum(200).into_bytes());
+    dir.write("android/app/release.jks", &jks);
+    dir.write("android/app/release.bin", &jks);
+    let mut jceks = jks.clone();
+    jceks[..4].copy_from_slice(&[0xce, 0xce, 0xce, 0xce]);
+    dir.write("server/keys.jceks", &jceks);
+    let (code, report) = dir.scan_json(&["."]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        report.places(),
+        vec![
+            (
+                "java-keystore".into(),
+                "android/app/release.jks".into(),
+                1,
+                1
+            ),
+            ("java-keystore".into(), "server/keys.jceks".into(), 1, 1),
+        ]
+    );
+}
