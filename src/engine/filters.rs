@@ -76,6 +76,13 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || !value.iter().any(u8::is_ascii_alphanumeric)
         || is_regex_pattern(value)
         || is_member_access(value)
+        // `!local.is_replica`, `!enabled`: a negated expression; `!ImportValue`: a CloudFormation
+        // tag. An identifier without digits, where a token would have some.
+        || value.strip_prefix(b"!").is_some_and(|rest| {
+            is_member_access(rest)
+                || (!rest.is_empty()
+                    && rest.iter().all(|b| b.is_ascii_alphabetic() || *b == b'_'))
+        })
         || is_camel_case_identifier(value)
         || is_timestamp(value)
         || is_email_address(value)
@@ -924,6 +931,7 @@ mod tests {
             "Zm9vYmFy+/=",
             "hvs.CAESIJ4kq9Zt2Lm8Vx7Rb3Wn",
             "aB3kQ.xY9mZp2",
+            "!Xk93jd8skQ",
         ] {
             assert!(is_generic_literal(v.as_bytes()), "{v}");
         }
@@ -944,6 +952,8 @@ mod tests {
             "2024-08-15T06:33:00.337Z",
             "base64PrivateKey",
             "apiKey?.value",
+            "!local.is_replica",
+            "!ImportValue",
             "dev@keyhound.test",
             "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
             "sha256DigestValue",
