@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::engine::{Engine, Scratch};
+use crate::engine::{Engine, Match, Scratch};
 
 /// One problem found by [`check_examples`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,8 +64,14 @@ pub fn check_examples(engine: &Engine, strict: bool) -> Vec<CheckFailure> {
             }
         }
         for (i, example) in rule.examples.iter().enumerate() {
-            matches.clear();
-            engine.scan(example.as_bytes(), &mut scratch, &mut matches);
+            let bytes = match example_bytes(example) {
+                Ok(b) => b,
+                Err(e) => {
+                    fail(format!("example {}: {e}", i + 1));
+                    continue;
+                }
+            };
+            scan_example(engine, &bytes, &mut scratch, &mut matches);
             if !matches.iter().any(|m| m.rule == idx) {
                 fail(format!(
                     "example {} gives no finding: {}",
@@ -75,10 +81,16 @@ pub fn check_examples(engine: &Engine, strict: bool) -> Vec<CheckFailure> {
             }
         }
         for (i, example) in rule.negative_examples.iter().enumerate() {
-            matches.clear();
-            engine.scan(example.as_bytes(), &mut scratch, &mut matches);
+            let bytes = match example_bytes(example) {
+                Ok(b) => b,
+                Err(e) => {
+                    fail(format!("negative example {}: {e}", i + 1));
+                    continue;
+                }
+            };
+            scan_example(engine, &bytes, &mut scratch, &mut matches);
             if let Some(m) = matches.iter().find(|m| m.rule == idx) {
-                let secret = String::from_utf8_lossy(&example.as_bytes()[m.secret.clone()]);
+                let secret = String::from_utf8_lossy(&bytes[m.secret.clone()]);
                 fail(format!(
                     "negative example {} gives a finding ({}): {}",
                     i + 1,
@@ -89,6 +101,42 @@ pub fn check_examples(engine: &Engine, strict: bool) -> Vec<CheckFailure> {
         }
     }
     failures
+}
+
+/// An example's bytes: `hex:` and hex digits (whitespace ignored) for binary formats a TOML
+/// string cannot hold (a JKS key store starts FE ED FE ED), else the text itself.
+fn example_bytes(example: &str) -> Result<std::borrow::Cow<'_, [u8]>, String> {
+    let Some(hex) = example.strip_prefix("hex:") else {
+        return Ok(std::borrow::Cow::Borrowed(example.as_bytes()));
+    };
+    let digits: Vec<u8> = hex.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if !digits.len().is_multiple_of(2) {
+        return Err("hex: an odd number of digits".to_string());
+    }
+    digits
+        .chunks_exact(2)
+        .map(|pair| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|p| u8::from_str_radix(p, 16).ok())
+                .ok_or_else(|| {
+                    format!("hex: `{}` is not a hex byte", String::from_utf8_lossy(pair))
+                })
+        })
+        .collect::<Result<Vec<u8>, String>>()
+        .map(std::borrow::Cow::Owned)
+}
+
+/// Scans an example the way a scan treats a blob: binary ones (a NUL in the first 8 KiB) only
+/// against whole-file rules.
+fn scan_example(engine: &Engine, bytes: &[u8], scratch: &mut Scratch, matches: &mut Vec<Match>) {
+    matches.clear();
+    let sniff = &bytes[..bytes.len().min(crate::scan::BINARY_SNIFF_LEN)];
+    if sniff.contains(&0) {
+        engine.scan_whole_blob(bytes, scratch, matches);
+    } else {
+        engine.scan(bytes, scratch, matches);
+    }
 }
 
 fn preview(text: &str) -> String {
@@ -135,5 +183,20 @@ mod tests {
         assert!(problems[1].contains("no references"));
         assert!(problems[2].starts_with("example 1 gives no finding"));
         assert!(problems[3].starts_with("negative example 1 gives a finding"));
+    }
+
+    #[test]
+    fn hex_examples_are_bytes() {
+        assert_eq!(
+            example_bytes("hex:fe ED 00").unwrap().as_ref(),
+            &[0xfe, 0xed, 0x00]
+        );
+        assert_eq!(example_bytes("plain").unwrap().as_ref(), b"plain");
+        assert!(example_bytes("hex:abc").unwrap_err().contains("odd"));
+        assert!(
+            example_bytes("hex:zz")
+                .unwrap_err()
+                .contains("not a hex byte")
+        );
     }
 }
