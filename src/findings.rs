@@ -106,9 +106,13 @@ pub fn fingerprint(rule_id: &str, secret: &[u8]) -> String {
     h.update(rule_id.as_bytes());
     h.update([0u8]);
     h.update(secret);
-    let digest = h.finalize();
-    let mut out = String::with_capacity(64);
-    for b in digest.iter() {
+    hex(&h.finalize())
+}
+
+/// Lower-case hex of `bytes`.
+fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
         write!(out, "{b:02x}").expect("writing to a String cannot fail");
     }
     out
@@ -119,14 +123,7 @@ pub fn fingerprint(rule_id: &str, secret: &[u8]) -> String {
 fn display_secret(secret: &[u8]) -> String {
     match std::str::from_utf8(secret) {
         Ok(text) if !text.contains('\0') => text.to_string(),
-        _ => {
-            let digest = Sha256::digest(secret);
-            let mut out = String::from("sha256:");
-            for b in digest.iter() {
-                write!(out, "{b:02x}").expect("writing to a String cannot fail");
-            }
-            out
-        }
+        _ => format!("sha256:{}", hex(&Sha256::digest(secret))),
     }
 }
 

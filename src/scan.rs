@@ -16,6 +16,12 @@ use crate::sources;
 /// Bytes sniffed for a NUL to call a blob binary (the same test git uses).
 pub const BINARY_SNIFF_LEN: usize = 8192;
 
+/// A NUL byte in the first [`BINARY_SNIFF_LEN`] bytes: binary content, which only whole-file
+/// rules (key stores found by path) are tried on.
+pub fn is_binary(data: &[u8]) -> bool {
+    memchr::memchr(0, &data[..data.len().min(BINARY_SNIFF_LEN)]).is_some()
+}
+
 /// Default `--max-file-size`: 10 MiB.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
@@ -395,8 +401,7 @@ impl<'a> Worker<'a> {
     /// Finds the secrets in one blob's content, with their positions, after inline allow
     /// comments and the secret allowlist. `None` when the blob is binary (then counted).
     pub fn find(&mut self, data: &[u8]) -> Option<Vec<LocatedMatch>> {
-        let sniff = &data[..data.len().min(BINARY_SNIFF_LEN)];
-        if memchr::memchr(0, sniff).is_some() {
+        if is_binary(data) {
             // Text rules do not apply; only whole-file rules (key stores found by path) do.
             self.skip(SkipReason::Binary);
             self.matches.clear();

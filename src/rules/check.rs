@@ -64,12 +64,11 @@ pub fn check_examples(engine: &Engine, strict: bool) -> Vec<CheckFailure> {
             }
         }
         for (i, example) in rule.examples.iter().enumerate() {
-            let bytes = match example_bytes(example) {
-                Ok(b) => b,
-                Err(e) => {
-                    fail(format!("example {}: {e}", i + 1));
-                    continue;
-                }
+            let Some(bytes) = example_bytes(example)
+                .map_err(|e| fail(format!("example {}: {e}", i + 1)))
+                .ok()
+            else {
+                continue;
             };
             scan_example(engine, &bytes, &mut scratch, &mut matches);
             if !matches.iter().any(|m| m.rule == idx) {
@@ -81,12 +80,11 @@ pub fn check_examples(engine: &Engine, strict: bool) -> Vec<CheckFailure> {
             }
         }
         for (i, example) in rule.negative_examples.iter().enumerate() {
-            let bytes = match example_bytes(example) {
-                Ok(b) => b,
-                Err(e) => {
-                    fail(format!("negative example {}: {e}", i + 1));
-                    continue;
-                }
+            let Some(bytes) = example_bytes(example)
+                .map_err(|e| fail(format!("negative example {}: {e}", i + 1)))
+                .ok()
+            else {
+                continue;
             };
             scan_example(engine, &bytes, &mut scratch, &mut matches);
             if let Some(m) = matches.iter().find(|m| m.rule == idx) {
@@ -131,8 +129,7 @@ fn example_bytes(example: &str) -> Result<std::borrow::Cow<'_, [u8]>, String> {
 /// against whole-file rules.
 fn scan_example(engine: &Engine, bytes: &[u8], scratch: &mut Scratch, matches: &mut Vec<Match>) {
     matches.clear();
-    let sniff = &bytes[..bytes.len().min(crate::scan::BINARY_SNIFF_LEN)];
-    if sniff.contains(&0) {
+    if crate::scan::is_binary(bytes) {
         engine.scan_whole_blob(bytes, scratch, matches);
     } else {
         engine.scan(bytes, scratch, matches);
