@@ -184,7 +184,7 @@ pub(crate) fn is_jwt_header_only(value: &[u8]) -> bool {
 }
 
 /// Decodes unpadded (or padded) base64url; `None` on any other byte.
-fn base64url_decode(input: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn base64url_decode(input: &[u8]) -> Option<Vec<u8>> {
     let input = input
         .strip_suffix(b"==")
         .or_else(|| input.strip_suffix(b"="))

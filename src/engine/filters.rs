@@ -40,9 +40,15 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
     // Stripe API reference test key.
     "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    // Google Authenticator's Key URI Format example TOTP secret.
+    "JBSWY3DPEHPK3PXP",
     // jwt.io's default token.
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
 ];
+
+/// Prefixes of keys that vendors issue to be shipped in web pages and apps: PostHog project
+/// keys, Stripe publishable keys. A generic rule must not report them as secrets.
+const PUBLIC_KEY_PREFIXES: &[&str] = &["phc_", "pk_live_", "pk_test_"];
 
 /// Substrings (ASCII-case-insensitive) of values that name where a secret lives instead of
 /// holding one: environment lookups, settings objects, secret-store references.
@@ -69,11 +75,19 @@ const REFERENCE_MARKERS: &[&str] = &[
 /// always carry a digit or a symbol; identifiers and type names do not.
 pub fn is_generic_literal(value: &[u8]) -> bool {
     if value.starts_with(b"/")
+        // `#/components/schemas/Token`: a JSON pointer (`$ref`), not a value.
+        || value.starts_with(b"#/")
         || value.starts_with(b"./")
         || value.starts_with(b"../")
         || value.starts_with(b"~/")
         || is_relative_file_path(value)
         || !value.iter().any(u8::is_ascii_alphanumeric)
+        // `密钥Base64编码`: words of a language, as translation files hold; keys and tokens
+        // are ASCII. (Symbols such as `¿` do occur in passwords.)
+        || String::from_utf8_lossy(value)
+            .chars()
+            .any(|c| !c.is_ascii() && c.is_alphabetic())
+        || PUBLIC_KEY_PREFIXES.iter().any(|p| value.starts_with(p.as_bytes()))
         || is_regex_pattern(value)
         || is_member_access(value)
         // `!local.is_replica`, `!enabled`: a negated expression; `!ImportValue`: a CloudFormation
@@ -84,9 +98,16 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
                     && rest.iter().all(|b| b.is_ascii_alphabetic() || *b == b'_'))
         })
         || is_camel_case_identifier(value)
+        || is_pascal_case_identifier(value)
+        || is_snake_case_identifier(value)
+        || is_decimal_number(value)
         || is_timestamp(value)
         || is_email_address(value)
         || super::checksum::is_jwt_header_only(value)
+        || is_encoded_text(value)
+        // `AKIA…/20210202/us-east-1/s3/aws4_request`: the credential scope of an AWS SigV4
+        // `Authorization` header, an access key id and a date, never the secret key.
+        || memchr::memmem::find(value, b"/aws4_request").is_some()
         // `ops_eyJzaWdu..`: cut short for display; base64, hex and JWTs never hold `..`.
         || memchr::memmem::find(value, b"..").is_some()
     {
@@ -142,19 +163,119 @@ fn is_regex_pattern(value: &[u8]) -> bool {
 /// short identifier and the last names a field (no digit, or words joined by `_`); dotted
 /// tokens (`hvs.CAES…`, JWTs) have long random parts.
 fn is_member_access(value: &[u8]) -> bool {
-    // `apiKey?.value`: optional chaining reads the same way.
+    // `apiKey?.value`: optional chaining reads the same way, and `user?.keys?.` is one cut
+    // before its index (`?.[org]`).
     let plain: Vec<u8> = value.iter().copied().filter(|&b| b != b'?').collect();
-    let value = plain.as_slice();
+    let value = plain.strip_suffix(b".").unwrap_or(&plain);
     let parts: Vec<&[u8]> = value.split(|&b| b == b'.').collect();
     let identifier = |p: &[u8]| {
-        (1..=24).contains(&p.len())
+        ((1..=24).contains(&p.len()) || is_constant_name(p))
             && (p[0].is_ascii_alphabetic() || p[0] == b'_')
             && p.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
     };
     let last = parts[parts.len() - 1];
     parts.len() >= 2
         && parts.iter().all(|p| identifier(p))
-        && (!last.iter().any(u8::is_ascii_digit) || last.contains(&b'_'))
+        && (!last.iter().any(u8::is_ascii_digit)
+            || last.contains(&b'_')
+            || is_camel_case_identifier(last))
+}
+
+/// `DEFAULT_PRE_SIGNED_SECRET_ACCESS_KEY`: an upper-case constant of words joined by `_`.
+fn is_constant_name(value: &[u8]) -> bool {
+    value.len() <= 64
+        && value.contains(&b'_')
+        && value.split(|&b| b == b'_').all(|w| {
+            w.len() >= 2
+                && w[0].is_ascii_uppercase()
+                && w.iter()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        })
+}
+
+/// `NonEmptyMaxLength64String`: a PascalCase type or class name of three or more words (a
+/// capital, two or more lower-case letters, optional digits). Random strings have runs of
+/// capitals or single letters between them.
+fn is_pascal_case_identifier(value: &[u8]) -> bool {
+    value.first().is_some_and(u8::is_ascii_uppercase)
+        && value.iter().filter(|b| b.is_ascii_uppercase()).count() >= 3
+        && value
+            .get(1..)
+            .is_some_and(|rest| is_camel_case_identifier(&[b"x", rest].concat()))
+}
+
+/// `create_api_key_2`, `page_1_executions`: lower-case words and numbers joined by `_`, a
+/// variable. Random tokens mix letters and digits inside their parts.
+fn is_snake_case_identifier(value: &[u8]) -> bool {
+    let parts: Vec<&[u8]> = value.split(|&b| b == b'_').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && (p.iter().all(u8::is_ascii_lowercase) || p.iter().all(u8::is_ascii_digit))
+        })
+        && parts
+            .iter()
+            .filter(|p| p.len() >= 2 && p.iter().all(u8::is_ascii_lowercase))
+            .count()
+            >= 2
+}
+
+/// `0.21461681999994653`: a measurement (a duration, a ratio), not a secret.
+fn is_decimal_number(value: &[u8]) -> bool {
+    let value = value.strip_prefix(b"-").unwrap_or(value);
+    let mut parts = value.splitn(2, |&b| b == b'.');
+    let (int, frac) = (parts.next().unwrap_or_default(), parts.next());
+    !int.is_empty()
+        && int.iter().all(u8::is_ascii_digit)
+        && frac.is_some_and(|f| !f.is_empty() && f.iter().all(u8::is_ascii_digit))
+}
+
+/// Hex or base64 that decodes to readable text: a sentence (`7468697320…` is "this should
+/// not appear"), a URL, or a small JSON object such as a pagination cursor
+/// (`eyJvZmZzZXQiOiI1MCJ9` is `{"offset":"50"}`). Encoded keys decode to random bytes; an
+/// encoded document that names a key, secret, token, password or credential still counts
+/// (a base64 service-account file, a Docker `auths` blob).
+fn is_encoded_text(value: &[u8]) -> bool {
+    if value.len() < 16 {
+        return false;
+    }
+    let hex = value.len() % 2 == 0 && value.iter().all(u8::is_ascii_hexdigit);
+    let decoded = if hex {
+        value
+            .chunks(2)
+            .map(|p| {
+                let s = std::str::from_utf8(p).ok()?;
+                u8::from_str_radix(s, 16).ok()
+            })
+            .collect::<Option<Vec<u8>>>()
+    } else {
+        super::checksum::base64url_decode(value)
+    };
+    let Some(text) = decoded else {
+        return false;
+    };
+    if text.is_empty()
+        || !text
+            .iter()
+            .all(|&b| b.is_ascii_graphic() || matches!(b, b' ' | b'\n' | b'\t' | b'\r'))
+    {
+        return false;
+    }
+    let lower = text.to_ascii_lowercase();
+    let names_secret = ["key", "secret", "token", "pass", "credential", "auth"]
+        .iter()
+        .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some());
+    let sentence = text.iter().filter(|&&b| b == b' ').count() >= 2
+        && text
+            .iter()
+            .filter(|b| b.is_ascii_alphabetic() || **b == b' ')
+            .count()
+            * 10
+            >= text.len() * 8;
+    let url =
+        (lower.starts_with(b"http://") || lower.starts_with(b"https://")) && !text.contains(&b'@');
+    let json = text.starts_with(b"{\"") && text.len() <= 256;
+    (sentence || url || json) && !names_secret
 }
 
 /// `base64PrivateKey`, `sha256Digest`: lower camelCase words, where each capital starts a
@@ -184,7 +305,15 @@ fn is_camel_case_identifier(value: &[u8]) -> bool {
             .iter()
             .take_while(|b| b.is_ascii_lowercase())
             .count();
-        alpha >= 2 && letters[alpha..].iter().all(u8::is_ascii_digit)
+        if alpha >= 2 {
+            return letters[alpha..].iter().all(u8::is_ascii_digit);
+        }
+        // `accessKeyV2`, `keyV1orV2`: a version word, a capital and one or two digits.
+        let digits = letters.iter().take_while(|b| b.is_ascii_digit()).count();
+        i > 0
+            && (1..=2).contains(&digits)
+            && letters[digits..].iter().all(u8::is_ascii_lowercase)
+            && letters.len() - digits <= 3
     })
 }
 
@@ -271,6 +400,9 @@ const NON_PASSWORDS: &[&str] = &[
     "bcrypt",
     "confirmed",
     "nullable",
+    // Outcomes (`pass: failed` in test reports, `'pass' : 'failed'`).
+    "failed",
+    "passed",
     // Type names (`typeof password === 'number'`, `password: Callable`).
     "number",
     "boolean",
@@ -325,7 +457,19 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     };
     if matches!(
         first,
-        b'$' | b'%' | b'{' | b'[' | b'(' | b'@' | b'&' | b'*' | b'+' | b'/' | b'\\' | b'#'
+        b'$' | b'%'
+            | b'{'
+            | b'['
+            | b'('
+            | b')'
+            | b','
+            | b'@'
+            | b'&'
+            | b'*'
+            | b'+'
+            | b'/'
+            | b'\\'
+            | b'#'
     ) || value.starts_with(b"arn:")
         || !value.iter().any(u8::is_ascii_alphanumeric)
         || value.starts_with(b"./")
@@ -362,6 +506,9 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     // `$(...)` (shell and PowerShell command substitution) and `#{...}` (Ruby interpolation)
     // build the value at run time: what is in the file is not the password.
     let interpolated = has(b"$(") || (has(b"#{") && has(b"}"));
+    // ``123`,r.confirm=`123`` in minified JavaScript: the quotes took in code between two
+    // template literals.
+    let code = value.contains(&b'`') && value.iter().any(|b| b",=();".contains(b));
     // `6.hours`, `2.days.ago`: a method called on a number (Ruby durations), not a literal.
     let number_call = {
         let digits = value.iter().take_while(|b| b.is_ascii_digit()).count();
@@ -372,7 +519,14 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
                 .all(|b| b.is_ascii_lowercase() || matches!(b, b'_' | b'.'))
             && value.len() > digits + 1
     };
-    if has(b"fake") || names_field || interpolated || number_call {
+    // `!!result.session.active`, `!enabled`: a negated expression, not a literal.
+    let negated = value.starts_with(b"!") && {
+        let bangs = value.iter().take_while(|&&b| b == b'!').count();
+        let rest = &value[bangs..];
+        is_member_access(rest)
+            || (!rest.is_empty() && rest.iter().all(|b| b.is_ascii_alphabetic() || *b == b'_'))
+    };
+    if has(b"fake") || names_field || interpolated || number_call || negated || code {
         return false;
     }
     // A type in an annotation or schema (`password: String!`, `password?: Maybe<...>`) is
@@ -395,8 +549,9 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
 /// a form label or a translation of "Password" is written. Passwords people set have digits
 /// or symbols, or are lower-case words.
 fn is_label_word(value: &[u8]) -> bool {
+    // The capital may be a letter outside ASCII (`Şifre`, `Пароль`).
     value.len() >= 4
-        && value[0].is_ascii_uppercase()
+        && (value[0].is_ascii_uppercase() || !value[0].is_ascii())
         && value[1..]
             .iter()
             .all(|&b| b.is_ascii_lowercase() || !b.is_ascii())
@@ -548,8 +703,17 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "sha512",
     "md5",
     "scheme",
+    "identifier",
 ];
-const NON_SECRET_NAME_PARTS: &[&str] = &["public", "csrf", "xsrf", "authenticity", "captcha"];
+// `Postman-Token` is a random id Postman adds to every request it sends, not a credential.
+const NON_SECRET_NAME_PARTS: &[&str] = &[
+    "public",
+    "csrf",
+    "xsrf",
+    "authenticity",
+    "captcha",
+    "postman-token",
+];
 
 /// True when the identifier a generic rule's value is assigned to names something that is not
 /// a secret (`token_url`, `secret_name`, `credentialsId`, `publicToken`, `csrf_token`). Vault's
@@ -576,6 +740,15 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
             at == 0 || matches!(lower[at - 1], b'_' | b'-' | b'.') || name[at].is_ascii_uppercase()
         }
     })
+}
+
+/// `codecov.io/gh/org/repo/graph/badge.svg?`: a URL (without its scheme, up to the query) of
+/// a coverage badge, whose token parameter is public by design.
+pub fn is_public_badge_url(url: &[u8]) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let has = |w: &[u8]| memchr::memmem::find(&lower, w).is_some();
+    (lower.starts_with(b"codecov.io/") || lower.starts_with(b"app.codecov.io/"))
+        && (has(b"/graph") || has(b"badge"))
 }
 
 /// `example.com`, `api.example.org`, `example.net`: domains RFC 2606 reserves for
@@ -629,6 +802,21 @@ pub fn is_placeholder_password(secret: &[u8]) -> bool {
 
 fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> bool {
     if DOCUMENTATION_VALUES.iter().any(|v| v.as_bytes() == secret) {
+        return true;
+    }
+    // jwt.io's sample claims (`{"sub":"1234567890","name":"John Doe"`), signed with any of
+    // its sample keys: a documentation token, whatever the algorithm.
+    if memchr::memmem::find(
+        secret,
+        b".eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lI",
+    )
+    .is_some()
+    {
+        return true;
+    }
+    // `{"iss":"supabase-demo"`: the anon and service-role keys Supabase publishes for local
+    // development and self-hosting, the same in every install that keeps the defaults.
+    if memchr::memmem::find(secret, b".eyJpc3MiOiJzdXBhYmFzZS1kZW1vIi").is_some() {
         return true;
     }
     // A multi-line block (a PEM key) is long random base64: short markers such as `xxxx`
@@ -890,6 +1078,19 @@ mod tests {
     }
 
     #[test]
+    fn jwt_io_sample_claims_are_documentation() {
+        // jwt.io's RS256 sample header and claims with a made-up signature.
+        let token = b"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0.Qm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0";
+        assert!(is_placeholder(token, &[]));
+        // The same header with other claims is a token.
+        let other = b"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI4ZjJjIiwiaWF0IjoxNzAwMDAwMDAwfQ.Qm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0";
+        assert!(!is_placeholder(other, &[]));
+        // Supabase's published local-development anon key claims.
+        let supabase = b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24ifQ.Qm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0";
+        assert!(is_placeholder(supabase, &[]));
+    }
+
+    #[test]
     fn block_headers_do_not_make_a_placeholder() {
         let key = b"PuTTY-User-Key-File-2: ssh-rsa\nComment: dummy-key\nQm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0\n";
         assert!(!is_placeholder(key, &[]));
@@ -932,6 +1133,14 @@ mod tests {
             "hvs.CAESIJ4kq9Zt2Lm8Vx7Rb3Wn",
             "aB3kQ.xY9mZp2",
             "!Xk93jd8skQ",
+            "A,.:-¨@*¿?!",
+            // Random strings that happen to start like identifiers or encodings stay secrets.
+            "Xk9QmTp2WvLr7ZsB",
+            "f3a9c1e7b2d84a6f9e0c3b5d7a1f2e4c",
+            "q7v_k2m_x9p_w4z3",
+            "dXNlcjpwYXNzd29yZA==",
+            // A base64 JSON document that names a key is a credential file.
+            "eyJ0eXBlIjoic2VydmljZV9hY2NvdW50IiwicHJpdmF0ZV9rZXkiOiJ4In0=",
         ] {
             assert!(is_generic_literal(v.as_bytes()), "{v}");
         }
@@ -957,6 +1166,23 @@ mod tests {
             "dev@keyhound.test",
             "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
             "sha256DigestValue",
+            "#/components/schemas/updateSettingsFlowWithLookupMethod",
+            "0.21461681999994653",
+            "NonEmptyMaxLength64String",
+            "create_api_key_2",
+            "page_1_executions",
+            "rcUser.dashboard?.accessKeys?.",
+            "authenticatedData?.accessKeyV2",
+            "accessKeyV1orV2",
+            "s3_constants.DEFAULT_PRE_SIGNED_SECRET_ACCESS_KEY",
+            "mock_access_key/20210202/us-east-1/s3/aws4_request",
+            // "this should not appear in output\n", hex-encoded.
+            "746869732073686f756c64206e6f742061707065617220696e206f75747075740a",
+            // {"offset":"50","v":2} and a URL, base64-encoded: cursors, not credentials.
+            "eyJvZmZzZXQiOiI1MCIsInYiOjJ9",
+            "aHR0cHM6Ly9zcXMubG9jYWwudGVzdC9xdWV1ZS8x",
+            "密钥Base64编码",
+            "phc_Qm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0Xk9QmTp2WvL",
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");
         }
@@ -1036,6 +1262,13 @@ mod tests {
             "somefakekey",
             ",.:-@*?!",
             "arn:aws:iam::aws:policy/IAMUserChangePassword",
+            "!!result.session.active",
+            "!enabled",
+            "failed",
+            "Şifre",
+            "),d?m.default.createElement(",
+            "123456789`,r.passwordConfirm=`123456789",
+            "`,mfaId:`",
         ] {
             assert!(!is_password_value(v.as_bytes(), false), "{v}");
         }
@@ -1053,6 +1286,8 @@ mod tests {
             "PASSWORD_SCHEME",
             "root_password_sha2",
             "TOKEN_FILE",
+            "credentials_identifier",
+            "\"Postman-Token",
         ] {
             assert!(is_non_secret_name(n.as_bytes()), "{n}");
         }

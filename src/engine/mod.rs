@@ -486,6 +486,17 @@ impl Engine {
             if filters::is_non_secret_name(&data[start..end]) {
                 return false;
             }
+            // `?token=` in a badge URL: Codecov's graph token is made to be published in
+            // READMEs and only reads coverage images.
+            if start > 0 && matches!(data[start - 1], b'?' | b'&') {
+                let line_start = memchr::memrchr(b'\n', &data[..start]).map_or(0, |i| i + 1);
+                let before = &data[line_start..start];
+                if let Some(scheme) = memchr::memmem::rfind(before, b"://")
+                    && filters::is_public_badge_url(&before[scheme + 3..])
+                {
+                    return false;
+                }
+            }
         }
         true
     }
