@@ -82,11 +82,7 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || value.starts_with(b"~/")
         || is_relative_file_path(value)
         || !value.iter().any(u8::is_ascii_alphanumeric)
-        // `密钥Base64编码`: words of a language, as translation files hold; keys and tokens
-        // are ASCII. (Symbols such as `¿` do occur in passwords.)
-        || String::from_utf8_lossy(value)
-            .chars()
-            .any(|c| !c.is_ascii() && c.is_alphabetic())
+        || is_natural_text(value)
         || PUBLIC_KEY_PREFIXES.iter().any(|p| value.starts_with(p.as_bytes()))
         || is_regex_pattern(value)
         || is_member_access(value)
@@ -149,6 +145,26 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
     value
         .iter()
         .any(|b| b.is_ascii_digit() || b"!@#%^&*+=?~|".contains(b))
+}
+
+/// `密钥Base64编码`, `¡Felicidades!`: words of a language, as translation files hold. Keys
+/// and tokens are ASCII; a value with a letter outside ASCII, or with any other character
+/// outside ASCII next to a word, is text. (Symbols alone, `A,.:-¨@*¿?!`, occur in passwords.)
+fn is_natural_text(value: &[u8]) -> bool {
+    if value.is_ascii() {
+        return false;
+    }
+    let text = String::from_utf8_lossy(value);
+    let mut run = 0;
+    let mut word = false;
+    for c in text.chars() {
+        if !c.is_ascii() && c.is_alphabetic() {
+            return true;
+        }
+        run = if c.is_ascii_alphabetic() { run + 1 } else { 0 };
+        word |= run >= 4;
+    }
+    word
 }
 
 /// `([a-f0-9]{32})`, `[A-Z0-9]+`, `(?i)...`: a pattern that describes secrets, as scanners,
@@ -423,6 +439,7 @@ const NON_PASSWORDS: &[&str] = &[
     // The word "password" in other languages, as translation files hold it.
     "contraseña",
     "senha",
+    "palavra-passe",
     "wachtwoord",
     "parola",
     "hasło",
@@ -526,7 +543,29 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         is_member_access(rest)
             || (!rest.is_empty() && rest.iter().all(|b| b.is_ascii_alphabetic() || *b == b'_'))
     };
-    if has(b"fake") || names_field || interpolated || number_call || negated || code {
+    // `CLIENT_SECRET` in `-p CLIENT_SECRET`: a constant's name standing for the value.
+    let names_constant = is_constant_name(value)
+        && [b"secret".as_slice(), b"pass", b"pwd", b"token", b"key"]
+            .iter()
+            .any(|w| has(w));
+    // `パスワードは8文字以上にしてください`: a sentence in a translation file.
+    let sentence = {
+        let text = String::from_utf8_lossy(value);
+        let letters = text
+            .chars()
+            .filter(|c| !c.is_ascii() && c.is_alphabetic())
+            .count();
+        letters * 2 >= text.chars().count()
+    };
+    if has(b"fake")
+        || names_field
+        || interpolated
+        || number_call
+        || negated
+        || code
+        || names_constant
+        || sentence
+    {
         return false;
     }
     // A type in an annotation or schema (`password: String!`, `password?: Maybe<...>`) is
@@ -704,6 +743,14 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "md5",
     "scheme",
     "identifier",
+    // A pass of an algorithm (`hwScaleFilterFirstPass`), not a password.
+    "firstpass",
+    "secondpass",
+    "finalpass",
+    "renderpass",
+    "singlepass",
+    "multipass",
+    "twopass",
 ];
 // `Postman-Token` is a random id Postman adds to every request it sends, not a credential.
 const NON_SECRET_NAME_PARTS: &[&str] = &[
@@ -713,6 +760,9 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "authenticity",
     "captcha",
     "postman-token",
+    // etcd's bootstrap cluster id (`ETCD_INITIAL_CLUSTER_TOKEN`), documented as no secret.
+    "initial_cluster_token",
+    "initial-cluster-token",
 ];
 
 /// True when the identifier a generic rule's value is assigned to names something that is not
@@ -747,8 +797,9 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
 pub fn is_public_badge_url(url: &[u8]) -> bool {
     let lower = url.to_ascii_lowercase();
     let has = |w: &[u8]| memchr::memmem::find(&lower, w).is_some();
-    (lower.starts_with(b"codecov.io/") || lower.starts_with(b"app.codecov.io/"))
-        && (has(b"/graph") || has(b"badge"))
+    ((lower.starts_with(b"codecov.io/") || lower.starts_with(b"app.codecov.io/"))
+        && (has(b"/graph") || has(b"badge")))
+        || lower.starts_with(b"img.shields.io/codecov/")
 }
 
 /// `example.com`, `api.example.org`, `example.net`: domains RFC 2606 reserves for
@@ -1134,6 +1185,7 @@ mod tests {
             "aB3kQ.xY9mZp2",
             "!Xk93jd8skQ",
             "A,.:-¨@*¿?!",
+            "Zk9#qT¿2mW",
             // Random strings that happen to start like identifiers or encodings stay secrets.
             "Xk9QmTp2WvLr7ZsB",
             "f3a9c1e7b2d84a6f9e0c3b5d7a1f2e4c",
@@ -1182,6 +1234,7 @@ mod tests {
             "eyJvZmZzZXQiOiI1MCIsInYiOjJ9",
             "aHR0cHM6Ly9zcXMubG9jYWwudGVzdC9xdWV1ZS8x",
             "密钥Base64编码",
+            "¡Felicidades!",
             "phc_Qm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0Xk9QmTp2WvL",
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");
@@ -1269,6 +1322,9 @@ mod tests {
             "),d?m.default.createElement(",
             "123456789`,r.passwordConfirm=`123456789",
             "`,mfaId:`",
+            "パスワードは8文字以上にしてください",
+            "Palavra-passe",
+            "CLIENT_SECRET",
         ] {
             assert!(!is_password_value(v.as_bytes(), false), "{v}");
         }
@@ -1287,6 +1343,8 @@ mod tests {
             "root_password_sha2",
             "TOKEN_FILE",
             "credentials_identifier",
+            "ETCD_INITIAL_CLUSTER_TOKEN",
+            "hwScaleFilterFirstPass",
             "\"Postman-Token",
         ] {
             assert!(is_non_secret_name(n.as_bytes()), "{n}");

@@ -486,15 +486,23 @@ impl Engine {
             if filters::is_non_secret_name(&data[start..end]) {
                 return false;
             }
-            // `?token=` in a badge URL: Codecov's graph token is made to be published in
-            // READMEs and only reads coverage images.
+            // `?token=` in a URL: not a secret in a badge URL (Codecov's graph token is made
+            // to be published in READMEs and only reads coverage images), nor for a host
+            // reserved for documentation.
             if start > 0 && matches!(data[start - 1], b'?' | b'&') {
                 let line_start = memchr::memrchr(b'\n', &data[..start]).map_or(0, |i| i + 1);
                 let before = &data[line_start..start];
-                if let Some(scheme) = memchr::memmem::rfind(before, b"://")
-                    && filters::is_public_badge_url(&before[scheme + 3..])
-                {
-                    return false;
+                if let Some(scheme) = memchr::memmem::rfind(before, b"://") {
+                    let url = &before[scheme + 3..];
+                    let authority = url
+                        .split(|&b| matches!(b, b'/' | b'?' | b'#'))
+                        .next()
+                        .unwrap_or_default();
+                    let host = authority.rsplit(|&b| b == b'@').next().unwrap_or_default();
+                    let host = host.split(|&b| b == b':').next().unwrap_or_default();
+                    if filters::is_public_badge_url(url) || filters::is_documentation_host(host) {
+                        return false;
+                    }
                 }
             }
         }
