@@ -95,6 +95,10 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         })
         || is_camel_case_identifier(value)
         || is_pascal_case_identifier(value)
+        // `PhoneAuthCredential?`: a nullable type in a Kotlin or Swift declaration.
+        || value.strip_suffix(b"?").is_some_and(|t| {
+            is_pascal_case_identifier(t) || is_camel_case_identifier(t) || is_pascal_case_type(t)
+        })
         || is_snake_case_identifier(value)
         || is_decimal_number(value)
         || is_timestamp(value)
@@ -743,6 +747,16 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "md5",
     "scheme",
     "identifier",
+    // UI strings about the field (`fieldPassword.error = "Required."`).
+    "error",
+    "errors",
+    "message",
+    "msg",
+    "text",
+    "title",
+    "description",
+    "tooltip",
+    "caption",
     // A pass of an algorithm (`hwScaleFilterFirstPass`), not a password.
     "firstpass",
     "secondpass",
@@ -792,14 +806,17 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
     })
 }
 
-/// `codecov.io/gh/org/repo/graph/badge.svg?`: a URL (without its scheme, up to the query) of
-/// a coverage badge, whose token parameter is public by design.
+/// `codecov.io/gh/org/repo/graph/badge.svg?`: a URL (without its scheme, up to the query
+/// parameter) whose token is public by design: a coverage badge, a file's share link.
 pub fn is_public_badge_url(url: &[u8]) -> bool {
     let lower = url.to_ascii_lowercase();
     let has = |w: &[u8]| memchr::memmem::find(&lower, w).is_some();
     ((lower.starts_with(b"codecov.io/") || lower.starts_with(b"app.codecov.io/"))
         && (has(b"/graph") || has(b"badge")))
         || lower.starts_with(b"img.shields.io/codecov/")
+        // Firebase Storage download URLs (`?alt=media&token=<uuid>`): the token makes the
+        // URL a share link that apps embed to show the file, and it reads that one file.
+        || (lower.starts_with(b"firebasestorage.googleapis.com/") && has(b"alt=media"))
 }
 
 /// `example.com`, `api.example.org`, `example.net`: domains RFC 2606 reserves for
@@ -1235,6 +1252,7 @@ mod tests {
             "aHR0cHM6Ly9zcXMubG9jYWwudGVzdC9xdWV1ZS8x",
             "密钥Base64编码",
             "¡Felicidades!",
+            "PhoneAuthCredential?",
             "phc_Qm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0Xk9QmTp2WvL",
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");
@@ -1344,6 +1362,8 @@ mod tests {
             "TOKEN_FILE",
             "credentials_identifier",
             "ETCD_INITIAL_CLUSTER_TOKEN",
+            "fieldPassword.error",
+            "password_message",
             "hwScaleFilterFirstPass",
             "\"Postman-Token",
         ] {
