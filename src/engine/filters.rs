@@ -9,6 +9,9 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "dummy",
     "placeholder",
     "changeme",
+    // Microsoft's fictional companies in its documentation.
+    "contoso",
+    "fabrikam",
     "change_me",
     "change-me",
     "replacethis",
@@ -31,7 +34,7 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
 
 /// The first markers of [`PLACEHOLDER_MARKERS`] are words, long enough never to occur by
 /// chance in random text; the rest are short symbols.
-const WORD_MARKERS: usize = 5;
+const WORD_MARKERS: usize = 7;
 
 /// Values published in vendors' documentation as examples. They are public and inert.
 const DOCUMENTATION_VALUES: &[&str] = &[
@@ -547,6 +550,10 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         is_member_access(rest)
             || (!rest.is_empty() && rest.iter().all(|b| b.is_ascii_alphabetic() || *b == b'_'))
     };
+    // `myPassword`, `mySecret`: the documentation convention for "put yours here".
+    let my_placeholder = value.starts_with(b"my")
+        && value.get(2).is_some_and(u8::is_ascii_uppercase)
+        && value.iter().all(u8::is_ascii_alphabetic);
     // `CLIENT_SECRET` in `-p CLIENT_SECRET`: a constant's name standing for the value.
     let names_constant = is_constant_name(value)
         && [b"secret".as_slice(), b"pass", b"pwd", b"token", b"key"]
@@ -569,6 +576,7 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         || code
         || names_constant
         || sentence
+        || my_placeholder
     {
         return false;
     }
@@ -1132,6 +1140,8 @@ mod tests {
             "#{SecureRandom.hex(64)}",
             "{{ default(\"x\") }}",
             "MySampleToken9f8e7d",
+            "contoso-pass",
+            "Fabrikam!2024",
             "pre-${ENV}-post",
             "px-api-a1b2c3d4-e5f6-g7h8-i8j0-k0l3m3n4o0p5",
             "px-dep-d4c3b2a1-f6e5-h8g7-j1i8-p5o0n5m3l2k1",
@@ -1343,6 +1353,8 @@ mod tests {
             "パスワードは8文字以上にしてください",
             "Palavra-passe",
             "CLIENT_SECRET",
+            "myPwd",
+            "mySecret",
         ] {
             assert!(!is_password_value(v.as_bytes(), false), "{v}");
         }
