@@ -104,6 +104,9 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         })
         || is_snake_case_identifier(value)
         || is_decimal_number(value)
+        || is_rule_list(value)
+        || is_dotted_name(value)
+        || is_ternary(value)
         || is_timestamp(value)
         || is_email_address(value)
         || super::checksum::is_jwt_header_only(value)
@@ -243,6 +246,35 @@ fn is_snake_case_identifier(value: &[u8]) -> bool {
             >= 2
 }
 
+/// `markup.heading.1`, `mail.smtp.port`: three or more dot-separated parts, each a word or a
+/// number, as scopes, keys of settings and translation ids are written.
+fn is_dotted_name(value: &[u8]) -> bool {
+    let parts: Vec<&[u8]> = value.split(|&b| b == b'.').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && (p
+                    .iter()
+                    .all(|b| b.is_ascii_lowercase() || *b == b'_' || *b == b'-')
+                    || p.iter().all(u8::is_ascii_digit))
+        })
+        && parts.iter().any(|p| p.iter().any(u8::is_ascii_alphabetic))
+}
+
+/// `r?r.index:-1`: a conditional expression in (minified) code.
+fn is_ternary(value: &[u8]) -> bool {
+    let Some(q) = value.iter().position(|&b| b == b'?') else {
+        return false;
+    };
+    let head = &value[..q];
+    !head.is_empty()
+        && head
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'!' | b'='))
+        && head[0].is_ascii_alphabetic()
+        && value[q + 1..].contains(&b':')
+}
+
 /// `0.21461681999994653`: a measurement (a duration, a ratio), not a secret.
 fn is_decimal_number(value: &[u8]) -> bool {
     let value = value.strip_prefix(b"-").unwrap_or(value);
@@ -262,7 +294,7 @@ fn is_encoded_text(value: &[u8]) -> bool {
     if value.len() < 16 {
         return false;
     }
-    let hex = value.len() % 2 == 0 && value.iter().all(u8::is_ascii_hexdigit);
+    let hex = value.len().is_multiple_of(2) && value.iter().all(u8::is_ascii_hexdigit);
     let decoded = if hex {
         value
             .chunks(2)
@@ -674,6 +706,7 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     // Plurals name a store or a list (`keyVaultToStoreSecrets`, `tokens:`), not one value.
     "secrets",
     "tokens",
+    "passwords",
     "id",
     "ids",
     "name",
@@ -999,6 +1032,13 @@ fn has_template(data: &[u8]) -> bool {
         rest.iter()
             .position(|&b| b == b'}')
             .is_some_and(|end| end > 0 && brackets_balance(&rest[..end]))
+    }) || after(data, b"{$").any(|rest| {
+        // PHP's complex interpolation: `"pass{$i}"`, `{$user->name}`.
+        let name = rest
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || b"_->[]'\"".contains(b))
+            .count();
+        name > 0 && rest.get(name) == Some(&b'}')
     }) || after(data, b"{{").any(|rest| {
         memchr::memmem::find(rest, b"}}").is_some_and(|end| brackets_balance(&rest[..end]))
     }) || after(data, b"%(").any(|rest| {
@@ -1148,6 +1188,7 @@ mod tests {
             "{{ default(\"x\") }}",
             "MySampleToken9f8e7d",
             "contoso-pass",
+            "barryIsTheBest{$i}",
             "Fabrikam!2024",
             "pre-${ENV}-post",
             "px-api-a1b2c3d4-e5f6-g7h8-i8j0-k0l3m3n4o0p5",
@@ -1271,6 +1312,9 @@ mod tests {
             "密钥Base64编码",
             "¡Felicidades!",
             "PhoneAuthCredential?",
+            "required|string|max:191",
+            "markup.heading.1",
+            "r?r.index:-1",
             "phc_Qm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0Xk9QmTp2WvL",
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");
@@ -1385,6 +1429,7 @@ mod tests {
             "fieldPassword.error",
             "password_message",
             "PASSWORD_INPUT_BOX",
+            "passwords",
             "hwScaleFilterFirstPass",
             "\"Postman-Token",
         ] {
