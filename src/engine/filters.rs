@@ -91,11 +91,11 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_member_access(value)
         // `!local.is_replica`, `!enabled`: a negated expression; `!ImportValue`: a CloudFormation
         // tag. An identifier without digits, where a token would have some.
-        || value.strip_prefix(b"!").is_some_and(|rest| {
-            is_member_access(rest)
-                || (!rest.is_empty()
-                    && rest.iter().all(|b| b.is_ascii_alphabetic() || *b == b'_'))
-        })
+        || is_negated_expression(value)
+        // `_step4$value` (generated JavaScript), `@charset` (a CSS at-rule): code, not values.
+        || is_dollar_identifier(value)
+        || (value.starts_with(b"@") && value[1..].iter().all(u8::is_ascii_lowercase))
+        || is_typed_array_or_key_type(value)
         || is_camel_case_identifier(value)
         || is_pascal_case_identifier(value)
         // `PhoneAuthCredential?`: a nullable type in a Kotlin or Swift declaration.
@@ -217,6 +217,57 @@ fn is_constant_name(value: &[u8]) -> bool {
                 && w.iter()
                     .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
         })
+}
+
+/// `!local.is_replica`, `!!opts.withCredentials`, `!enabled`: a negated expression; also
+/// `!ImportValue`, a CloudFormation tag. An identifier without digits, where a token would
+/// have some.
+fn is_negated_expression(value: &[u8]) -> bool {
+    let bangs = value.iter().take_while(|&&b| b == b'!').count();
+    let rest = &value[bangs..];
+    bangs > 0
+        && (is_member_access(rest)
+            || (!rest.is_empty() && rest.iter().all(|b| b.is_ascii_alphabetic() || *b == b'_')))
+}
+
+/// `_step4$value`, `$ctrl`: a JavaScript identifier holding `$`, as compilers generate them.
+fn is_dollar_identifier(value: &[u8]) -> bool {
+    value.contains(&b'$')
+        && value
+            .first()
+            .is_some_and(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'$'))
+        && value
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$'))
+        && value.iter().filter(|b| b.is_ascii_uppercase()).count() * 4 <= value.len()
+}
+
+/// `Uint8Array`, `ArrayBuffer`, `CryptoKey`: the type of a key in a TypeScript or Kotlin
+/// declaration (`secretKey: Uint8Array`).
+fn is_typed_array_or_key_type(value: &[u8]) -> bool {
+    const TYPES: &[&str] = &[
+        "Uint8Array",
+        "Uint8ClampedArray",
+        "Uint16Array",
+        "Uint32Array",
+        "Int8Array",
+        "Int32Array",
+        "ArrayBuffer",
+        "ByteArray",
+        "CryptoKey",
+        "KeyObject",
+        "SecretKey",
+        "PrivateKey",
+        "SecureString",
+        "SecretString",
+        "ByteString",
+        "CharArray",
+    ];
+    let bare = value
+        .strip_suffix(b"?")
+        .or_else(|| value.strip_suffix(b"[]"))
+        .unwrap_or(value);
+    TYPES.iter().any(|t| t.as_bytes() == bare)
 }
 
 /// `NonEmptyMaxLength64String`: a PascalCase type or class name of three or more words (a
@@ -576,12 +627,7 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
             && value.len() > digits + 1
     };
     // `!!result.session.active`, `!enabled`: a negated expression, not a literal.
-    let negated = value.starts_with(b"!") && {
-        let bangs = value.iter().take_while(|&&b| b == b'!').count();
-        let rest = &value[bangs..];
-        is_member_access(rest)
-            || (!rest.is_empty() && rest.iter().all(|b| b.is_ascii_alphabetic() || *b == b'_'))
-    };
+    let negated = is_negated_expression(value);
     // `myPassword`, `mySecret`: the documentation convention for "put yours here".
     let my_placeholder = value.starts_with(b"my")
         && value.get(2).is_some_and(u8::is_ascii_uppercase)
@@ -865,6 +911,17 @@ pub fn is_public_badge_url(url: &[u8]) -> bool {
         // Firebase Storage download URLs (`?alt=media&token=<uuid>`): the token makes the
         // URL a share link that apps embed to show the file, and it reads that one file.
         || (lower.starts_with(b"firebasestorage.googleapis.com/") && has(b"alt=media"))
+}
+
+/// True when an `apiKey` sits in an Algolia search configuration (`appId`, `apiKey`,
+/// `indexName`, as Docusaurus' and DocSearch's `algolia: {…}` blocks hold it): such keys are
+/// search-only and published with the site.
+pub fn is_search_only_key_config(name: &[u8], around: &[u8]) -> bool {
+    let name = name.to_ascii_lowercase();
+    let has = |hay: &[u8], w: &[u8]| memchr::memmem::find(hay, w).is_some();
+    (has(&name, b"apikey") || has(&name, b"api_key"))
+        && has(around, b"indexName")
+        && (has(around, b"appId") || has(around, b"applicationId"))
 }
 
 /// `example.com`, `api.example.org`, `example.net`: domains RFC 2606 reserves for
@@ -1315,6 +1372,10 @@ mod tests {
             "required|string|max:191",
             "markup.heading.1",
             "r?r.index:-1",
+            "!!opts.withCredentials",
+            "_step4$value",
+            "@charset",
+            "Uint8Array",
             "phc_Qm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0Xk9QmTp2WvL",
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");

@@ -486,6 +486,12 @@ impl Engine {
             if filters::is_non_secret_name(&data[start..end]) {
                 return false;
             }
+            // `apiKey` next to `appId` and `indexName`: an Algolia DocSearch or InstantSearch
+            // configuration, whose key is search-only and meant for the browser.
+            let around = &data[start.saturating_sub(300)..(end + 300).min(data.len())];
+            if filters::is_search_only_key_config(&data[start..end], around) {
+                return false;
+            }
             // `?token=` in a URL: not a secret in a badge URL (Codecov's graph token is made
             // to be published in READMEs and only reads coverage images), nor for a host
             // reserved for documentation.
