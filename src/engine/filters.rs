@@ -26,6 +26,7 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "yourtoken",
     "yoursecret",
     "yourpassword",
+    "yourpass",
     "redacted",
     "xxxx",
     "****",
@@ -921,7 +922,9 @@ pub fn is_search_only_key_config(name: &[u8], around: &[u8]) -> bool {
     let has = |hay: &[u8], w: &[u8]| memchr::memmem::find(hay, w).is_some();
     (has(&name, b"apikey") || has(&name, b"api_key"))
         && has(around, b"indexName")
-        && (has(around, b"appId") || has(around, b"applicationId"))
+        && (has(around, b"appId")
+            || has(around, b"applicationId")
+            || has(&around.to_ascii_lowercase(), b"algolia"))
 }
 
 /// `example.com`, `api.example.org`, `example.net`: domains RFC 2606 reserves for

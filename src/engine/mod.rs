@@ -483,7 +483,11 @@ impl Engine {
             {
                 start -= 1;
             }
-            if filters::is_non_secret_name(&data[start..end]) {
+            // `"/docs/concepts/credentials": "..."`: a segment of a path or URL used as a key,
+            // not an identifier (a `//` comment before a name is not a path).
+            let path_segment =
+                start > 0 && data[start - 1] == b'/' && (start < 2 || data[start - 2] != b'/');
+            if filters::is_non_secret_name(&data[start..end]) || path_segment {
                 return false;
             }
             // `apiKey` next to `appId` and `indexName`: an Algolia DocSearch or InstantSearch
