@@ -107,6 +107,11 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_decimal_number(value)
         || is_rule_list(value)
         || is_dotted_name(value)
+        || is_numbered_word(value)
+        // `#update-email-container`: a CSS id selector.
+        || (value.starts_with(b"#")
+            && value.len() > 1
+            && value[1..].iter().all(|b| b.is_ascii_lowercase() || matches!(b, b'-' | b'_')))
         || is_ternary(value)
         || is_timestamp(value)
         || is_email_address(value)
@@ -313,6 +318,21 @@ fn is_dotted_name(value: &[u8]) -> bool {
         && parts.iter().any(|p| p.iter().any(u8::is_ascii_alphabetic))
 }
 
+/// `variable-2`, `string_3`: a word with a small number, as CSS classes and style tokens are
+/// named (CodeMirror's `token: "variable-2"`).
+fn is_numbered_word(value: &[u8]) -> bool {
+    let parts: Vec<&[u8]> = value.split(|&b| b == b'-' || b == b'_').collect();
+    let Some((last, words)) = parts.split_last() else {
+        return false;
+    };
+    (1..=2).contains(&last.len())
+        && last.iter().all(u8::is_ascii_digit)
+        && !words.is_empty()
+        && words
+            .iter()
+            .all(|w| w.len() >= 3 && w.iter().all(u8::is_ascii_lowercase))
+}
+
 /// `r?r.index:-1`: a conditional expression in (minified) code.
 fn is_ternary(value: &[u8]) -> bool {
     let Some(q) = value.iter().position(|&b| b == b'?') else {
@@ -507,6 +527,8 @@ const NON_PASSWORDS: &[&str] = &[
     "bcrypt",
     "confirmed",
     "nullable",
+    "sometimes",
+    "required",
     // Outcomes (`pass: failed` in test reports, `'pass' : 'failed'`).
     "failed",
     "passed",
@@ -668,6 +690,7 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         .unwrap_or(bare);
     !NON_PASSWORDS.iter().any(|w| w.as_bytes() == bare)
         && !is_rule_list(value)
+        && !is_attribute_selector(value)
         && !is_label_word(value)
         && !is_pascal_case_type(value)
         && !is_timestamp(value)
@@ -698,11 +721,44 @@ fn is_pascal_case_type(value: &[u8]) -> bool {
 
 /// `required|string|min:8`: a validation rule list (Laravel, Rails-style), not a password.
 fn is_rule_list(value: &[u8]) -> bool {
-    value.contains(&b'|')
-        && value.split(|&b| b == b'|').all(|rule| {
-            let name = rule.split(|&b| b == b':').next().unwrap_or_default();
-            !name.is_empty() && name.iter().all(|b| b.is_ascii_lowercase() || *b == b'_')
+    // `'required|confirmed|' . $rule`: a list continued by concatenation ends in `|`.
+    let list = value.strip_suffix(b"|").unwrap_or(value);
+    let rule_name = |rule: &[u8]| {
+        let name = rule.split(|&b| b == b':').next().unwrap_or_default();
+        !name.is_empty() && name.iter().all(|b| b.is_ascii_lowercase() || *b == b'_')
+    };
+    // One sized rule on its own: `min:5`, `max:191`, `between:8,64`.
+    let sized = |rule: &[u8]| {
+        rule.iter().position(|&b| b == b':').is_some_and(|colon| {
+            rule_name(&rule[..colon])
+                && colon + 1 < rule.len()
+                && rule[colon + 1..]
+                    .iter()
+                    .all(|b| b.is_ascii_digit() || *b == b',')
         })
+    };
+    (value.contains(&b'|') && list.split(|&b| b == b'|').all(rule_name)) || sized(value)
+}
+
+/// `a[href="/logout"]`, `input[name=password]`: a CSS attribute selector (browser tests find
+/// the password field with one), not a password.
+fn is_attribute_selector(value: &[u8]) -> bool {
+    let Some(open) = value.iter().position(|&b| b == b'[') else {
+        return false;
+    };
+    let attr = &value[open + 1..];
+    let name = attr
+        .iter()
+        .take_while(|b| b.is_ascii_lowercase() || **b == b'-')
+        .count();
+    value[..open]
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'#'))
+        && name > 0
+        && matches!(
+            attr.get(name),
+            Some(b'=' | b']' | b'^' | b'*' | b'$' | b'~')
+        )
 }
 
 /// `apache@localhost`, `ops@keyhound.test`: an address, not a password.
@@ -1379,6 +1435,8 @@ mod tests {
             "_step4$value",
             "@charset",
             "Uint8Array",
+            "variable-2",
+            "#update-email-container",
             "phc_Qm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0Xk9QmTp2WvL",
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");
@@ -1469,6 +1527,12 @@ mod tests {
             "パスワードは8文字以上にしてください",
             "Palavra-passe",
             "CLIENT_SECRET",
+            "required|confirmed|",
+            "min:5",
+            "sometimes",
+            "a[href=",
+            "a[aria-label=",
+            "input[name=",
             "myPwd",
             "mySecret",
         ] {
