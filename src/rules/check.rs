@@ -71,12 +71,17 @@ pub fn check_examples(engine: &Engine, strict: bool) -> Vec<CheckFailure> {
                 continue;
             };
             scan_example(engine, &bytes, &mut scratch, &mut matches);
-            if !matches.iter().any(|m| m.rule == idx) {
+            let Some(found) = matches.iter().find(|m| m.rule == idx) else {
                 fail(format!(
                     "example {} gives no finding: {}",
                     i + 1,
                     preview(example)
                 ));
+                continue;
+            };
+            if strict && let Some(problem) = entropy_too_strict(rule, &bytes[found.secret.clone()])
+            {
+                fail(format!("example {}: {problem}", i + 1));
             }
         }
         for (i, example) in rule.negative_examples.iter().enumerate() {
@@ -99,6 +104,32 @@ pub fn check_examples(engine: &Engine, strict: bool) -> Vec<CheckFailure> {
         }
     }
     failures
+}
+
+/// A provider rule whose secrets are hex or lower-case alphanumeric must not ask for more
+/// entropy than random keys of that length reach: such a threshold drops real keys by chance
+/// (a 32-character random hex key is under 3.3 bits about 1 time in 50). Generic and password
+/// rules go by entropy on purpose, and a mixed-alphabet rule's threshold may be what tells its
+/// format from a hex digest, so only these alphabets are held to the floor.
+fn entropy_too_strict(rule: &crate::rules::Rule, secret: &[u8]) -> Option<String> {
+    use crate::engine::filters;
+    let min = rule.min_entropy?;
+    let narrow = secret
+        .iter()
+        .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+        || secret
+            .iter()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
+    let floor = filters::random_entropy_floor(secret);
+    (!rule.generic && !rule.password && narrow && !secret.is_empty() && min > floor + 1e-9).then(
+        || {
+            format!(
+                "min_entropy {min} is above what 99.9% of random {}-character keys of its \
+                 alphabet reach ({floor}); lower it to at most that",
+                secret.len()
+            )
+        },
+    )
 }
 
 /// An example's bytes: `hex:` and hex digits (whitespace ignored) for binary formats a TOML
@@ -180,6 +211,25 @@ mod tests {
         assert!(problems[1].contains("no references"));
         assert!(problems[2].starts_with("example 1 gives no finding"));
         assert!(problems[3].starts_with("negative example 1 gives a finding"));
+    }
+
+    #[test]
+    fn hex_rules_may_not_ask_more_entropy_than_random_keys_have() {
+        // A rule for 32-character hex keys asking 3.3 bits: 1 real key in 50 falls below.
+        let text = "[provider]\nname = \"T\"\nrotation = \"r\"\n[[rules]]\nid = \"t\"\nname = \"t\"\nseverity = \"high\"\nkeywords = [\"hexkey=\"]\nregex = '''hexkey=([0-9a-f]{32})'''\nmin_entropy = 3.3\nreferences = [\"https://keyhound.test\"]\nexamples = [\"hexkey=3f9c2a7e1b8d4f6a0c5e9b2d7a1f4c8e\", \"hexkey=6d1b0e94c2a7f85316e4b9d02a7c5f18\"]\nnegative_examples = [\"hexkey=00000000000000000000000000000000\"]\n";
+        let mut set = RuleSet::default();
+        set.add_file("t.toml", text).expect("valid");
+        let engine = Engine::new(&set).expect("engine");
+        let problems: Vec<String> = check_examples(&engine, true)
+            .into_iter()
+            .map(|f| f.problem)
+            .collect();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("min_entropy 3.3 is above") && p.contains("(3.12)")),
+            "{problems:?}"
+        );
     }
 
     #[test]
