@@ -529,6 +529,8 @@ const NON_PASSWORDS: &[&str] = &[
     "nullable",
     "sometimes",
     "required",
+    // The JDK's documented default password of its cacerts trust store.
+    "changeit",
     // Outcomes (`pass: failed` in test reports, `'pass' : 'failed'`).
     "failed",
     "passed",
@@ -1590,6 +1592,7 @@ mod tests {
             "パスワードは8文字以上にしてください",
             "Palavra-passe",
             "CLIENT_SECRET",
+            "changeit",
             "required|confirmed|",
             "min:5",
             "sometimes",
