@@ -106,6 +106,10 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_snake_case_identifier(value)
         || is_decimal_number(value)
         || is_rule_list(value)
+        || is_attribute_selector(value)
+        // `$argon2id$v=19$...`, `$6$salt$...`: a password hash in PHC / crypt(3) form, which
+        // the hash rules judge.
+        || is_phc_hash(value)
         || is_dotted_name(value)
         || is_numbered_word(value)
         // `#update-email-container`: a CSS id selector.
@@ -136,7 +140,16 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         .strip_suffix(b"==")
         .or_else(|| value.strip_suffix(b"="))
         .unwrap_or(value);
-    if trimmed.contains(&b'=') {
+    // Only a name before the `=` makes a pair: generated secrets hold `=` among other symbols
+    // (`3CF=;@vy`).
+    if let Some(eq) = trimmed.iter().position(|&b| b == b'=')
+        && trimmed[..eq]
+            .first()
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+        && trimmed[..eq]
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+    {
         return false;
     }
     if value
@@ -740,6 +753,17 @@ fn is_rule_list(value: &[u8]) -> bool {
         })
     };
     (value.contains(&b'|') && list.split(|&b| b == b'|').all(rule_name)) || sized(value)
+}
+
+/// `$argon2id$v=19$m=65536…`, `$2b$12$…`, `$6$rounds=5000$…`: `$`, a scheme id, `$`.
+fn is_phc_hash(value: &[u8]) -> bool {
+    value.strip_prefix(b"$").is_some_and(|rest| {
+        let id = rest
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
+            .count();
+        (1..=32).contains(&id) && rest.get(id) == Some(&b'$')
+    })
 }
 
 /// `a[href="/logout"]`, `input[name=password]`: a CSS attribute selector (browser tests find
@@ -1441,6 +1465,7 @@ mod tests {
             "aB3kQ.xY9mZp2",
             "!Xk93jd8skQ",
             "A,.:-¨@*¿?!",
+            "EBrf;_&k>qX??]G&3CF=;@vyrVBp",
             "Zk9#qT¿2mW",
             // Random strings that happen to start like identifiers or encodings stay secrets.
             "Xk9QmTp2WvLr7ZsB",
@@ -1502,6 +1527,8 @@ mod tests {
             "Uint8Array",
             "variable-2",
             "#update-email-container",
+            "$argon2id$v=19$m=65536,t=1,p=1$Z3JlZW5hbmRlcnNlY3JldA$Z3JlZW5hbmRlcnNlY3JldA",
+            "[name='screen'][value='credential-selection']",
             "phc_Qm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0Xk9QmTp2WvL",
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");
