@@ -110,6 +110,11 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         // `$argon2id$v=19$...`, `$6$salt$...`: a password hash in PHC / crypt(3) form, which
         // the hash rules judge.
         || is_phc_hash(value)
+        || is_encoded_password_prefix(value)
+        || is_version(value)
+        // `gandiv5:` (a label in a log line) and `urn:k8s:secret:db:password` (a reference).
+        || value.ends_with(b":")
+        || value.starts_with(b"urn:")
         || is_dotted_name(value)
         || is_numbered_word(value)
         // `#update-email-container`: a CSS id selector.
@@ -448,10 +453,11 @@ fn is_camel_case_identifier(value: &[u8]) -> bool {
         if alpha >= 2 {
             return letters[alpha..].iter().all(u8::is_ascii_digit);
         }
-        // `accessKeyV2`, `keyV1orV2`: a version word, a capital and one or two digits.
+        // `accessKeyV2`, `keyV1orV2`, `signingX509Credential`: a version or standard word,
+        // a capital and one to three digits.
         let digits = letters.iter().take_while(|b| b.is_ascii_digit()).count();
         i > 0
-            && (1..=2).contains(&digits)
+            && (1..=3).contains(&digits)
             && letters[digits..].iter().all(u8::is_ascii_lowercase)
             && letters.len() - digits <= 3
     })
@@ -666,6 +672,10 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     };
     // `!!result.session.active`, `!enabled`: a negated expression, not a literal.
     let negated = is_negated_expression(value);
+    // `urn:k8s:secret:redis:password`: a reference to where the password is.
+    if value.starts_with(b"urn:") || is_version(value) {
+        return false;
+    }
     // `myPassword`, `mySecret`: the documentation convention for "put yours here".
     let my_placeholder = value.starts_with(b"my")
         && value.get(2).is_some_and(u8::is_ascii_uppercase)
@@ -764,6 +774,38 @@ fn is_phc_hash(value: &[u8]) -> bool {
             .count();
         (1..=32).contains(&id) && rest.get(id) == Some(&b'$')
     })
+}
+
+/// `{bcrypt}$2a$…`, `{SSHA}…`, `{pbkdf2@SpringSecurity_v5_8}…`: a password hash tagged with
+/// its scheme, as Spring Security's DelegatingPasswordEncoder and LDAP store them. `{noop}`,
+/// `{plain}` and `{cleartext}` tag a password kept as is, which stays a secret.
+fn is_encoded_password_prefix(value: &[u8]) -> bool {
+    let Some(rest) = value.strip_prefix(b"{") else {
+        return false;
+    };
+    let Some(close) = rest.iter().position(|&b| b == b'}') else {
+        return false;
+    };
+    let id = rest[..close].to_ascii_lowercase();
+    (1..=40).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'@' | b'.'))
+        && !matches!(id.as_slice(), b"noop" | b"plain" | b"cleartext" | b"clear")
+        && rest.len() > close + 1
+}
+
+/// `1.8.4`, `2.0.0-rc.1`: a version number.
+fn is_version(value: &[u8]) -> bool {
+    let core = value
+        .iter()
+        .position(|&b| b == b'-' || b == b'+')
+        .map_or(value, |i| &value[..i]);
+    let parts: Vec<&[u8]> = core.split(|&b| b == b'.').collect();
+    (2..=4).contains(&parts.len())
+        && parts
+            .iter()
+            .all(|p| (1..=4).contains(&p.len()) && p.iter().all(u8::is_ascii_digit))
 }
 
 /// `a[href="/logout"]`, `input[name=password]`: a CSS attribute selector (browser tests find
@@ -934,6 +976,15 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "description",
     "tooltip",
     "caption",
+    // LDAP password policy attributes (`pwdMaxAge: 5184000`, `pwdInHistory`).
+    "age",
+    "history",
+    "failure",
+    "lockout",
+    "duration",
+    "quality",
+    "warning",
+    "interval",
     // A pass of an algorithm (`hwScaleFilterFirstPass`), not a password.
     "firstpass",
     "secondpass",
@@ -1464,6 +1515,7 @@ mod tests {
             "hvs.CAESIJ4kq9Zt2Lm8Vx7Rb3Wn",
             "aB3kQ.xY9mZp2",
             "!Xk93jd8skQ",
+            "{noop}Xk9QmTp2WvLr7ZsB",
             "A,.:-¨@*¿?!",
             "EBrf;_&k>qX??]G&3CF=;@vyrVBp",
             "Zk9#qT¿2mW",
@@ -1526,6 +1578,13 @@ mod tests {
             "@charset",
             "Uint8Array",
             "variable-2",
+            "{ldap}{SSHA}igvD9lOiTXm16dmOw0YWRb9OjK2ThZvdQku",
+            "{pbkdf2@SpringSecurity_v5_8}fefe5120467e5d4ccff442dbb2fa86d2",
+            "1.8.4",
+            "gandiv5:",
+            "urn:k8s:secret:redis:password",
+            "verificationX509Credentials",
+            "Saml2X509Credential",
             "#update-email-container",
             "$argon2id$v=19$m=65536,t=1,p=1$Z3JlZW5hbmRlcnNlY3JldA$Z3JlZW5hbmRlcnNlY3JldA",
             "[name='screen'][value='credential-selection']",
@@ -1620,6 +1679,8 @@ mod tests {
             "Palavra-passe",
             "CLIENT_SECRET",
             "changeit",
+            "1.8.4",
+            "urn:k8s:secret:oidc:redisPass",
             "required|confirmed|",
             "min:5",
             "sometimes",
@@ -1652,6 +1713,8 @@ mod tests {
             "PASSWORD_INPUT_BOX",
             "passwords",
             "hwScaleFilterFirstPass",
+            "pwdMaxAge",
+            "pwdInHistory",
             "\"Postman-Token",
         ] {
             assert!(is_non_secret_name(n.as_bytes()), "{n}");
