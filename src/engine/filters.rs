@@ -145,16 +145,19 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         .strip_suffix(b"==")
         .or_else(|| value.strip_suffix(b"="))
         .unwrap_or(value);
-    // Only a name before the `=` makes a pair: generated secrets hold `=` among other symbols
-    // (`3CF=;@vy`).
-    if let Some(eq) = trimmed.iter().position(|&b| b == b'=')
-        && trimmed[..eq]
-            .first()
-            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
-        && trimmed[..eq]
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
-    {
+    // Only a name before the `=` makes a pair (`Server=localhost`, `abc123&oauth_method=…` in a
+    // query string): generated secrets hold `=` among other symbols (`3CF=;@vy`).
+    let named_pair = |part: &[u8]| {
+        part.iter().position(|&b| b == b'=').is_some_and(|eq| {
+            part[..eq]
+                .first()
+                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+                && part[..eq]
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        })
+    };
+    if trimmed.split(|&b| b == b'&').any(named_pair) {
         return false;
     }
     if value
@@ -1582,6 +1585,7 @@ mod tests {
             "{pbkdf2@SpringSecurity_v5_8}fefe5120467e5d4ccff442dbb2fa86d2",
             "1.8.4",
             "gandiv5:",
+            "abc123&oauth_signature_method=HMAC-SHA1",
             "urn:k8s:secret:redis:password",
             "verificationX509Credentials",
             "Saml2X509Credential",
