@@ -112,6 +112,13 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_phc_hash(value)
         || is_encoded_password_prefix(value)
         || is_version(value)
+        // `actions=`: a word and an assignment, cut from markup; base64 padding follows digits
+        // and capitals.
+        || (value.ends_with(b"=")
+            && value
+                .iter()
+                .take_while(|&&b| b != b'=')
+                .all(u8::is_ascii_lowercase))
         // `gandiv5:` (a label in a log line) and `urn:k8s:secret:db:password` (a reference).
         || value.ends_with(b":")
         || value.starts_with(b"urn:")
@@ -231,7 +238,16 @@ fn is_member_access(value: &[u8]) -> bool {
         && parts.iter().all(|p| identifier(p))
         && (!last.iter().any(u8::is_ascii_digit)
             || last.contains(&b'_')
-            || is_camel_case_identifier(last))
+            || is_camel_case_identifier(last)
+            || is_word_with_number(last))
+}
+
+/// `oauth2`, `sha256`, `v1`: a lower-case word ending in a short number.
+fn is_word_with_number(value: &[u8]) -> bool {
+    let letters = value.iter().take_while(|b| b.is_ascii_lowercase()).count();
+    letters >= 1
+        && (1..=3).contains(&(value.len() - letters))
+        && value[letters..].iter().all(u8::is_ascii_digit)
 }
 
 /// `DEFAULT_PRE_SIGNED_SECRET_ACCESS_KEY`: an upper-case constant of words joined by `_`.
@@ -301,10 +317,13 @@ fn is_typed_array_or_key_type(value: &[u8]) -> bool {
 /// capital, two or more lower-case letters, optional digits). Random strings have runs of
 /// capitals or single letters between them.
 fn is_pascal_case_identifier(value: &[u8]) -> bool {
+    // A leading acronym (`OAuth2AdvancedParam`, `HTTPClientToken`): its capitals but the last.
+    let caps = value.iter().take_while(|b| b.is_ascii_uppercase()).count();
+    let start = if caps >= 2 { caps - 1 } else { 0 };
     value.first().is_some_and(u8::is_ascii_uppercase)
         && value.iter().filter(|b| b.is_ascii_uppercase()).count() >= 3
         && value
-            .get(1..)
+            .get(start + 1..)
             .is_some_and(|rest| is_camel_case_identifier(&[b"x", rest].concat()))
 }
 
@@ -346,7 +365,7 @@ fn is_numbered_word(value: &[u8]) -> bool {
     let Some((last, words)) = parts.split_last() else {
         return false;
     };
-    (1..=2).contains(&last.len())
+    (1..=3).contains(&last.len())
         && last.iter().all(u8::is_ascii_digit)
         && !words.is_empty()
         && words
@@ -683,11 +702,18 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     let my_placeholder = value.starts_with(b"my")
         && value.get(2).is_some_and(u8::is_ascii_uppercase)
         && value.iter().all(u8::is_ascii_alphabetic);
-    // `CLIENT_SECRET` in `-p CLIENT_SECRET`: a constant's name standing for the value.
-    let names_constant = is_constant_name(value)
-        && [b"secret".as_slice(), b"pass", b"pwd", b"token", b"key"]
+    // `MAILER-WACHTWOORD`: a label in capitals, as translation files write field names.
+    let caps_label = value.iter().any(|b| matches!(b, b'-' | b'_'))
+        && value
             .iter()
-            .any(|w| has(w));
+            .all(|b| b.is_ascii_uppercase() || matches!(b, b'-' | b'_'))
+        && value.iter().filter(|b| b.is_ascii_uppercase()).count() >= 6;
+    // `CLIENT_SECRET` in `-p CLIENT_SECRET`: a constant's name standing for the value.
+    let names_constant = caps_label
+        || is_constant_name(value)
+            && [b"secret".as_slice(), b"pass", b"pwd", b"token", b"key"]
+                .iter()
+                .any(|w| has(w));
     // `パスワードは8文字以上にしてください`: a sentence in a translation file.
     let sentence = {
         let text = String::from_utf8_lossy(value);
@@ -962,6 +988,8 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "md5",
     "scheme",
     "identifier",
+    // How passwords are stored (`password_encryption = scram-sha-256` in postgresql.conf).
+    "encryption",
     // Page elements in UI tests (`PASSWORD_INPUT_BOX: 'input[name="password"]'`).
     "input",
     "box",
@@ -1589,6 +1617,10 @@ mod tests {
             "urn:k8s:secret:redis:password",
             "verificationX509Credentials",
             "Saml2X509Credential",
+            "itemAuth.oauth2",
+            "OAuth2AdvancedParam",
+            "scram-sha-256",
+            "actions=",
             "#update-email-container",
             "$argon2id$v=19$m=65536,t=1,p=1$Z3JlZW5hbmRlcnNlY3JldA$Z3JlZW5hbmRlcnNlY3JldA",
             "[name='screen'][value='credential-selection']",
@@ -1685,6 +1717,7 @@ mod tests {
             "changeit",
             "1.8.4",
             "urn:k8s:secret:oidc:redisPass",
+            "MAILER-WACHTWOORD",
             "required|confirmed|",
             "min:5",
             "sometimes",
@@ -1719,6 +1752,7 @@ mod tests {
             "hwScaleFilterFirstPass",
             "pwdMaxAge",
             "pwdInHistory",
+            "password_encryption",
             "\"Postman-Token",
         ] {
             assert!(is_non_secret_name(n.as_bytes()), "{n}");
