@@ -119,6 +119,9 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
                 .iter()
                 .take_while(|&&b| b != b'=')
                 .all(u8::is_ascii_lowercase))
+        // `credentials.Servers||[]`: an expression in (minified) code.
+        || memchr::memmem::find(value, b"||").is_some()
+        || memchr::memmem::find(value, b"&&").is_some()
         // `gandiv5:` (a label in a log line) and `urn:k8s:secret:db:password` (a reference).
         || value.ends_with(b":")
         || value.starts_with(b"urn:")
@@ -694,8 +697,13 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     };
     // `!!result.session.active`, `!enabled`: a negated expression, not a literal.
     let negated = is_negated_expression(value);
-    // `urn:k8s:secret:redis:password`: a reference to where the password is.
-    if value.starts_with(b"urn:") || is_version(value) {
+    // `urn:k8s:secret:redis:password`: a reference to where the password is. `Wachtwoord:`,
+    // `PIN码：`: a form label (ASCII or full-width colon), as translation files hold them.
+    if value.starts_with(b"urn:")
+        || is_version(value)
+        || value.ends_with(b":")
+        || value.ends_with("\u{ff1a}".as_bytes())
+    {
         return false;
     }
     // `myPassword`, `mySecret`: the documentation convention for "put yours here".
@@ -1621,6 +1629,7 @@ mod tests {
             "OAuth2AdvancedParam",
             "scram-sha-256",
             "actions=",
+            "credentials.Servers||",
             "#update-email-container",
             "$argon2id$v=19$m=65536,t=1,p=1$Z3JlZW5hbmRlcnNlY3JldA$Z3JlZW5hbmRlcnNlY3JldA",
             "[name='screen'][value='credential-selection']",
@@ -1718,6 +1727,8 @@ mod tests {
             "1.8.4",
             "urn:k8s:secret:oidc:redisPass",
             "MAILER-WACHTWOORD",
+            "Wachtwoord:",
+            "PIN码：",
             "required|confirmed|",
             "min:5",
             "sometimes",
