@@ -119,6 +119,12 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
                 .iter()
                 .take_while(|&&b| b != b'=')
                 .all(u8::is_ascii_lowercase))
+        // `4903985956277797360179…`: a sequence number; keys are not all digits.
+        || value.iter().all(u8::is_ascii_digit)
+        // `Jobs[-1].JobId`, `items[0]`: an indexed expression.
+        || is_indexed_expression(value)
+        // `String8192`: a type alias (a capitalised word and a size).
+        || is_sized_type_name(value)
         // `credentials.Servers||[]`: an expression in (minified) code.
         || memchr::memmem::find(value, b"||").is_some()
         || memchr::memmem::find(value, b"&&").is_some()
@@ -146,8 +152,10 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
     }
     // Code, not a value: string concatenation (`"+name+"`), query strings and format strings
     // (`%s&limit=1`), a key=value pair (`Server=localhost`; base64 padding at the end is fine).
-    if matches!(value.first(), Some(b'+' | b'&' | b'.' | b'%' | b'=' | b'*'))
-        || value.last() == Some(&b'+')
+    if matches!(
+        value.first(),
+        Some(b'+' | b'&' | b'.' | b'%' | b'=' | b'*' | b')' | b',' | b';' | b']' | b'}')
+    ) || value.last() == Some(&b'+')
     {
         return false;
     }
@@ -245,6 +253,33 @@ fn is_member_access(value: &[u8]) -> bool {
             || is_word_with_number(last))
 }
 
+/// `Jobs[-1].JobId`, `items[0]`: an index in brackets.
+fn is_indexed_expression(value: &[u8]) -> bool {
+    value.windows(2).enumerate().any(|(i, w)| {
+        w[0] == b'[' && {
+            let rest = &value[i + 1..];
+            let digits = rest
+                .iter()
+                .skip(usize::from(rest.first() == Some(&b'-')))
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            let sign = usize::from(rest.first() == Some(&b'-'));
+            digits > 0 && rest.get(sign + digits) == Some(&b']')
+        }
+    })
+}
+
+/// `String8192`, `Integer64`: a capitalised word of four or more letters and a number.
+fn is_sized_type_name(value: &[u8]) -> bool {
+    let lower = value.get(1..).map_or(0, |r| {
+        r.iter().take_while(|b| b.is_ascii_lowercase()).count()
+    });
+    value.first().is_some_and(u8::is_ascii_uppercase)
+        && lower >= 3
+        && value.len() > lower + 1
+        && value[lower + 1..].iter().all(u8::is_ascii_digit)
+}
+
 /// `oauth2`, `sha256`, `v1`: a lower-case word ending in a short number.
 fn is_word_with_number(value: &[u8]) -> bool {
     let letters = value.iter().take_while(|b| b.is_ascii_lowercase()).count();
@@ -334,16 +369,25 @@ fn is_pascal_case_identifier(value: &[u8]) -> bool {
 /// variable. Random tokens mix letters and digits inside their parts.
 fn is_snake_case_identifier(value: &[u8]) -> bool {
     let parts: Vec<&[u8]> = value.split(|&b| b == b'_').collect();
-    parts.len() >= 3
+    // `ak1_active`, `ak2_last_used_date`: words, one with a number.
+    let worded = parts.len() >= 2
         && parts.iter().all(|p| {
-            !p.is_empty()
-                && (p.iter().all(u8::is_ascii_lowercase) || p.iter().all(u8::is_ascii_digit))
+            p.len() >= 3 && (p.iter().all(u8::is_ascii_lowercase) || is_word_with_number(p))
         })
         && parts
             .iter()
-            .filter(|p| p.len() >= 2 && p.iter().all(u8::is_ascii_lowercase))
-            .count()
-            >= 2
+            .any(|p| p.len() >= 4 && p.iter().all(u8::is_ascii_lowercase));
+    worded
+        || parts.len() >= 3
+            && parts.iter().all(|p| {
+                !p.is_empty()
+                    && (p.iter().all(u8::is_ascii_lowercase) || p.iter().all(u8::is_ascii_digit))
+            })
+            && parts
+                .iter()
+                .filter(|p| p.len() >= 2 && p.iter().all(u8::is_ascii_lowercase))
+                .count()
+                >= 2
 }
 
 /// `markup.heading.1`, `mail.smtp.port`: three or more dot-separated parts, each a word or a
@@ -573,8 +617,10 @@ const NON_PASSWORDS: &[&str] = &[
     "nullable",
     "sometimes",
     "required",
-    // The JDK's documented default password of its cacerts trust store.
+    // The JDK's documented default password of its cacerts trust store, and the one Google
+    // documents for every service account's .p12 key file.
     "changeit",
+    "notasecret",
     // Outcomes (`pass: failed` in test reports, `'pass' : 'failed'`).
     "failed",
     "passed",
@@ -684,7 +730,16 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     let interpolated = has(b"$(") || (has(b"#{") && has(b"}"));
     // ``123`,r.confirm=`123`` in minified JavaScript: the quotes took in code between two
     // template literals.
-    let code = value.contains(&b'`') && value.iter().any(|b| b",=();".contains(b));
+    let code = value.contains(&b'`') && value.iter().any(|b| b",=();+".contains(b));
+    // `drwxr-xr-x`: a file mode in a listing.
+    let file_mode = value.len() == 10 && value.iter().all(|b| b"drwxsStTl-".contains(b));
+    // `CURRENT`, `PENDING`: an enum value in capitals.
+    let enum_word = value.len() >= 4 && value.iter().all(u8::is_ascii_uppercase);
+    // `C:/foo/bar`, `C:\\Users`: a Windows path.
+    let windows_path = value.len() > 3
+        && value[0].is_ascii_alphabetic()
+        && value[1] == b':'
+        && matches!(value[2], b'/' | b'\\');
     // `6.hours`, `2.days.ago`: a method called on a number (Ruby durations), not a literal.
     let number_call = {
         let digits = value.iter().take_while(|b| b.is_ascii_digit()).count();
@@ -740,6 +795,9 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         || names_constant
         || sentence
         || my_placeholder
+        || file_mode
+        || enum_word
+        || windows_path
     {
         return false;
     }
@@ -1630,6 +1688,12 @@ mod tests {
             "scram-sha-256",
             "actions=",
             "credentials.Servers||",
+            "),B?Pe.createElement(",
+            "49039859562777973601797067008229305122883632487254944921",
+            "Jobs[-1].JobId",
+            "String8192",
+            "ak1_last_used_date",
+            "ak1_active",
             "#update-email-container",
             "$argon2id$v=19$m=65536,t=1,p=1$Z3JlZW5hbmRlcnNlY3JldA$Z3JlZW5hbmRlcnNlY3JldA",
             "[name='screen'][value='credential-selection']",
@@ -1729,6 +1793,11 @@ mod tests {
             "MAILER-WACHTWOORD",
             "Wachtwoord:",
             "PIN码：",
+            "drwxr-xr-x",
+            "PENDING",
+            "C:/foo/bar",
+            "`+expected1+`",
+            "notasecret",
             "required|confirmed|",
             "min:5",
             "sometimes",
