@@ -44,6 +44,9 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
     // Stripe API reference test key.
     "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    // The account key of Microsoft's storage emulator (Azurite, `devstoreaccount1`), the same
+    // in every install.
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
     // Google Authenticator's Key URI Format example TOTP secret.
     "JBSWY3DPEHPK3PXP",
     // jwt.io's default token.
@@ -106,6 +109,7 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_snake_case_identifier(value)
         || is_decimal_number(value)
         || is_rule_list(value)
+        || is_constant_name(value)
         || is_attribute_selector(value)
         // `$argon2id$v=19$...`, `$6$salt$...`: a password hash in PHC / crypt(3) form, which
         // the hash rules judge.
@@ -239,10 +243,12 @@ fn is_member_access(value: &[u8]) -> bool {
     let plain: Vec<u8> = value.iter().copied().filter(|&b| b != b'?').collect();
     let value = plain.strip_suffix(b".").unwrap_or(&plain);
     let parts: Vec<&[u8]> = value.split(|&b| b == b'.').collect();
+    // `$scope.prompt`: `$` starts names in JavaScript and PHP.
     let identifier = |p: &[u8]| {
         ((1..=24).contains(&p.len()) || is_constant_name(p))
-            && (p[0].is_ascii_alphabetic() || p[0] == b'_')
-            && p.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            && (p[0].is_ascii_alphabetic() || matches!(p[0], b'_' | b'$'))
+            && p.iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$'))
     };
     let last = parts[parts.len() - 1];
     parts.len() >= 2
@@ -288,12 +294,21 @@ fn is_word_with_number(value: &[u8]) -> bool {
         && value[letters..].iter().all(u8::is_ascii_digit)
 }
 
+/// `keystoneclient.auth.identity`, `Password`: one side of a Python entry point.
+fn is_member_access_or_name(part: &[u8]) -> bool {
+    is_member_access(part)
+        || (!part.is_empty()
+            && part[0].is_ascii_alphabetic()
+            && part.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_'))
+}
+
 /// `DEFAULT_PRE_SIGNED_SECRET_ACCESS_KEY`: an upper-case constant of words joined by `_`.
 fn is_constant_name(value: &[u8]) -> bool {
     value.len() <= 64
         && value.contains(&b'_')
         && value.split(|&b| b == b'_').all(|w| {
-            w.len() >= 2
+            // Words, not a random part: `API_KEYN2B1NFN5CP6CK5BJHY8B15YF535TP681` is a key.
+            (2..=16).contains(&w.len())
                 && w[0].is_ascii_uppercase()
                 && w.iter()
                     .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
@@ -752,6 +767,12 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     };
     // `!!result.session.active`, `!enabled`: a negated expression, not a literal.
     let negated = is_negated_expression(value);
+    // `v2.Password`, `keystoneclient.auth.identity.v3:Password` (an entry point): code.
+    let entry_point = value.iter().filter(|&&b| b == b':').count() == 1
+        && value.split(|&b| b == b':').all(is_member_access_or_name);
+    if is_member_access(value) || entry_point {
+        return false;
+    }
     // `urn:k8s:secret:redis:password`: a reference to where the password is. `Wachtwoord:`,
     // `PIN码：`: a form label (ASCII or full-width colon), as translation files hold them.
     if value.starts_with(b"urn:")
@@ -801,9 +822,13 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     {
         return false;
     }
-    // A type in an annotation or schema (`password: String!`, `password?: Maybe<...>`) is
-    // compared without its nullability marks.
+    // A type in an annotation or schema (`password: String!`, `password?: Maybe<...>`, or
+    // `` `str` `` in a docstring) is compared without its nullability marks and backticks.
     let bare = lower.trim_ascii_end();
+    let bare = bare
+        .strip_prefix(b"`")
+        .and_then(|b| b.strip_suffix(b"`"))
+        .unwrap_or(bare);
     let bare = bare
         .strip_suffix(b"!")
         .or_else(|| bare.strip_suffix(b"?"))
@@ -1542,6 +1567,7 @@ mod tests {
             "MySampleToken9f8e7d",
             "contoso-pass",
             "barryIsTheBest{$i}",
+            "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
             "Fabrikam!2024",
             "pre-${ENV}-post",
             "px-api-a1b2c3d4-e5f6-g7h8-i8j0-k0l3m3n4o0p5",
@@ -1612,6 +1638,7 @@ mod tests {
             "hvs.CAESIJ4kq9Zt2Lm8Vx7Rb3Wn",
             "aB3kQ.xY9mZp2",
             "!Xk93jd8skQ",
+            "API_KEYN2B1NFN5CP6CK5BJHY8B15YF535TP681",
             "{noop}Xk9QmTp2WvLr7ZsB",
             "A,.:-¨@*¿?!",
             "EBrf;_&k>qX??]G&3CF=;@vyrVBp",
@@ -1694,6 +1721,8 @@ mod tests {
             "String8192",
             "ak1_last_used_date",
             "ak1_active",
+            "EC2_PARAMS",
+            "!$scope.prompt",
             "#update-email-container",
             "$argon2id$v=19$m=65536,t=1,p=1$Z3JlZW5hbmRlcnNlY3JldA$Z3JlZW5hbmRlcnNlY3JldA",
             "[name='screen'][value='credential-selection']",
@@ -1798,6 +1827,9 @@ mod tests {
             "C:/foo/bar",
             "`+expected1+`",
             "notasecret",
+            "v2.Password",
+            "keystoneclient.auth.identity.v3:Password",
+            "`str`",
             "required|confirmed|",
             "min:5",
             "sometimes",
