@@ -767,6 +767,14 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     };
     // `!!result.session.active`, `!enabled`: a negated expression, not a literal.
     let negated = is_negated_expression(value);
+    // `pbkdf2_sha256$870000$…`: a Django password hash (its own rule reports it), not the
+    // password.
+    if [&b"pbkdf2_"[..], b"argon2$", b"bcrypt_sha256$", b"scrypt$"]
+        .iter()
+        .any(|p| value.starts_with(p))
+    {
+        return false;
+    }
     // `v2.Password`, `keystoneclient.auth.identity.v3:Password` (an entry point): code.
     let entry_point = value.iter().filter(|&&b| b == b':').count() == 1
         && value.split(|&b| b == b':').all(is_member_access_or_name);
@@ -1830,6 +1838,7 @@ mod tests {
             "v2.Password",
             "keystoneclient.auth.identity.v3:Password",
             "`str`",
+            "pbkdf2_sha256$600000$ftko8cy0qUkOVOh7eqPzRw$t1G3jRtIORza4AkYDIc3rWE1RIRXN92Jg5qtYTlkj+Y=",
             "required|confirmed|",
             "min:5",
             "sometimes",
