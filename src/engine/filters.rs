@@ -132,6 +132,13 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         // `credentials.Servers||[]`: an expression in (minified) code.
         || memchr::memmem::find(value, b"||").is_some()
         || memchr::memmem::find(value, b"&&").is_some()
+        // `@dtd-include@`: an Ant or Maven filter token, replaced at build time.
+        || (value.len() > 2
+            && value.starts_with(b"@")
+            && value.ends_with(b"@")
+            && value[1..value.len() - 1]
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')))
         // `gandiv5:` (a label in a log line) and `urn:k8s:secret:db:password` (a reference).
         || value.ends_with(b":")
         || value.starts_with(b"urn:")
@@ -503,7 +510,10 @@ fn is_encoded_text(value: &[u8]) -> bool {
             >= text.len() * 8;
     let url =
         (lower.starts_with(b"http://") || lower.starts_with(b"https://")) && !text.contains(&b'@');
-    let json = text.starts_with(b"{\"") && text.len() <= 256;
+    let json = text
+        .strip_prefix(b"{")
+        .is_some_and(|rest| rest.trim_ascii_start().starts_with(b"\""))
+        && text.len() <= 256;
     (sentence || url || json) && !names_secret
 }
 
@@ -529,6 +539,10 @@ fn is_camel_case_identifier(value: &[u8]) -> bool {
     }
     parts.push(current);
     parts.iter().enumerate().all(|(i, w)| {
+        // `s3AccessKey`, `ec2Client`: a first word that is a short name with a number.
+        if i == 0 && w.len() <= 4 && is_word_with_number(w) {
+            return true;
+        }
         let letters = if i == 0 { &w[..] } else { &w[1..] };
         let alpha = letters
             .iter()
@@ -1730,6 +1744,9 @@ mod tests {
             "ak1_last_used_date",
             "ak1_active",
             "EC2_PARAMS",
+            "project.s3AccessKey",
+            "@dtd-include@",
+            "ew0KICAiYWxnIjogIm5vbmUiLA0KICAidHlwIjogIkpXVCINCn0",
             "!$scope.prompt",
             "#update-email-container",
             "$argon2id$v=19$m=65536,t=1,p=1$Z3JlZW5hbmRlcnNlY3JldA$Z3JlZW5hbmRlcnNlY3JldA",
