@@ -118,6 +118,21 @@ fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// The bytes an even-length run of hex digits (either case) stands for; `None` on any other
+/// byte or an odd length.
+pub(crate) fn unhex(digits: &[u8]) -> Option<Vec<u8>> {
+    fn nibble(b: u8) -> Option<u8> {
+        (b as char).to_digit(16).map(|d| d as u8)
+    }
+    if !digits.len().is_multiple_of(2) {
+        return None;
+    }
+    digits
+        .chunks_exact(2)
+        .map(|pair| Some(nibble(pair[0])? << 4 | nibble(pair[1])?))
+        .collect()
+}
+
 /// The secret as text. A binary one (a key store file) is shown as its SHA-256, which names
 /// the file without dumping bytes that no terminal or report can show.
 fn display_secret(secret: &[u8]) -> String {

@@ -81,6 +81,42 @@ const REFERENCE_MARKERS: &[&str] = &[
 /// path, or a plain identifier (`tokenizer.next_token`, `String`). Literal secrets nearly
 /// always carry a digit or a symbol; identifiers and type names do not.
 pub fn is_generic_literal(value: &[u8]) -> bool {
+    // Cheap structural checks first: a candidate rejected here (a `password=x…` run in a
+    // 100 MB line yields one per match) skips the identifier checks below.
+    // Code, not a value: string concatenation (`"+name+"`), query strings and format strings
+    // (`%s&limit=1`), a key=value pair (`Server=localhost`; base64 padding at the end is fine).
+    if matches!(
+        value.first(),
+        Some(b'+' | b'&' | b'.' | b'%' | b'=' | b'*' | b')' | b',' | b';' | b']' | b'}')
+    ) || value.last() == Some(&b'+')
+    {
+        return false;
+    }
+    let trimmed = value
+        .strip_suffix(b"==")
+        .or_else(|| value.strip_suffix(b"="))
+        .unwrap_or(value);
+    // Only a name before the `=` makes a pair (`Server=localhost`, `abc123&oauth_method=…` in a
+    // query string): generated secrets hold `=` among other symbols (`3CF=;@vy`).
+    let named_pair = |part: &[u8]| {
+        part.iter().position(|&b| b == b'=').is_some_and(|eq| {
+            part[..eq]
+                .first()
+                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+                && part[..eq]
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        })
+    };
+    if trimmed.split(|&b| b == b'&').any(named_pair) {
+        return false;
+    }
+    if value
+        .windows(2)
+        .any(|w| w[0] == b'%' && matches!(w[1], b's' | b'd' | b'v' | b'q' | b'x' | b'f'))
+    {
+        return false;
+    }
     if value.starts_with(b"/")
         // `#/components/schemas/Token`: a JSON pointer (`$ref`), not a value.
         || value.starts_with(b"#/")
@@ -161,40 +197,6 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
     {
         return false;
     }
-    // Code, not a value: string concatenation (`"+name+"`), query strings and format strings
-    // (`%s&limit=1`), a key=value pair (`Server=localhost`; base64 padding at the end is fine).
-    if matches!(
-        value.first(),
-        Some(b'+' | b'&' | b'.' | b'%' | b'=' | b'*' | b')' | b',' | b';' | b']' | b'}')
-    ) || value.last() == Some(&b'+')
-    {
-        return false;
-    }
-    let trimmed = value
-        .strip_suffix(b"==")
-        .or_else(|| value.strip_suffix(b"="))
-        .unwrap_or(value);
-    // Only a name before the `=` makes a pair (`Server=localhost`, `abc123&oauth_method=…` in a
-    // query string): generated secrets hold `=` among other symbols (`3CF=;@vy`).
-    let named_pair = |part: &[u8]| {
-        part.iter().position(|&b| b == b'=').is_some_and(|eq| {
-            part[..eq]
-                .first()
-                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
-                && part[..eq]
-                    .iter()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
-        })
-    };
-    if trimmed.split(|&b| b == b'&').any(named_pair) {
-        return false;
-    }
-    if value
-        .windows(2)
-        .any(|w| w[0] == b'%' && matches!(w[1], b's' | b'd' | b'v' | b'q' | b'x' | b'f'))
-    {
-        return false;
-    }
     let lower = value.to_ascii_lowercase();
     if REFERENCE_MARKERS
         .iter()
@@ -245,21 +247,35 @@ fn is_regex_pattern(value: &[u8]) -> bool {
 /// short identifier and the last names a field (no digit, or words joined by `_`); dotted
 /// tokens (`hvs.CAES…`, JWTs) have long random parts.
 fn is_member_access(value: &[u8]) -> bool {
-    // `apiKey?.value`: optional chaining reads the same way, and `user?.keys?.` is one cut
-    // before its index (`?.[org]`).
-    let plain: Vec<u8> = value.iter().copied().filter(|&b| b != b'?').collect();
-    let value = plain.strip_suffix(b".").unwrap_or(&plain);
-    let parts: Vec<&[u8]> = value.split(|&b| b == b'.').collect();
+    // `apiKey?.value`: optional chaining reads the same way (a `?` ends a part), and
+    // `user?.keys?.` is one cut before its index (`?.[org]`).
+    let value = value.strip_suffix(b".").unwrap_or(value);
+    fn bare(p: &[u8]) -> &[u8] {
+        let end = p.iter().rposition(|&b| b != b'?').map_or(0, |i| i + 1);
+        &p[..end]
+    }
     // `$scope.prompt`: `$` starts names in JavaScript and PHP.
     let identifier = |p: &[u8]| {
-        ((1..=24).contains(&p.len()) || is_constant_name(p))
+        let p = bare(p);
+        !p.is_empty()
+            && (p.len() <= 24 || is_constant_name(p))
             && (p[0].is_ascii_alphabetic() || matches!(p[0], b'_' | b'$'))
             && p.iter()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$'))
     };
-    let last = parts[parts.len() - 1];
-    parts.len() >= 2
-        && parts.iter().all(|p| identifier(p))
+    let mut parts = value.split(|&b| b == b'.');
+    let Some(last) = parts.next_back().map(bare) else {
+        return false;
+    };
+    let mut count = 1;
+    for p in parts {
+        if !identifier(p) {
+            return false;
+        }
+        count += 1;
+    }
+    count >= 2
+        && identifier(last)
         && (!last.iter().any(u8::is_ascii_digit)
             || last.contains(&b'_')
             || is_camel_case_identifier(last)
@@ -477,13 +493,7 @@ fn is_encoded_text(value: &[u8]) -> bool {
     }
     let hex = value.len().is_multiple_of(2) && value.iter().all(u8::is_ascii_hexdigit);
     let decoded = if hex {
-        value
-            .chunks(2)
-            .map(|p| {
-                let s = std::str::from_utf8(p).ok()?;
-                u8::from_str_radix(s, 16).ok()
-            })
-            .collect::<Option<Vec<u8>>>()
+        crate::findings::unhex(value)
     } else {
         super::checksum::base64url_decode(value)
     };
@@ -821,7 +831,7 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
                 .iter()
                 .any(|w| has(w));
     // `パスワードは8文字以上にしてください`: a sentence in a translation file.
-    let sentence = {
+    let sentence = !value.is_ascii() && {
         let text = String::from_utf8_lossy(value);
         let letters = text
             .chars()

@@ -142,18 +142,15 @@ fn example_bytes(example: &str) -> Result<std::borrow::Cow<'_, [u8]>, String> {
     if !digits.len().is_multiple_of(2) {
         return Err("hex: an odd number of digits".to_string());
     }
-    digits
-        .chunks_exact(2)
-        .map(|pair| {
-            std::str::from_utf8(pair)
-                .ok()
-                .and_then(|p| u8::from_str_radix(p, 16).ok())
-                .ok_or_else(|| {
-                    format!("hex: `{}` is not a hex byte", String::from_utf8_lossy(pair))
-                })
-        })
-        .collect::<Result<Vec<u8>, String>>()
+    crate::findings::unhex(&digits)
         .map(std::borrow::Cow::Owned)
+        .ok_or_else(|| {
+            let bad = digits
+                .chunks_exact(2)
+                .find(|pair| !pair.iter().all(u8::is_ascii_hexdigit))
+                .unwrap_or_default();
+            format!("hex: `{}` is not a hex byte", String::from_utf8_lossy(bad))
+        })
 }
 
 /// Scans an example the way a scan treats a blob: binary ones (a NUL in the first 8 KiB) only
