@@ -148,6 +148,12 @@ pub const DEFAULT_SKIPS: &[(&str, &[&str])] = &[
             "**/*.min.css",
             "**/*.js.map",
             "**/*.css.map",
+            // Yarn's own release and plugins, committed minified (`.yarn/releases/yarn-3.3.0.cjs`),
+            // and the generated Plug'n'Play loader.
+            "**/.yarn/releases/*.cjs",
+            "**/.yarn/plugins/**/*.cjs",
+            "**/.pnp.cjs",
+            "**/.pnp.loader.mjs",
         ],
     ),
     (
@@ -512,10 +518,14 @@ mod tests {
             "img/logo.PNG",
             "x/y.png",
             "go.sum",
+            ".yarn/releases/yarn-3.3.0.cjs",
+            "web/.yarn/plugins/@yarnpkg/plugin-workspace-tools.cjs",
+            ".pnp.cjs",
         ] {
             assert!(all.allows_path(p), "{p}");
         }
         assert!(!all.allows_path("src/main.rs"));
+        assert!(!all.allows_path("scripts/build.cjs"));
         assert!(!all.without_default_skips().allows_path("Cargo.lock"));
         let some = parse("default_skips = ['minified']\n").expect("valid");
         assert!(!some.allowlist.allows_path("Cargo.lock"));

@@ -135,6 +135,13 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         // `_step4$value` (generated JavaScript), `@charset` (a CSS at-rule): code, not values.
         || is_dollar_identifier(value)
         || (value.starts_with(b"@") && value[1..].iter().all(u8::is_ascii_lowercase))
+        // `@credentials.find`: a method called on a Ruby instance variable.
+        || value
+            .strip_prefix(b"@")
+            .is_some_and(|v| v.contains(&b'.') && is_member_access(v))
+        || is_hex_literal(value)
+        || is_header_name(value)
+        || is_scp_url(value)
         || is_typed_array_or_key_type(value)
         || is_camel_case_identifier(value)
         || is_pascal_case_identifier(value)
@@ -152,13 +159,13 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_phc_hash(value)
         || is_encoded_password_prefix(value)
         || is_version(value)
-        // `actions=`: a word and an assignment, cut from markup; base64 padding follows digits
-        // and capitals.
+        // `actions=`, `client_cert=`: a name and an assignment, cut from markup or from a
+        // `key= key2=` list with empty values; base64 padding follows digits and capitals.
         || (value.ends_with(b"=")
             && value
                 .iter()
                 .take_while(|&&b| b != b'=')
-                .all(u8::is_ascii_lowercase))
+                .all(|b| b.is_ascii_lowercase() || *b == b'_'))
         // `4903985956277797360179…`: a sequence number; keys are not all digits.
         || value.iter().all(u8::is_ascii_digit)
         // `Jobs[-1].JobId`, `items[0]`: an indexed expression.
@@ -215,6 +222,42 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         .any(|b| b.is_ascii_digit() || b"!@#%^&*+=?~|".contains(b))
 }
 
+/// `git@github.com:org/repo.git`: a repository address in scp syntax (user, host, path),
+/// which holds no password.
+fn is_scp_url(value: &[u8]) -> bool {
+    let Some(at) = memchr::memchr(b'@', value) else {
+        return false;
+    };
+    let user = &value[..at];
+    let rest = &value[at + 1..];
+    let Some(colon) = memchr::memchr(b':', rest) else {
+        return false;
+    };
+    let host = &rest[..colon];
+    !user.is_empty()
+        && user
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || matches!(b, b'-' | b'_'))
+        && host.contains(&b'.')
+        && host
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+        && !rest[colon + 1..].contains(&b'@')
+}
+
+/// `X-Minio-Internal-Server-Side-Encryption-Sealed-Key`, `Content-Security-Policy`: an HTTP
+/// header name, capitalised words joined by `-`. Random parts are not title case.
+fn is_header_name(value: &[u8]) -> bool {
+    let mut parts = 0;
+    value.split(|&b| b == b'-').all(|part| {
+        parts += 1;
+        part.first().is_some_and(u8::is_ascii_uppercase)
+            && part[1..]
+                .iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    }) && parts >= 3
+}
+
 /// `密钥Base64编码`, `¡Felicidades!`: words of a language, as translation files hold. Keys
 /// and tokens are ASCII; a value with a letter outside ASCII, or with any other character
 /// outside ASCII next to a word, is text. (Symbols alone, `A,.:-¨@*¿?!`, occur in passwords.)
@@ -241,6 +284,21 @@ fn is_regex_pattern(value: &[u8]) -> bool {
     value
         .windows(2)
         .any(|w| matches!(w, [b']', b'{' | b'+' | b'*' | b'?'] | [b'(', b'?']))
+        || is_anchored_pattern(value)
+}
+
+/// `^.{8,32}$`, `^\d+$`: a pattern for a whole value (a password policy), anchored at both
+/// ends and holding a quantifier or an escape.
+fn is_anchored_pattern(value: &[u8]) -> bool {
+    value.len() > 3
+        && value.starts_with(b"^")
+        && value.ends_with(b"$")
+        && value.windows(2).any(|w| {
+            matches!(
+                w,
+                [b'.' | b']' | b')', b'{' | b'+' | b'*' | b'?'] | [b'\\', _]
+            )
+        })
 }
 
 /// `user2.api_key`, `cfg.authToken`: an attribute read in code. Every dot-separated part is a
@@ -585,6 +643,67 @@ fn is_timestamp(value: &[u8]) -> bool {
         && digits(8..10)
 }
 
+/// True when `value` is base64 of a single word that is not a secret: the value a
+/// Kubernetes Secret's `data:` or a test holds encoded (`dGVzdC1wYXNzd29yZA==` is
+/// `test-password`, `U0VDUkVUVkFM` is `SECRETVAL`). The decoded word is judged the way the
+/// plain value would be, and in a generic rule's place (a token's) words joined by `-` or `_`
+/// without a digit (`hello-world`, `example_app_secret`) are not one either. Encoded
+/// documents and pairs (`admin:password`, a `.dockercfg` JSON) are left to the rules: they
+/// carry credentials. Random keys decode to bytes, almost never all word characters.
+pub fn encodes_non_secret(value: &[u8], password: bool) -> bool {
+    if !(8..=88).contains(&value.len())
+        || !value.len().is_multiple_of(4)
+        || !value
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+    {
+        return false;
+    }
+    let Some(decoded) = super::checksum::base64url_decode(value) else {
+        return false;
+    };
+    let text = decoded.strip_suffix(b"\n").unwrap_or(&decoded);
+    if text.len() < 4
+        || !text
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
+        return false;
+    }
+    if !is_password_value(text, true) || is_placeholder_password(text) {
+        return true;
+    }
+    !password
+        && text.iter().any(|b| matches!(b, b'-' | b'_'))
+        && text
+            .iter()
+            .all(|b| b.is_ascii_alphabetic() || matches!(b, b'-' | b'_'))
+}
+
+/// `0x115`, `0xFFFF`: a hexadecimal number literal.
+fn is_hex_literal(value: &[u8]) -> bool {
+    value
+        .strip_prefix(b"0x")
+        .or_else(|| value.strip_prefix(b"0X"))
+        .is_some_and(|d| (1..=16).contains(&d.len()) && d.iter().all(u8::is_ascii_hexdigit))
+}
+
+/// `keys/jira.pass`, `key/path/some.pass`: a relative path written only with path characters,
+/// ending in a name and an extension of letters. Passwords with a `/` mix in other symbols.
+fn is_plain_relative_path(value: &[u8]) -> bool {
+    value.contains(&b'/')
+        && value
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'_' | b'-'))
+        && value.rsplit(|&b| b == b'/').next().is_some_and(|name| {
+            name.iter().rposition(|&b| b == b'.').is_some_and(|dot| {
+                dot > 0
+                    && (1..=5).contains(&(name.len() - dot - 1))
+                    && name[dot + 1..].iter().all(u8::is_ascii_alphabetic)
+            })
+        })
+}
+
 /// `keys/deploy2.pem`, `conf/api.key.json`: a folder and a name with an extension. Base64 and
 /// hex secrets have no `.`; a base64 value with `/` and a dotted tail is not one.
 fn is_relative_file_path(value: &[u8]) -> bool {
@@ -607,6 +726,7 @@ const NON_PASSWORDS: &[&str] = &[
     "pass",
     "pwd",
     "secret",
+    "token",
     "changeme",
     "change_me",
     "none",
@@ -805,6 +925,11 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     if is_member_access(value) || entry_point {
         return false;
     }
+    // `^.{8,32}$`: the password policy's pattern; `0x115`: a number (an attribute id in C
+    // headers); `keys/jira.pass`: the path of a key in a secret store or a file.
+    if is_anchored_pattern(value) || is_hex_literal(value) || is_plain_relative_path(value) {
+        return false;
+    }
     // `urn:k8s:secret:redis:password`: a reference to where the password is. `Wachtwoord:`,
     // `PIN码：`: a form label (ASCII or full-width colon), as translation files hold them.
     if value.starts_with(b"urn:")
@@ -830,7 +955,8 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
             && [b"secret".as_slice(), b"pass", b"pwd", b"token", b"key"]
                 .iter()
                 .any(|w| has(w));
-    // `パスワードは8文字以上にしてください`: a sentence in a translation file.
+    // `パスワードは8文字以上にしてください`: a sentence in a translation file; `CLI密码`: a
+    // label holding the word "password" of another language.
     let sentence = !value.is_ascii() && {
         let text = String::from_utf8_lossy(value);
         let letters = text
@@ -838,6 +964,9 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
             .filter(|c| !c.is_ascii() && c.is_alphabetic())
             .count();
         letters * 2 >= text.chars().count()
+            || NON_PASSWORDS
+                .iter()
+                .any(|w| !w.is_ascii() && text.contains(w))
     };
     if has(b"fake")
         || names_field
@@ -1098,7 +1227,13 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "audience",
     "issuer",
     "algorithm",
+    "algo",
     "alg",
+    // `NODE_ATTR_SSH_KEY_PASSPHRASE_OPTION`: the name of a setting.
+    "option",
+    "options",
+    // `GIT_ASKPASS`, `CommandGitAskPass`: the program that asks for a password.
+    "askpass",
     "template",
     "sender",
     "email",
@@ -1356,7 +1491,8 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
         || has_sequence(
             body,
             if password {
-                (body.len() / 2 + 1).max(6)
+                // A whole short value counts too: `12345`, `abcd`.
+                (body.len() / 2 + 1).max(6).min(body.len().max(4))
             } else {
                 6
             },
@@ -1641,6 +1777,10 @@ mod tests {
         assert!(!is_placeholder_password(b"Summer2024!"));
         assert!(is_placeholder_password(b"12345678"));
         assert!(is_placeholder_password(b"abcdef12"));
+        // A short value that is a sequence throughout.
+        assert!(is_placeholder_password(b"12345"));
+        assert!(is_placeholder_password(b"4321"));
+        assert!(!is_placeholder_password(b"x12345"));
         assert!(is_placeholder(b"abuser123456", &[]));
     }
 
@@ -1686,6 +1826,12 @@ mod tests {
             assert!(is_generic_literal(v.as_bytes()), "{v}");
         }
         for v in [
+            "@credentials.find",
+            "0x1f4a",
+            "client_cert=",
+            "X-Minio-Internal-Server-Side-Encryption-S3-Kms-Sealed-Key",
+            "git@github.com:argoproj-labs",
+            "^.{8,32}$",
             "tokenizer.next_token",
             "/run/secrets/db2",
             "process.env.TOKEN1",
@@ -1783,6 +1929,37 @@ mod tests {
     }
 
     #[test]
+    fn encoded_values_are_judged_decoded() {
+        // test-password, SECRETVAL, hello-world (in a token's place), 12345678.
+        for (v, password) in [
+            ("dGVzdC1wYXNzd29yZA==", true),
+            ("U0VDUkVUVkFM", true),
+            ("aGVsbG8td29ybGQ=", false),
+            ("MTIzNDU2Nzg=", true),
+        ] {
+            assert!(encodes_non_secret(v.as_bytes(), password), "{v}");
+        }
+        // JKvOKc2NOu, hello-world as a password, mypassword, admin:password, a .dockercfg
+        // document, random bytes, not base64-sized.
+        for (v, password) in [
+            ("Skt2T0tjMk5PdQ==", true),
+            ("aGVsbG8td29ybGQ=", true),
+            ("bXlwYXNzd29yZA==", false),
+            ("YWRtaW46cGFzc3dvcmQ=", false),
+            (
+                "eyJhdXRocyI6eyJodHRwczovL3IudGVzdCI6eyJhdXRoIjoiazl4In19fQ==",
+                false,
+            ),
+            ("NnZmWW5jNjY4SDE1aVJxQXRj", false),
+            ("c3ZjLW9yZGVyczoxaDg0MG5xSnNvZDNUMmFxdTVUMg==", false),
+            ("q8Zr1xT0vB7mWc2N", false),
+            ("dGVzdA", true),
+        ] {
+            assert!(!encodes_non_secret(v.as_bytes(), password), "{v}");
+        }
+    }
+
+    #[test]
     fn password_values() {
         for v in [
             "blooberry",
@@ -1795,6 +1972,18 @@ mod tests {
         ] {
             assert!(is_password_value(v.as_bytes(), false), "{v}");
         }
+        for v in [
+            "^.{8,32}$",
+            "0x115",
+            "keys/jira.pass",
+            "key/path/some.pass",
+            "CLI密码",
+            "token",
+        ] {
+            assert!(!is_password_value(v.as_bytes(), true), "{v}");
+        }
+        // Paths need only path characters; a password with a `/` has other symbols too.
+        assert!(is_password_value(b"x9/k!q.pw", true));
         // Where only a literal can stand, identifier-shaped values are passwords too.
         for v in ["dev_admin", "specialbill_user", "open_sesame"] {
             assert!(is_password_value(v.as_bytes(), true), "{v}");
@@ -1902,6 +2091,10 @@ mod tests {
             "pwdInHistory",
             "password_encryption",
             "\"Postman-Token",
+            "PASSWORD_HASH_ALGO",
+            "NODE_ATTR_SSH_KEY_PASSPHRASE_OPTION",
+            "CommandGitAskPass",
+            "GIT_ASKPASS",
         ] {
             assert!(is_non_secret_name(n.as_bytes()), "{n}");
         }

@@ -526,6 +526,9 @@ impl Engine {
         if rule.password && !filters::is_password_value(secret, rule.literal) {
             return false;
         }
+        if (rule.generic || rule.password) && filters::encodes_non_secret(secret, rule.password) {
+            return false;
+        }
         if let Some(min) = rule.min_entropy
             && filters::entropy(secret) < min
         {
