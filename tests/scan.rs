@@ -6,7 +6,7 @@ mod util;
 use std::io::Write;
 use std::process::Stdio;
 
-use util::{Dir, Fake};
+use util::{Dir, Fake, Repo};
 
 #[test]
 fn planted_secrets_are_found_at_exact_positions() {
@@ -197,19 +197,46 @@ fn output_file_receives_the_report() {
 }
 
 #[test]
-fn gitignore_is_respected_unless_no_ignore() {
-    let dir = Dir::new();
+fn gitignore_is_respected_in_a_work_tree_unless_no_ignore() {
+    let repo = Repo::new();
     let mut fake = Fake::new(9);
+    repo.write(".gitignore", "secrets/\n*.log\n*.key\n");
+    repo.write(".env", format!("T={}\n", fake.github("ghp_")));
+    repo.commit("first");
+    // Ignored and untracked: build output, not part of the project.
+    repo.write("secrets/prod.env", format!("T={}\n", fake.github("ghp_")));
+    repo.write("debug.log", format!("T={}\n", fake.github("ghp_")));
+    // Ignored but tracked (`git add -f`): in the repository all the same.
+    repo.write("tests/ca.key", format!("T={}\n", fake.github("ghp_")));
+    repo.git(&["add", "-f", "tests/ca.key"]);
+    let paths = |args: &[&str]| -> Vec<String> {
+        let (_, report) = repo.scan_json(args);
+        let mut p: Vec<String> = report.places().into_iter().map(|p| p.1).collect();
+        p.sort();
+        p.dedup();
+        p
+    };
+    assert_eq!(paths(&[".", "--no-history"]), vec![".env", "tests/ca.key"]);
+    // A subdirectory scan keeps the tracked file, shown relative to the scanned folder.
+    assert_eq!(paths(&["tests", "--no-history"]), vec!["ca.key"]);
+    assert_eq!(
+        paths(&[".", "--no-history", "--no-ignore"]),
+        vec![".env", "debug.log", "secrets/prod.env", "tests/ca.key"]
+    );
+}
+
+#[test]
+fn gitignore_outside_a_work_tree_hides_nothing() {
+    // An unpacked archive or a copied tree: its .gitignore says nothing about what the
+    // project holds.
+    let dir = Dir::new();
+    let mut fake = Fake::new(19);
     dir.write(".gitignore", "secrets/\n*.log\n");
     dir.write("secrets/prod.env", format!("T={}\n", fake.github("ghp_")));
-    dir.write("debug.log", format!("T={}\n", fake.github("ghp_")));
     dir.write(".env", format!("T={}\n", fake.github("ghp_")));
     let (_, report) = dir.scan_json(&["."]);
     let paths: Vec<String> = report.places().into_iter().map(|p| p.1).collect();
-    assert_eq!(paths, vec![".env"]);
-    let (_, report) = dir.scan_json(&[".", "--no-ignore"]);
-    let paths: Vec<String> = report.places().into_iter().map(|p| p.1).collect();
-    assert_eq!(paths, vec![".env", "debug.log", "secrets/prod.env"]);
+    assert_eq!(paths, vec![".env", "secrets/prod.env"]);
 }
 
 #[test]

@@ -1,7 +1,11 @@
 //! Files on disk, walked in parallel with the `ignore` crate.
 //!
-//! `.gitignore` and `.git/info/exclude` are honoured unless `--no-ignore`; the user's global
-//! excludes are not, so two people scanning the same tree get the same answer. Hidden files
+//! `.gitignore` and `.git/info/exclude` are honoured unless `--no-ignore`, and only inside a
+//! git work tree (as ripgrep does): in an unpacked archive or a copied tree nothing says the
+//! ignored files are not part of the project. Files that git tracks are scanned even where a
+//! `.gitignore` matches them (`git add -f tests/ca.key`): they are in the repository. The
+//! user's global excludes are not read, so two people scanning the same tree get the same
+//! answer. Hidden files
 //! are scanned (`.env` is where secrets live) but `.git` is never read as files: history is
 //! the git source's job. Symbolic links are not followed (a link may lead outside the tree,
 //! or into a loop); they are counted. FIFOs, sockets and devices are counted, never opened.
@@ -63,7 +67,7 @@ pub(crate) fn scan_with_known(
         .git_ignore(respect)
         .git_exclude(respect)
         .git_global(false)
-        .require_git(false)
+        .require_git(true)
         .follow_links(false)
         .threads(options.threads)
         .filter_entry(|e| e.depth() == 0 || e.file_name() != ".git");
@@ -78,16 +82,73 @@ pub(crate) fn scan_with_known(
         sink: &sink,
     };
     builder.build_parallel().visit(&mut visitors);
+    if respect && !single_file {
+        scan_ignored_tracked(&mut visitors);
+    }
     let sink = sink
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     Ok((sink.results, sink.known))
 }
 
+/// Scans the files under the root that git tracks but the walk left out because a
+/// `.gitignore` matches them. Without a repository, or with an unreadable index, there is
+/// nothing to add: the walk honoured no `.gitignore` outside a work tree.
+fn scan_ignored_tracked(visitors: &mut Visitors<'_>) {
+    let Ok(repo) = super::git::discover(visitors.root) else {
+        return;
+    };
+    let canonical = |p: &Path| std::fs::canonicalize(p).ok();
+    let (Some(workdir), Some(root)) =
+        (repo.workdir().and_then(canonical), canonical(visitors.root))
+    else {
+        return;
+    };
+    let Ok(prefix) = root.strip_prefix(&workdir) else {
+        return;
+    };
+    let Ok(index) = repo.index_or_empty() else {
+        return;
+    };
+    let visited: HashSet<String> = {
+        let mut sink = visitors
+            .sink
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        std::mem::take(&mut sink.visited).into_iter().collect()
+    };
+    let mut visitor = visitors.visitor();
+    for entry in index.entries() {
+        if entry.stage() != gix::index::entry::Stage::Unconflicted
+            || entry.mode != gix::index::entry::Mode::FILE
+                && entry.mode != gix::index::entry::Mode::FILE_EXECUTABLE
+        {
+            continue;
+        }
+        let Ok(path) = std::str::from_utf8(entry.path(&index)) else {
+            continue;
+        };
+        let Ok(rel) = Path::new(path).strip_prefix(prefix) else {
+            continue;
+        };
+        let file = root.join(rel);
+        let shown = visitor.display_path(&visitors.root.join(rel));
+        if visited.contains(&shown) {
+            continue;
+        }
+        match std::fs::symlink_metadata(&file) {
+            // Deleted or replaced in the work tree: what is on disk is what this scan reads.
+            Ok(meta) if meta.is_file() => visitor.visit_file(&file, shown),
+            _ => {}
+        }
+    }
+}
+
 #[derive(Default)]
 struct Sink {
     results: WorkerResults,
     known: Vec<(String, gix::ObjectId)>,
+    visited: Vec<String>,
 }
 
 struct Visitors<'a> {
@@ -99,9 +160,9 @@ struct Visitors<'a> {
     sink: &'a Mutex<Sink>,
 }
 
-impl<'s> ParallelVisitorBuilder<'s> for Visitors<'s> {
-    fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
-        Box::new(Visitor {
+impl<'s> Visitors<'s> {
+    fn visitor(&self) -> Visitor<'s> {
+        Visitor {
             worker: Worker::new(self.engine, self.options),
             root: self.root,
             single_file: self.single_file,
@@ -109,7 +170,14 @@ impl<'s> ParallelVisitorBuilder<'s> for Visitors<'s> {
             sink: self.sink,
             buf: Vec::new(),
             known_found: Vec::new(),
-        })
+            visited: Vec::new(),
+        }
+    }
+}
+
+impl<'s> ParallelVisitorBuilder<'s> for Visitors<'s> {
+    fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
+        Box::new(self.visitor())
     }
 }
 
@@ -123,6 +191,9 @@ struct Visitor<'a> {
     sink: &'a Mutex<Sink>,
     buf: Vec<u8>,
     known_found: Vec<(String, gix::ObjectId)>,
+    /// Paths of the regular files this thread read, so tracked files the walk left out can
+    /// be told apart.
+    visited: Vec<String>,
 }
 
 impl Drop for Visitor<'_> {
@@ -134,6 +205,7 @@ impl Drop for Visitor<'_> {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         sink.results.merge(results);
         sink.known.append(&mut self.known_found);
+        sink.visited.append(&mut self.visited);
     }
 }
 
@@ -185,6 +257,12 @@ impl Visitor<'_> {
                 .warn(format!("{shown}: skipped: not a regular file"));
             return;
         }
+        self.visit_file(path, shown);
+    }
+
+    /// Reads and scans one regular file.
+    fn visit_file(&mut self, path: &Path, shown: String) {
+        self.visited.push(shown.clone());
         if let Some(reason) = self.worker.options().allowlist.skip_reason(&shown) {
             self.worker.skip(reason);
             return;
