@@ -1430,6 +1430,22 @@ pub fn entropy(data: &[u8]) -> f64 {
         .sum()
 }
 
+/// [`entropy`] of a secret as a rule's threshold judges it. A block that spans lines (a PEM
+/// key indented in YAML, or split into `"...\n" + "..."` string literals in code) is judged
+/// by its characters alone: indentation, quotes and line breaks are layout, and 12 spaces of
+/// YAML indent on each line took an OpenSSH key under its rule's 4.0 bits.
+pub fn secret_entropy(secret: &[u8]) -> f64 {
+    if !secret.contains(&b'\n') {
+        return entropy(secret);
+    }
+    let text: Vec<u8> = secret
+        .iter()
+        .copied()
+        .filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\'' | b'\\'))
+        .collect();
+    entropy(&text)
+}
+
 /// True when `secret` looks like a placeholder rather than a credential. `keywords` are the
 /// rule's keywords: a leading keyword (`ghp_`) is stripped before the shape checks, so
 /// `ghp_xxxxxxxx…` is recognised as one repeated character.
@@ -1616,7 +1632,9 @@ fn has_angle_placeholder(data: &[u8]) -> bool {
 fn has_run(data: &[u8], len: usize) -> bool {
     let mut run = 1;
     for pair in data.windows(2) {
-        run = if pair[0] == pair[1] && pair[0] != b'-' && pair[0] != b'=' {
+        // Dashes and padding are armour; blanks and tabs are indentation (a key in a YAML
+        // block scalar, a concatenated string in code), never the filler of a fake value.
+        run = if pair[0] == pair[1] && !matches!(pair[0], b'-' | b'=' | b' ' | b'\t') {
             run + 1
         } else {
             1
@@ -1703,6 +1721,17 @@ mod tests {
             4.09
         );
         assert_eq!(random_entropy_floor(b"abc"), 1.54);
+    }
+
+    #[test]
+    fn block_entropy_ignores_layout() {
+        let body = "MIICXAIBAAKBgQCa8yzznynA0WY9PXTiJntT2NrdGCJ3";
+        let indented = format!("{body}\n{}{body}\n", " ".repeat(24));
+        assert!(entropy(indented.as_bytes()) < secret_entropy(indented.as_bytes()));
+        assert!((secret_entropy(body.as_bytes()) - entropy(body.as_bytes())).abs() < 1e-9);
+        // Indentation is not filler; twelve `X` are.
+        assert!(!has_run(indented.as_bytes(), 12));
+        assert!(has_run(b"ABXXXXXXXXXXXXCD", 12));
     }
 
     #[test]

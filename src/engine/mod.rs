@@ -530,7 +530,7 @@ impl Engine {
             return false;
         }
         if let Some(min) = rule.min_entropy
-            && filters::entropy(secret) < min
+            && filters::secret_entropy(secret) < min
         {
             return false;
         }
