@@ -142,6 +142,15 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_hex_literal(value)
         || is_header_name(value)
         || is_scp_url(value)
+        || is_oid(value)
+        // `__WEBPACK_IMPORTED_MODULE_6__output_ast__`: a dunder name in generated code.
+        || (value.len() > 4
+            && value.starts_with(b"__")
+            && value.ends_with(b"__")
+            && value.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_'))
+        // `` `+expected1+` ``: a template literal closed around a concatenation.
+        || value.starts_with(b"`+")
+        || value.ends_with(b"+`")
         || is_typed_array_or_key_type(value)
         || is_camel_case_identifier(value)
         || is_pascal_case_identifier(value)
@@ -473,12 +482,14 @@ fn is_snake_case_identifier(value: &[u8]) -> bool {
         && parts
             .iter()
             .any(|p| p.len() >= 4 && p.iter().all(u8::is_ascii_lowercase));
+    // `s3_us_east_1_regional_endpoint`: a word may end in digits (`s3`), never mix them in.
+    let word_then_digits = |p: &[u8]| {
+        let letters = p.iter().take_while(|b| b.is_ascii_lowercase()).count();
+        p[letters..].iter().all(u8::is_ascii_digit)
+    };
     worded
         || parts.len() >= 3
-            && parts.iter().all(|p| {
-                !p.is_empty()
-                    && (p.iter().all(u8::is_ascii_lowercase) || p.iter().all(u8::is_ascii_digit))
-            })
+            && parts.iter().all(|p| !p.is_empty() && word_then_digits(p))
             && parts
                 .iter()
                 .filter(|p| p.len() >= 2 && p.iter().all(u8::is_ascii_lowercase))
@@ -678,6 +689,17 @@ pub fn encodes_non_secret(value: &[u8], password: bool) -> bool {
         && text
             .iter()
             .all(|b| b.is_ascii_alphabetic() || matches!(b, b'-' | b'_'))
+}
+
+/// `2.16.840.1.113730.3.4.4`: an ASN.1 object identifier (an LDAP control, a certificate
+/// policy), four or more numbers under one of the three roots.
+fn is_oid(value: &[u8]) -> bool {
+    matches!(value.first(), Some(b'0'..=b'2'))
+        && value.get(1) == Some(&b'.')
+        && value.split(|&b| b == b'.').count() >= 4
+        && value
+            .split(|&b| b == b'.')
+            .all(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit))
 }
 
 /// `0x115`, `0xFFFF`: a hexadecimal number literal.
@@ -927,7 +949,11 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     }
     // `^.{8,32}$`: the password policy's pattern; `0x115`: a number (an attribute id in C
     // headers); `keys/jira.pass`: the path of a key in a secret store or a file.
-    if is_anchored_pattern(value) || is_hex_literal(value) || is_plain_relative_path(value) {
+    if is_anchored_pattern(value)
+        || is_hex_literal(value)
+        || is_plain_relative_path(value)
+        || is_oid(value)
+    {
         return false;
     }
     // `urn:k8s:secret:redis:password`: a reference to where the password is. `Wachtwoord:`,
@@ -990,9 +1016,12 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         .strip_prefix(b"`")
         .and_then(|b| b.strip_suffix(b"`"))
         .unwrap_or(bare);
+    // `-keypass value.` in a sentence: the word and its full stop.
     let bare = bare
         .strip_suffix(b"!")
         .or_else(|| bare.strip_suffix(b"?"))
+        .or_else(|| bare.strip_suffix(b"."))
+        .or_else(|| bare.strip_suffix(b","))
         .unwrap_or(bare);
     !NON_PASSWORDS.iter().any(|w| w.as_bytes() == bare)
         && !is_rule_list(value)
@@ -1855,6 +1884,10 @@ mod tests {
             assert!(is_generic_literal(v.as_bytes()), "{v}");
         }
         for v in [
+            "s3_us_east_1_regional_endpoint",
+            "2.16.840.1.113730.3.4.4",
+            "__WEBPACK_IMPORTED_MODULE_6__output_output_ast__",
+            "`+expected1+`",
             "@credentials.find",
             "0x1f4a",
             "client_cert=",
@@ -2003,6 +2036,8 @@ mod tests {
         }
         for v in [
             "^.{8,32}$",
+            "1.3.6.1.4.1.4203.1.9.1.1",
+            "value.",
             "0x115",
             "keys/jira.pass",
             "key/path/some.pass",
