@@ -19,6 +19,7 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "replace-this",
     "yourown",
     "replace_me",
+    "replace-me",
     "replaceme",
     "your_",
     "your-",
@@ -1263,6 +1264,10 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "options",
     // `GIT_ASKPASS`, `CommandGitAskPass`: the program that asks for a password.
     "askpass",
+    // `passwordStrengthColor = 'orange'`: how a password field is shown.
+    "color",
+    "colour",
+    "strength",
     "template",
     "sender",
     "email",
@@ -1325,12 +1330,33 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "initial-cluster-token",
 ];
 
+/// Products whose names end in "pass" or "password".
+const PASSWORD_MANAGER_NAMES: &[&str] = &[
+    "onepassword",
+    "1password",
+    "lastpass",
+    "nordpass",
+    "keepass",
+    "keepassxc",
+    "keepassdx",
+    "roboform",
+    "enpass",
+    "passbolt",
+    "proton_pass",
+    "protonpass",
+];
+
 /// True when the identifier a generic rule's value is assigned to names something that is not
 /// a secret (`token_url`, `secret_name`, `credentialsId`, `publicToken`, `csrf_token`). Vault's
 /// `secret_id` is a credential and stays.
 pub fn is_non_secret_name(name: &[u8]) -> bool {
     let lower = name.to_ascii_lowercase();
     let lower = lower.trim_ascii();
+    // `OnePassword = "bada5566-…"`: password managers by name, as lists of passkey
+    // authenticators (their AAGUIDs) and import formats name them.
+    if PASSWORD_MANAGER_NAMES.iter().any(|n| n.as_bytes() == lower) {
+        return true;
+    }
     if NON_SECRET_NAME_PARTS
         .iter()
         .any(|p| memchr::memmem::find(lower, p.as_bytes()).is_some())
@@ -1785,6 +1811,7 @@ mod tests {
             "<your-key>",
             "your_api_key_here",
             "change-me",
+            "replace-me-with-a-random-string",
             "replacethiswithyourownsecret!",
             "%(password)s",
             "${arr[0]}",
@@ -2156,6 +2183,9 @@ mod tests {
             "password_encryption",
             "\"Postman-Token",
             "PASSWORD_HASH_ALGO",
+            "passwordStrengthColor",
+            "OnePassword",
+            "LastPass",
             "NODE_ATTR_SSH_KEY_PASSPHRASE_OPTION",
             "CommandGitAskPass",
             "GIT_ASKPASS",
