@@ -468,6 +468,17 @@ impl Engine {
         {
             return false;
         }
+        // `signInWithWeb3(credentials: Web3Credentials)`: an unquoted word closing a parameter
+        // list is the parameter's type, not a value.
+        if let Some(value) = caps.get(secret_group)
+            && data.get(offset + value.end()) == Some(&b')')
+            && (offset + value.start())
+                .checked_sub(1)
+                .and_then(|i| data.get(i))
+                .is_some_and(|b| !matches!(b, b'"' | b'\'' | b'`'))
+        {
+            return false;
+        }
         // Credentials for a host reserved for documentation (RFC 2606: example.com, .org,
         // .net) open nothing.
         if let Some(host) = caps.name("host")
