@@ -152,6 +152,14 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         // `` `+expected1+` ``: a template literal closed around a concatenation.
         || value.starts_with(b"`+")
         || value.ends_with(b"+`")
+        // `'$S3_ACCESS_KEY'`: a quoted shell variable, taken with its quotes.
+        || value.starts_with(b"'$")
+        || value.starts_with(b"\"$")
+        // `bp.oauth2_credentials:insert`: a Lua method call on a field.
+        || (value.contains(&b'.')
+            && value.iter().filter(|&&b| b == b':').count() == 1
+            && value.split(|&b| b == b':').all(is_member_access_or_name))
+        || is_kebab_case_words(value)
         || is_typed_array_or_key_type(value)
         || is_camel_case_identifier(value)
         || is_pascal_case_identifier(value)
@@ -692,6 +700,23 @@ pub fn encodes_non_secret(value: &[u8], password: bool) -> bool {
             .all(|b| b.is_ascii_alphabetic() || matches!(b, b'-' | b'_'))
 }
 
+/// `base64-decoded`, `api-key-v2`: lower-case words joined by `-`, where a word may end in
+/// digits; two of them are words of three letters or more. UUIDs and random tokens mix
+/// digits into their parts.
+fn is_kebab_case_words(value: &[u8]) -> bool {
+    let mut worded = 0;
+    let mut parts = 0;
+    let all = value.split(|&b| b == b'-').all(|p| {
+        parts += 1;
+        let letters = p.iter().take_while(|b| b.is_ascii_lowercase()).count();
+        if letters >= 3 {
+            worded += 1;
+        }
+        !p.is_empty() && p[letters..].iter().all(u8::is_ascii_digit)
+    });
+    all && parts >= 2 && worded >= 2
+}
+
 /// `2.16.840.1.113730.3.4.4`: an ASN.1 object identifier (an LDAP control, a certificate
 /// policy), four or more numbers under one of the three roots.
 fn is_oid(value: &[u8]) -> bool {
@@ -950,7 +975,10 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     }
     // `^.{8,32}$`: the password policy's pattern; `0x115`: a number (an attribute id in C
     // headers); `keys/jira.pass`: the path of a key in a secret store or a file.
-    if is_anchored_pattern(value)
+    // `]]..passphrase..[[`: Lua long strings closed around a concatenation.
+    if value.starts_with(b"]]..")
+        || value.ends_with(b"..[[")
+        || is_anchored_pattern(value)
         || is_hex_literal(value)
         || is_plain_relative_path(value)
         || is_oid(value)
@@ -1904,6 +1932,7 @@ mod tests {
             "Xk9QmTp2WvLr7ZsB",
             "f3a9c1e7b2d84a6f9e0c3b5d7a1f2e4c",
             "q7v_k2m_x9p_w4z3",
+            "bada5566-a7aa-401f-bd96-45619a55120d",
             "dXNlcjpwYXNzd29yZA==",
             // A base64 JSON document that names a key is a credential file.
             "eyJ0eXBlIjoic2VydmljZV9hY2NvdW50IiwicHJpdmF0ZV9rZXkiOiJ4In0=",
@@ -1911,6 +1940,9 @@ mod tests {
             assert!(is_generic_literal(v.as_bytes()), "{v}");
         }
         for v in [
+            "base64-decoded",
+            "'$S3_ACCESS_KEY'",
+            "bp.oauth2_credentials:insert",
             "s3_us_east_1_regional_endpoint",
             "2.16.840.1.113730.3.4.4",
             "__WEBPACK_IMPORTED_MODULE_6__output_output_ast__",
@@ -2064,6 +2096,7 @@ mod tests {
         for v in [
             "^.{8,32}$",
             "1.3.6.1.4.1.4203.1.9.1.1",
+            "]]..passphrase..[[",
             "value.",
             "0x115",
             "keys/jira.pass",
