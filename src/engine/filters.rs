@@ -728,6 +728,45 @@ fn is_oid(value: &[u8]) -> bool {
             .all(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit))
 }
 
+/// True when `value` is base64 of a `user:password` pair whose password is a placeholder
+/// (`dXNlcm5hbWU6cGFzc3dvcmQ=` is `username:password`), as documentation and tests write HTTP
+/// Basic and Docker `auth` values: both halves are the fields' names or placeholders.
+pub fn encodes_placeholder_pair(value: &[u8]) -> bool {
+    if !(8..=200).contains(&value.len())
+        || !value
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+    {
+        return false;
+    }
+    let Some(decoded) = super::checksum::base64url_decode(value) else {
+        return false;
+    };
+    let text = decoded.strip_suffix(b"\n").unwrap_or(&decoded);
+    if !text.iter().all(u8::is_ascii_graphic) {
+        return false;
+    }
+    let Some(colon) = memchr::memchr(b':', text) else {
+        return false;
+    };
+    let (user, password) = (&text[..colon], &text[colon + 1..]);
+    // Both halves stand for themselves: `admin:password` may be a real (weak) account.
+    let placeholder_user = ["user", "username", "login", "name", "myuser", "someuser"]
+        .iter()
+        .any(|w| w.as_bytes().eq_ignore_ascii_case(user))
+        || is_placeholder_password(user);
+    let placeholder_password = NON_PASSWORDS
+        .iter()
+        .any(|w| w.as_bytes().eq_ignore_ascii_case(password))
+        || is_placeholder_password(password);
+    !password.is_empty()
+        && user
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'))
+        && placeholder_user
+        && placeholder_password
+}
+
 /// `0x115`, `0xFFFF`: a hexadecimal number literal.
 fn is_hex_literal(value: &[u8]) -> bool {
     value
@@ -2046,6 +2085,27 @@ mod tests {
             "10.0.0.1",
         ] {
             assert!(!is_documentation_host(h.as_bytes()), "{h}");
+        }
+    }
+
+    #[test]
+    fn encoded_placeholder_pairs() {
+        // username:password, user:changeme, user:<password>.
+        for v in [
+            "dXNlcm5hbWU6cGFzc3dvcmQ=",
+            "dXNlcjpjaGFuZ2VtZQ==",
+            "dXNlcjo8cGFzc3dvcmQ+",
+        ] {
+            assert!(encodes_placeholder_pair(v.as_bytes()), "{v}");
+        }
+        // deploy:Wq7vJd2pLx9s, admin:password, a base64 key, no pair.
+        for v in [
+            "ZGVwbG95OldxN3ZKZDJwTHg5cw==",
+            "YWRtaW46cGFzc3dvcmQ=",
+            "NnZmWW5jNjY4SDE1aVJxQXRj",
+            "aGVsbG8td29ybGQ=",
+        ] {
+            assert!(!encodes_placeholder_pair(v.as_bytes()), "{v}");
         }
     }
 

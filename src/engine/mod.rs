@@ -540,6 +540,9 @@ impl Engine {
         if (rule.generic || rule.password) && filters::encodes_non_secret(secret, rule.password) {
             return false;
         }
+        if filters::encodes_placeholder_pair(secret) {
+            return false;
+        }
         if let Some(min) = rule.min_entropy
             && filters::secret_entropy(secret) < min
         {
