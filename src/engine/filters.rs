@@ -663,6 +663,23 @@ fn is_timestamp(value: &[u8]) -> bool {
         && digits(8..10)
 }
 
+/// The bytes a standard-base64 `value` of 8 to `max` characters decodes to, without one
+/// trailing newline (`echo x | base64` adds it).
+fn decode_short_base64(value: &[u8], max: usize) -> Option<Vec<u8>> {
+    if !(8..=max).contains(&value.len())
+        || !value
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+    {
+        return None;
+    }
+    let mut decoded = super::checksum::base64url_decode(value)?;
+    if decoded.last() == Some(&b'\n') {
+        decoded.pop();
+    }
+    Some(decoded)
+}
+
 /// True when `value` is base64 of a single word that is not a secret: the value a
 /// Kubernetes Secret's `data:` or a test holds encoded (`dGVzdC1wYXNzd29yZA==` is
 /// `test-password`, `U0VDUkVUVkFM` is `SECRETVAL`). The decoded word is judged the way the
@@ -671,18 +688,13 @@ fn is_timestamp(value: &[u8]) -> bool {
 /// documents and pairs (`admin:password`, a `.dockercfg` JSON) are left to the rules: they
 /// carry credentials. Random keys decode to bytes, almost never all word characters.
 pub fn encodes_non_secret(value: &[u8], password: bool) -> bool {
-    if !(8..=88).contains(&value.len())
-        || !value.len().is_multiple_of(4)
-        || !value
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
-    {
+    if !value.len().is_multiple_of(4) {
         return false;
     }
-    let Some(decoded) = super::checksum::base64url_decode(value) else {
+    let Some(text) = decode_short_base64(value, 88) else {
         return false;
     };
-    let text = decoded.strip_suffix(b"\n").unwrap_or(&decoded);
+    let text = text.as_slice();
     if text.len() < 4
         || !text
             .iter()
@@ -732,17 +744,10 @@ fn is_oid(value: &[u8]) -> bool {
 /// (`dXNlcm5hbWU6cGFzc3dvcmQ=` is `username:password`), as documentation and tests write HTTP
 /// Basic and Docker `auth` values: both halves are the fields' names or placeholders.
 pub fn encodes_placeholder_pair(value: &[u8]) -> bool {
-    if !(8..=200).contains(&value.len())
-        || !value
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
-    {
-        return false;
-    }
-    let Some(decoded) = super::checksum::base64url_decode(value) else {
+    let Some(text) = decode_short_base64(value, 200) else {
         return false;
     };
-    let text = decoded.strip_suffix(b"\n").unwrap_or(&decoded);
+    let text = text.as_slice();
     if !text.iter().all(u8::is_ascii_graphic) {
         return false;
     }
@@ -2088,25 +2093,34 @@ mod tests {
         }
     }
 
+    /// Asserts `f` holds for every value of `yes` and for none of `no`.
+    fn judge(f: impl Fn(&[u8]) -> bool, yes: &[&str], no: &[&str]) {
+        for v in yes {
+            assert!(f(v.as_bytes()), "should hold: {v}");
+        }
+        for v in no {
+            assert!(!f(v.as_bytes()), "should not hold: {v}");
+        }
+    }
+
     #[test]
     fn encoded_placeholder_pairs() {
-        // username:password, user:changeme, user:<password>.
-        for v in [
-            "dXNlcm5hbWU6cGFzc3dvcmQ=",
-            "dXNlcjpjaGFuZ2VtZQ==",
-            "dXNlcjo8cGFzc3dvcmQ+",
-        ] {
-            assert!(encodes_placeholder_pair(v.as_bytes()), "{v}");
-        }
-        // deploy:Wq7vJd2pLx9s, admin:password, a base64 key, no pair.
-        for v in [
-            "ZGVwbG95OldxN3ZKZDJwTHg5cw==",
-            "YWRtaW46cGFzc3dvcmQ=",
-            "NnZmWW5jNjY4SDE1aVJxQXRj",
-            "aGVsbG8td29ybGQ=",
-        ] {
-            assert!(!encodes_placeholder_pair(v.as_bytes()), "{v}");
-        }
+        judge(
+            encodes_placeholder_pair,
+            // username:password, user:changeme, user:<password>.
+            &[
+                "dXNlcm5hbWU6cGFzc3dvcmQ=",
+                "dXNlcjpjaGFuZ2VtZQ==",
+                "dXNlcjo8cGFzc3dvcmQ+",
+            ],
+            // deploy:Wq7vJd2pLx9s, admin:password, a base64 key, no pair.
+            &[
+                "ZGVwbG95OldxN3ZKZDJwTHg5cw==",
+                "YWRtaW46cGFzc3dvcmQ=",
+                "NnZmWW5jNjY4SDE1aVJxQXRj",
+                "aGVsbG8td29ybGQ=",
+            ],
+        );
     }
 
     #[test]
