@@ -1019,8 +1019,15 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     }
     // `^.{8,32}$`: the password policy's pattern; `0x115`: a number (an attribute id in C
     // headers); `keys/jira.pass`: the path of a key in a secret store or a file.
+    // `password= database=`: an empty setting, and the next one's name.
+    let next_setting = value.len() > 1
+        && value.ends_with(b"=")
+        && value[..value.len() - 1]
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || *b == b'_');
     // `]]..passphrase..[[`: Lua long strings closed around a concatenation.
-    if value.starts_with(b"]]..")
+    if next_setting
+        || value.starts_with(b"]]..")
         || value.ends_with(b"..[[")
         || is_anchored_pattern(value)
         || is_hex_literal(value)
@@ -2171,6 +2178,7 @@ mod tests {
             "^.{8,32}$",
             "1.3.6.1.4.1.4203.1.9.1.1",
             "]]..passphrase..[[",
+            "database=",
             "value.",
             "0x115",
             "keys/jira.pass",
