@@ -190,8 +190,15 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_indexed_expression(value)
         // `String8192`: a type alias (a capitalised word and a size).
         || is_sized_type_name(value)
-        // `credentials.Servers||[]`: an expression in (minified) code.
+        // `credentials.Servers||[]`, `e===v.PLAINTEXT`: an expression in (minified) code;
+        // base64 pads with two `=` at most.
         || memchr::memmem::find(value, b"||").is_some()
+        || memchr::memmem::find(value, b"===").is_some()
+        || memchr::memmem::find(value, b"!==").is_some()
+        // `tableLines=`: a camelCase name and its assignment, cut from code.
+        || value
+            .strip_suffix(b"=")
+            .is_some_and(|name| name.len() >= 6 && is_camel_case_identifier(name))
         || memchr::memmem::find(value, b"&&").is_some()
         // `@dtd-include@`: an Ant or Maven filter token, replaced at build time.
         || (value.len() > 2
@@ -1991,6 +1998,8 @@ mod tests {
             assert!(is_generic_literal(v.as_bytes()), "{v}");
         }
         for v in [
+            "tableLines=",
+            "c.MODE.SCRIPT_DATA:e===v.PLAINTEXT",
             "base64-decoded",
             "'$S3_ACCESS_KEY'",
             "bp.oauth2_credentials:insert",
