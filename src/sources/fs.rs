@@ -5,10 +5,10 @@
 //! ignored files are not part of the project. Files that git tracks are scanned even where a
 //! `.gitignore` matches them (`git add -f tests/ca.key`): they are in the repository. The
 //! user's global excludes are not read, so two people scanning the same tree get the same
-//! answer. Hidden files
-//! are scanned (`.env` is where secrets live) but `.git` is never read as files: history is
-//! the git source's job. Symbolic links are not followed (a link may lead outside the tree,
-//! or into a loop); they are counted. FIFOs, sockets and devices are counted, never opened.
+//! answer. Hidden files are scanned (`.env` is where secrets live) but `.git` is never read as
+//! files: history is the git source's job. Symbolic links are not followed (a link may lead
+//! outside the tree, or into a loop); they are counted. FIFOs, sockets and devices are
+//! counted, never opened.
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -83,7 +83,7 @@ pub(crate) fn scan_with_known(
     };
     builder.build_parallel().visit(&mut visitors);
     if respect && !single_file {
-        scan_ignored_tracked(&mut visitors);
+        scan_ignored_tracked(&visitors);
     }
     let sink = sink
         .into_inner()
@@ -94,7 +94,7 @@ pub(crate) fn scan_with_known(
 /// Scans the files under the root that git tracks but the walk left out because a
 /// `.gitignore` matches them. Without a repository, or with an unreadable index, there is
 /// nothing to add: the walk honoured no `.gitignore` outside a work tree.
-fn scan_ignored_tracked(visitors: &mut Visitors<'_>) {
+fn scan_ignored_tracked(visitors: &Visitors<'_>) {
     let Ok(repo) = super::git::discover(visitors.root) else {
         return;
     };
