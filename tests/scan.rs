@@ -226,6 +226,25 @@ fn gitignore_is_respected_in_a_work_tree_unless_no_ignore() {
 }
 
 #[test]
+fn an_unreadable_index_is_reported_and_the_walk_still_scans() {
+    let repo = Repo::new();
+    let mut fake = Fake::new(29);
+    repo.write(".gitignore", "*.key\n");
+    repo.write(".env", format!("T={}\n", fake.github("ghp_")));
+    repo.commit("first");
+    std::fs::write(repo.path().join(".git/index"), "not an index").expect("write index");
+    let out = repo
+        .dir
+        .run(&["scan", ".", "--no-history", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot read the git index"), "{stderr}");
+    let report: util::Report = serde_json::from_slice(&out.stdout).expect("json");
+    let paths: Vec<String> = report.places().into_iter().map(|p| p.1).collect();
+    assert_eq!(paths, vec![".env"]);
+}
+
+#[test]
 fn gitignore_outside_a_work_tree_hides_nothing() {
     // An unpacked archive or a copied tree: its .gitignore says nothing about what the
     // project holds.

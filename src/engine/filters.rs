@@ -498,14 +498,11 @@ fn is_snake_case_identifier(value: &[u8]) -> bool {
         && parts
             .iter()
             .any(|p| p.len() >= 4 && p.iter().all(u8::is_ascii_lowercase));
-    // `s3_us_east_1_regional_endpoint`: a word may end in digits (`s3`), never mix them in.
-    let word_then_digits = |p: &[u8]| {
-        let letters = p.iter().take_while(|b| b.is_ascii_lowercase()).count();
-        p[letters..].iter().all(u8::is_ascii_digit)
-    };
     worded
         || parts.len() >= 3
-            && parts.iter().all(|p| !p.is_empty() && word_then_digits(p))
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && word_then_digits(p).is_some())
             && parts
                 .iter()
                 .filter(|p| p.len() >= 2 && p.iter().all(u8::is_ascii_lowercase))
@@ -727,13 +724,25 @@ fn is_kebab_case_words(value: &[u8]) -> bool {
     let mut parts = 0;
     let all = value.split(|&b| b == b'-').all(|p| {
         parts += 1;
-        let letters = p.iter().take_while(|b| b.is_ascii_lowercase()).count();
-        if letters >= 3 {
-            worded += 1;
+        match word_then_digits(p) {
+            Some(letters) if !p.is_empty() => {
+                worded += usize::from(letters >= 3);
+                true
+            }
+            _ => false,
         }
-        !p.is_empty() && p[letters..].iter().all(u8::is_ascii_digit)
     });
     all && parts >= 2 && worded >= 2
+}
+
+/// `s3`, `east`, `1`: lower-case letters then digits, never mixed (`q7v` is not). Returns how
+/// many letters lead.
+fn word_then_digits(part: &[u8]) -> Option<usize> {
+    let letters = part.iter().take_while(|b| b.is_ascii_lowercase()).count();
+    part[letters..]
+        .iter()
+        .all(u8::is_ascii_digit)
+        .then_some(letters)
 }
 
 /// `2.16.840.1.113730.3.4.4`: an ASN.1 object identifier (an LDAP control, a certificate
@@ -790,17 +799,14 @@ fn is_hex_literal(value: &[u8]) -> bool {
 /// `keys/jira.pass`, `key/path/some.pass`: a relative path written only with path characters,
 /// ending in a name and an extension of letters. Passwords with a `/` mix in other symbols.
 fn is_plain_relative_path(value: &[u8]) -> bool {
-    value.contains(&b'/')
+    is_relative_file_path(value)
         && value
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'_' | b'-'))
-        && value.rsplit(|&b| b == b'/').next().is_some_and(|name| {
-            name.iter().rposition(|&b| b == b'.').is_some_and(|dot| {
-                dot > 0
-                    && (1..=5).contains(&(name.len() - dot - 1))
-                    && name[dot + 1..].iter().all(u8::is_ascii_alphabetic)
-            })
-        })
+        && value
+            .rsplit(|&b| b == b'.')
+            .next()
+            .is_some_and(|ext| ext.iter().all(u8::is_ascii_alphabetic))
 }
 
 /// `keys/deploy2.pem`, `conf/api.key.json`: a folder and a name with an extension. Base64 and

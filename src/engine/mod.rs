@@ -537,12 +537,6 @@ impl Engine {
         if rule.password && !filters::is_password_value(secret, rule.literal) {
             return false;
         }
-        if (rule.generic || rule.password) && filters::encodes_non_secret(secret, rule.password) {
-            return false;
-        }
-        if filters::encodes_placeholder_pair(secret) {
-            return false;
-        }
         if let Some(min) = rule.min_entropy
             && filters::secret_entropy(secret) < min
         {
@@ -562,6 +556,13 @@ impl Engine {
             {
                 return false;
             }
+        }
+        // Decoding allocates: it runs once the cheap checks have passed.
+        if (rule.generic || rule.password) && filters::encodes_non_secret(secret, rule.password) {
+            return false;
+        }
+        if filters::encodes_placeholder_pair(secret) {
+            return false;
         }
         // Context words (`pass` in a password rule) are not a prefix of the value: stripping
         // them would judge `pass123` by `123` alone.

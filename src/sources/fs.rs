@@ -107,8 +107,15 @@ fn scan_ignored_tracked(visitors: &Visitors<'_>) {
     let Ok(prefix) = root.strip_prefix(&workdir) else {
         return;
     };
-    let Ok(index) = repo.index_or_empty() else {
-        return;
+    let index = match repo.index_or_empty() {
+        Ok(index) => index,
+        Err(err) => {
+            visitors.visitor().worker.warn(format!(
+                "cannot read the git index ({err}): files git tracks but .gitignore matches \
+                 were not scanned (--no-ignore scans them)"
+            ));
+            return;
+        }
     };
     let visited: HashSet<String> = {
         let mut sink = visitors
@@ -262,7 +269,10 @@ impl Visitor<'_> {
 
     /// Reads and scans one regular file.
     fn visit_file(&mut self, path: &Path, shown: String) {
-        self.visited.push(shown.clone());
+        // Only a walk that honoured .gitignore needs to know what it read.
+        if self.worker.options().respect_gitignore && !self.single_file {
+            self.visited.push(shown.clone());
+        }
         if let Some(reason) = self.worker.options().allowlist.skip_reason(&shown) {
             self.worker.skip(reason);
             return;
