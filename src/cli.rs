@@ -168,9 +168,15 @@ struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     baseline_out: Option<PathBuf>,
 
-    /// Also scan lock files, minified assets, media and archives (skipped by default).
+    /// Also scan lock files, minified assets, media and archives keyhound cannot open
+    /// (skipped by default).
     #[arg(long)]
     no_default_skips: bool,
+
+    /// Do not search inside zip, jar, tar and gzip archives (searched by default, members
+    /// reported as `archive.zip!path/in/archive`).
+    #[arg(long)]
+    no_archives: bool,
 
     /// Show a progress bar on stderr (default: only when stderr is a terminal and not in CI).
     #[arg(long, overrides_with = "no_progress")]
@@ -269,6 +275,7 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
     if args.no_default_skips {
         options.allowlist = options.allowlist.without_default_skips();
     }
+    options.archives = !args.no_archives;
     if let Some(path) = &args.baseline {
         options.baseline = Some(keyhound::baseline::Baseline::load(path)?);
     }

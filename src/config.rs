@@ -162,7 +162,9 @@ pub const DEFAULT_SKIPS: &[(&str, &[&str])] = &[
             "**/*.{png,jpg,jpeg,gif,bmp,ico,icns,webp,tif,tiff,psd,heic}",
             "**/*.{woff,woff2,ttf,otf,eot}",
             "**/*.{mp3,mp4,m4a,mov,avi,mkv,wav,ogg,oga,webm,flac}",
-            "**/*.{zip,tar,gz,tgz,bz2,xz,zst,7z,rar,jar,war,ear,whl,nupkg,apk,ipa,dmg,iso}",
+            // Archives keyhound cannot open; zip, tar and gzip ones are searched (see
+            // `crate::archive`).
+            "**/*.{bz2,xz,zst,7z,rar,dmg,iso}",
             "**/*.{pdf,exe,dll,so,dylib,o,a,class,pyc,wasm}",
         ],
     ),

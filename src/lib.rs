@@ -19,6 +19,7 @@
 
 #![deny(missing_docs, unsafe_code)]
 
+pub mod archive;
 pub mod baseline;
 pub mod config;
 pub mod engine;

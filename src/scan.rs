@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::archive;
 use crate::config::Allowlist;
 use crate::engine::lines::{Locator, Position, line_at};
 use crate::engine::{Engine, Match, Scratch};
@@ -89,6 +90,8 @@ pub struct ScanOptions {
     pub progress: Option<std::sync::Arc<Progress>>,
     /// Findings whose fingerprint this holds are not reported.
     pub baseline: Option<crate::baseline::Baseline>,
+    /// Search the members of zip, tar and gzip archives (see [`crate::archive`]).
+    pub archives: bool,
 }
 
 /// Live counters of a running scan, updated by every worker (relaxed atomics: one add per
@@ -116,6 +119,7 @@ impl ScanOptions {
             staged: false,
             progress: None,
             baseline: None,
+            archives: true,
         }
     }
 }
@@ -399,8 +403,100 @@ impl<'a> Worker<'a> {
     }
 
     /// Finds the secrets in one blob's content, with their positions, after inline allow
-    /// comments and the secret allowlist. `None` when the blob is binary (then counted).
-    pub fn find(&mut self, data: &[u8]) -> Option<Vec<LocatedMatch>> {
+    /// comments and the secret allowlist. An archive's members are searched in its place
+    /// (see [`crate::archive`]); `label` names the blob in warnings about them. `None` when
+    /// the blob is binary (then counted).
+    pub fn find(
+        &mut self,
+        data: &[u8],
+        label: &dyn std::fmt::Display,
+    ) -> Option<Vec<LocatedMatch>> {
+        if self.options.archives
+            && let Some(kind) = archive::sniff(data)
+        {
+            let mut found = Vec::new();
+            let mut budget = archive::Budget::new(self.options.max_file_size);
+            self.find_in_archive(data, kind, "", 1, &mut budget, label, &mut found);
+            return Some(found);
+        }
+        self.find_in_content(data)
+    }
+
+    /// Searches the members of an archive `depth` levels deep, at member path `prefix`
+    /// (empty for a top-level archive), appending what they hold to `out`.
+    #[allow(clippy::too_many_arguments)]
+    fn find_in_archive(
+        &mut self,
+        data: &[u8],
+        kind: archive::Kind,
+        prefix: &str,
+        depth: usize,
+        budget: &mut archive::Budget,
+        label: &dyn std::fmt::Display,
+        out: &mut Vec<LocatedMatch>,
+    ) {
+        let member_path = |path: &str| match (prefix.is_empty(), path.is_empty()) {
+            (_, true) => prefix.to_string(),
+            (true, false) => path.to_string(),
+            (false, false) => format!("{prefix}!{path}"),
+        };
+        let shown = |member: &str| {
+            if member.is_empty() {
+                label.to_string()
+            } else {
+                format!("{label}!{member}")
+            }
+        };
+        let result =
+            archive::for_each_entry(data, kind, budget, &mut |entry, budget| match entry {
+                archive::Entry::File { path, data } => {
+                    let member = member_path(&path);
+                    if let Some(inner) = archive::sniff(&data) {
+                        if depth < archive::MAX_DEPTH {
+                            self.find_in_archive(
+                                &data,
+                                inner,
+                                &member,
+                                depth + 1,
+                                budget,
+                                label,
+                                out,
+                            );
+                            return;
+                        }
+                        self.warn(format!(
+                            "{}: an archive nested more than {} deep: not opened",
+                            shown(&member),
+                            archive::MAX_DEPTH
+                        ));
+                    }
+                    if let Some(found) = self.find_in_content(&data) {
+                        let member: Option<Box<str>> = (!member.is_empty()).then(|| member.into());
+                        out.extend(found.into_iter().map(|mut m| {
+                            m.member = member.clone();
+                            m
+                        }));
+                    }
+                }
+                archive::Entry::Skipped { path, reason, why } => {
+                    self.skip(reason);
+                    self.warn(format!(
+                        "{}: not scanned: {why}",
+                        shown(&member_path(&path))
+                    ));
+                }
+            });
+        if let Err(damaged) = result {
+            self.skip(SkipReason::Corrupt);
+            self.warn(format!(
+                "{}: damaged archive, not read to the end: {damaged}",
+                shown(prefix)
+            ));
+        }
+    }
+
+    /// [`Worker::find`] for content that is not opened as an archive.
+    fn find_in_content(&mut self, data: &[u8]) -> Option<Vec<LocatedMatch>> {
         if is_binary(data) {
             // Text rules do not apply; only whole-file rules (key stores found by path) do.
             self.skip(SkipReason::Binary);
@@ -449,6 +545,7 @@ impl<'a> Worker<'a> {
                 secret: secret.to_vec(),
                 start,
                 end,
+                member: None,
             });
         }
         found
@@ -456,7 +553,8 @@ impl<'a> Worker<'a> {
 
     /// Scans one blob and records its findings at `template` (source, path, provenance).
     pub fn scan_blob(&mut self, data: &[u8], template: &Location) {
-        if let Some(found) = self.find(data) {
+        let label = template.path.as_deref().unwrap_or("<stdin>");
+        if let Some(found) = self.find(data, &label) {
             for m in &found {
                 self.record(m, template);
             }
@@ -482,6 +580,9 @@ pub(crate) struct LocatedMatch {
     pub secret: Vec<u8>,
     pub start: Position,
     pub end: Position,
+    /// Where in an archive the match is (`conf/app.properties`, or `lib/a.jar!conf/x.env`
+    /// nested); `None` outside archives.
+    pub member: Option<Box<str>>,
 }
 
 impl LocatedMatch {
@@ -492,6 +593,12 @@ impl LocatedMatch {
         location.column = self.start.column;
         location.end_line = self.end.line;
         location.end_column = self.end.column;
+        if let Some(member) = &self.member {
+            location.path = Some(match &location.path {
+                Some(path) => format!("{path}!{member}"),
+                None => member.to_string(),
+            });
+        }
         location
     }
 }

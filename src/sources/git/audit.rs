@@ -260,7 +260,7 @@ impl PackScan<'_> {
             self.worker.skip(SkipReason::TooLarge);
             return;
         }
-        if let Some(found) = self.worker.find(data)
+        if let Some(found) = self.worker.find(data, id)
             && !found.is_empty()
         {
             self.hits.push(BlobHit {
@@ -392,7 +392,7 @@ fn scan_loose(
                             worker.skip(SkipReason::TooLarge);
                             continue;
                         }
-                        if let Some(found) = worker.find(&obj.data)
+                        if let Some(found) = worker.find(&obj.data, id)
                             && !found.is_empty()
                         {
                             hits.push(BlobHit {

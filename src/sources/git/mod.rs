@@ -326,7 +326,7 @@ pub(crate) fn find_in_blob(
                 worker.skip(SkipReason::TooLarge);
                 return None;
             }
-            worker.find(&blob.data)
+            worker.find(&blob.data, &id)
         }
         Err(e) => {
             worker.skip(SkipReason::Corrupt);

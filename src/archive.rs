@@ -1,0 +1,457 @@
+//! Reading archives in memory: zip (and the formats built on it: jar, war, ear, whl, nupkg,
+//! apk), tar, and gzip (`.tar.gz`, `.tgz`, a gzipped dump).
+//!
+//! Archives are recognised by their content, not their name: history scans see blobs, not
+//! paths, and a renamed archive holds the same secrets. Nothing is ever written to disk, so
+//! no member path (`../../etc/x`, a symlink) can reach outside the scan, and nothing in an
+//! archive is run.
+//!
+//! Every read is bounded: a member larger than the size limit is counted and skipped, and the
+//! bytes one top-level archive may expand to are capped (see [`Budget`]), so a small archive
+//! that inflates to gigabytes (a zip bomb) costs at most the cap.
+
+use std::io::Read;
+
+use crate::scan::SkipReason;
+
+/// Archives nested deeper than this (a jar in a war in a zip is 3) are not opened.
+pub const MAX_DEPTH: usize = 3;
+
+/// Members a zip may list before the rest are skipped: reading a central directory is cheap,
+/// but a crafted one can claim millions of entries.
+const MAX_MEMBERS: usize = 100_000;
+
+/// An archive format keyhound reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// PKZIP, and everything built on it.
+    Zip,
+    /// POSIX or GNU tar.
+    Tar,
+    /// A gzip stream (one file, or a tar).
+    Gzip,
+}
+
+/// The archive format `data` is in, from its magic bytes.
+pub fn sniff(data: &[u8]) -> Option<Kind> {
+    if data.starts_with(b"PK\x03\x04") {
+        Some(Kind::Zip)
+    } else if data.starts_with(&[0x1f, 0x8b]) {
+        Some(Kind::Gzip)
+    } else if data.get(257..262) == Some(b"ustar") {
+        Some(Kind::Tar)
+    } else {
+        None
+    }
+}
+
+/// What one top-level archive may still expand to. Shared by everything nested in it.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    /// Largest member read (the scan's `--max-file-size`).
+    pub member_max: u64,
+    /// Bytes left for all members.
+    pub remaining: u64,
+}
+
+impl Budget {
+    /// Sixteen members of the largest size: generous for real jars and wheels (a 10 MiB war
+    /// of class files and properties expands to a few times that), small against a bomb.
+    pub fn new(member_max: u64) -> Budget {
+        Budget {
+            member_max,
+            remaining: member_max.saturating_mul(16),
+        }
+    }
+}
+
+/// One thing found in an archive.
+#[derive(Debug)]
+pub enum Entry {
+    /// A file's content. `path` is empty for the content of a gzip stream (a gzipped file is
+    /// reported at the archive's own path).
+    File {
+        /// The member's path in the archive.
+        path: String,
+        /// Its content.
+        data: Vec<u8>,
+    },
+    /// A member not read, and why.
+    Skipped {
+        /// The member's path in the archive.
+        path: String,
+        /// The counter it goes to.
+        reason: SkipReason,
+        /// For the warning.
+        why: String,
+    },
+}
+
+/// The archive as a whole could not be read (a truncated or damaged file); the members read
+/// before the damage were still handed out.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Damaged(String);
+
+/// Hands every member of `data` (in format `kind`) to `visit`, in archive order.
+pub fn for_each_entry(
+    data: &[u8],
+    kind: Kind,
+    budget: &mut Budget,
+    visit: &mut dyn FnMut(Entry, &mut Budget),
+) -> Result<(), Damaged> {
+    match kind {
+        Kind::Zip => zip_entries(data, budget, visit),
+        Kind::Tar => tar_entries(data, budget, visit),
+        Kind::Gzip => {
+            // The stream may be a tar whose members are bounded one by one, so only the
+            // budget bounds it here.
+            let cap = budget.remaining;
+            let mut out = Vec::new();
+            let n = flate2::read::MultiGzDecoder::new(data)
+                .take(cap.saturating_add(1))
+                .read_to_end(&mut out)
+                .map_err(|e| Damaged(format!("gzip: {e}")))? as u64;
+            if n > cap {
+                visit(
+                    Entry::Skipped {
+                        path: String::new(),
+                        reason: SkipReason::TooLarge,
+                        why: "the archive expands past its limit; the rest is not read".into(),
+                    },
+                    budget,
+                );
+            } else if sniff(&out) == Some(Kind::Tar) {
+                // `.tar.gz`: its files, not one tar, are the members.
+                return tar_entries(&out, budget, visit);
+            } else if n > budget.member_max {
+                visit(
+                    Entry::Skipped {
+                        path: String::new(),
+                        reason: SkipReason::TooLarge,
+                        why: format!("larger than {} bytes", budget.member_max),
+                    },
+                    budget,
+                );
+            } else {
+                budget.remaining -= n;
+                visit(
+                    Entry::File {
+                        path: String::new(),
+                        data: out,
+                    },
+                    budget,
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+enum Bounded {
+    Whole,
+    Over(SkipReason, String),
+}
+
+/// Reads `reader` into `out` unless it is larger than a member may be or than the budget
+/// left; charges what was read to the budget either way.
+fn read_bounded(
+    reader: impl Read,
+    budget: &mut Budget,
+    out: &mut Vec<u8>,
+) -> std::io::Result<Bounded> {
+    let cap = budget.member_max.min(budget.remaining);
+    out.clear();
+    let n = reader.take(cap.saturating_add(1)).read_to_end(out)? as u64;
+    budget.remaining = budget.remaining.saturating_sub(n);
+    if n <= cap {
+        return Ok(Bounded::Whole);
+    }
+    out.clear();
+    Ok(if cap == budget.member_max {
+        Bounded::Over(
+            SkipReason::TooLarge,
+            format!("larger than {} bytes", budget.member_max),
+        )
+    } else {
+        Bounded::Over(
+            SkipReason::TooLarge,
+            "the archive expands past its limit; the rest is not read".to_string(),
+        )
+    })
+}
+
+fn zip_entries(
+    data: &[u8],
+    budget: &mut Budget,
+    visit: &mut dyn FnMut(Entry, &mut Budget),
+) -> Result<(), Damaged> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(data))
+        .map_err(|e| Damaged(format!("zip: {e}")))?;
+    let count = archive.len();
+    for i in 0..count.min(MAX_MEMBERS) {
+        if budget.remaining == 0 {
+            visit(
+                Entry::Skipped {
+                    path: String::new(),
+                    reason: SkipReason::TooLarge,
+                    why: format!(
+                        "the archive expands past its limit; {} member(s) not read",
+                        count - i
+                    ),
+                },
+                budget,
+            );
+            return Ok(());
+        }
+        let path = match archive.name_for_index(i) {
+            Some(Ok(name)) => name.into_owned(),
+            _ => format!("#{i}"),
+        };
+        let mut file = match archive.by_index(i) {
+            Ok(f) => f,
+            Err(e) => {
+                let (reason, why) = match e {
+                    zip::result::ZipError::UnsupportedArchive(what) => {
+                        (SkipReason::Unreadable, what.to_string())
+                    }
+                    other => (SkipReason::Corrupt, other.to_string()),
+                };
+                visit(Entry::Skipped { path, reason, why }, budget);
+                continue;
+            }
+        };
+        if !file.is_file() {
+            // Directories; symlinks are stored as files whose content is the target, and
+            // `is_symlink` tells them apart.
+            if file.is_symlink() {
+                visit(
+                    Entry::Skipped {
+                        path,
+                        reason: SkipReason::Symlink,
+                        why: "a symbolic link".to_string(),
+                    },
+                    budget,
+                );
+            }
+            continue;
+        }
+        let mut out = Vec::new();
+        match read_bounded(&mut file, budget, &mut out) {
+            Ok(Bounded::Whole) => visit(Entry::File { path, data: out }, budget),
+            Ok(Bounded::Over(reason, why)) => visit(Entry::Skipped { path, reason, why }, budget),
+            Err(e) => visit(
+                Entry::Skipped {
+                    path,
+                    reason: SkipReason::Corrupt,
+                    why: e.to_string(),
+                },
+                budget,
+            ),
+        }
+    }
+    if count > MAX_MEMBERS {
+        visit(
+            Entry::Skipped {
+                path: String::new(),
+                reason: SkipReason::TooLarge,
+                why: format!(
+                    "{} member(s) past the first {MAX_MEMBERS} not read",
+                    count - MAX_MEMBERS
+                ),
+            },
+            budget,
+        );
+    }
+    Ok(())
+}
+
+fn tar_entries(
+    data: &[u8],
+    budget: &mut Budget,
+    visit: &mut dyn FnMut(Entry, &mut Budget),
+) -> Result<(), Damaged> {
+    let mut archive = tar::Archive::new(data);
+    let entries = archive
+        .entries()
+        .map_err(|e| Damaged(format!("tar: {e}")))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| Damaged(format!("tar: {e}")))?;
+        let path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let kind = entry.header().entry_type();
+        if kind.is_symlink() || kind.is_hard_link() {
+            visit(
+                Entry::Skipped {
+                    path,
+                    reason: SkipReason::Symlink,
+                    why: "a link".to_string(),
+                },
+                budget,
+            );
+            continue;
+        }
+        if !(kind.is_file() || kind.is_contiguous()) {
+            continue;
+        }
+        if budget.remaining == 0 {
+            visit(
+                Entry::Skipped {
+                    path,
+                    reason: SkipReason::TooLarge,
+                    why: "the archive expands past its limit; the rest is not read".to_string(),
+                },
+                budget,
+            );
+            return Ok(());
+        }
+        let size = entry.size();
+        let mut out = Vec::new();
+        match read_bounded(&mut entry, budget, &mut out) {
+            // A truncated tar ends a member early without an error.
+            Ok(Bounded::Whole) if (out.len() as u64) < size => {
+                visit(
+                    Entry::File {
+                        path: path.clone(),
+                        data: out,
+                    },
+                    budget,
+                );
+                return Err(Damaged(format!("tar: {path}: truncated")));
+            }
+            Ok(Bounded::Whole) => visit(Entry::File { path, data: out }, budget),
+            Ok(Bounded::Over(reason, why)) => visit(Entry::Skipped { path, reason, why }, budget),
+            Err(e) => return Err(Damaged(format!("tar: {path}: {e}"))),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, data) in files {
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .expect("zip entry");
+            w.write_all(data).expect("zip write");
+        }
+        w.finish().expect("zip finish").into_inner()
+    }
+
+    fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, data) in files {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, name, *data).expect("tar entry");
+        }
+        b.into_inner().expect("tar finish")
+    }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).expect("gzip");
+        e.finish().expect("gzip")
+    }
+
+    fn entries(data: &[u8], budget: &mut Budget) -> (Vec<String>, Result<(), Damaged>) {
+        let mut seen = Vec::new();
+        let r = for_each_entry(
+            data,
+            sniff(data).expect("an archive"),
+            budget,
+            &mut |e, _| {
+                seen.push(match e {
+                    Entry::File { path, data } => {
+                        format!("{path}={}", String::from_utf8_lossy(&data))
+                    }
+                    Entry::Skipped { path, reason, .. } => format!("{path}:{}", reason.as_str()),
+                })
+            },
+        );
+        (seen, r)
+    }
+
+    #[test]
+    fn reads_zip_tar_and_gzip_members() {
+        let z = zip_of(&[("a/b.txt", b"one"), ("c.txt", b"two")]);
+        assert_eq!(sniff(&z), Some(Kind::Zip));
+        assert_eq!(
+            entries(&z, &mut Budget::new(100)).0,
+            ["a/b.txt=one", "c.txt=two"]
+        );
+        let t = tar_of(&[("x/y.env", b"three")]);
+        assert_eq!(sniff(&t), Some(Kind::Tar));
+        assert_eq!(entries(&t, &mut Budget::new(100)).0, ["x/y.env=three"]);
+        // A .tar.gz hands out the tar's files (the tar itself, padded to 2 KiB, is bounded by
+        // the budget, not the member limit); a gzipped file is one unnamed member.
+        assert_eq!(
+            entries(&gzip(&t), &mut Budget::new(200)).0,
+            ["x/y.env=three"]
+        );
+        assert_eq!(entries(&gzip(b"dump"), &mut Budget::new(100)).0, ["=dump"]);
+        assert_eq!(sniff(b"PK is not enough"), None);
+    }
+
+    #[test]
+    fn a_bomb_costs_at_most_the_budget() {
+        let big = vec![b'a'; 4000];
+        let z = zip_of(&[
+            ("1", &big),
+            ("2", &big),
+            ("3", &big),
+            ("4", &big),
+            ("5", &big),
+        ]);
+        // Members of 4000 bytes fit a 5000-byte member limit; 16 × 500 bytes does not fit one.
+        let (seen, r) = entries(&z, &mut Budget::new(5000));
+        assert!(r.is_ok());
+        assert_eq!(seen.len(), 5);
+        let mut small = Budget::new(5000);
+        small.remaining = 9000;
+        let (seen, _) = entries(&z, &mut small);
+        assert!(seen[0].starts_with("1="));
+        assert!(seen[1].starts_with("2="));
+        assert_eq!(seen[2], "3:too_large");
+        assert_eq!(seen[3], ":too_large", "the rest is counted once");
+        assert_eq!(seen.len(), 4);
+        // One member over the member limit is skipped; the others are still read.
+        let z = zip_of(&[("big", &big), ("small", b"ok")]);
+        assert_eq!(
+            entries(&z, &mut Budget::new(100)).0,
+            ["big:too_large", "small=ok"]
+        );
+    }
+
+    #[test]
+    fn damaged_archives_say_so() {
+        let z = zip_of(&[("a", b"one")]);
+        let (_, r) = entries(&z[..z.len() - 10], &mut Budget::new(100));
+        assert!(r.unwrap_err().0.starts_with("zip:"));
+        let t = tar_of(&[("a", &[b'x'; 2000])]);
+        // What a truncated member holds is still handed out, then the damage is reported.
+        let (seen, r) = entries(&t[..1000], &mut Budget::new(10_000));
+        assert_eq!(seen.len(), 1);
+        assert!(r.unwrap_err().0.ends_with("a: truncated"));
+        let g = gzip(b"some text");
+        let (_, r) = entries(&g[..8], &mut Budget::new(100));
+        assert!(r.unwrap_err().0.starts_with("gzip:"));
+    }
+
+    #[test]
+    fn links_in_a_tar_are_not_followed() {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Symlink);
+        h.set_size(0);
+        h.set_cksum();
+        b.append_link(&mut h, "key", "/etc/shadow").expect("link");
+        let t = b.into_inner().expect("tar");
+        assert_eq!(entries(&t, &mut Budget::new(100)).0, ["key:symlink"]);
+    }
+}
