@@ -199,3 +199,94 @@ fn password_contexts_leave_variables_and_non_values_alone() {
         );
     }
 }
+
+#[test]
+fn look_alikes_from_real_code_are_left_alone_and_real_values_kept() {
+    for (name, text) in [
+        // A schema array mapping columns to SQL types.
+        ("a.php", "'client_secret' => 'VARCHAR(80)',\n"),
+        // A service map naming the classes that handle credentials.
+        (
+            "a.php",
+            "'client_credentials' => 'OAuth2\\Storage\\ClientCredentialsInterface',\n",
+        ),
+        // The LDAP attribute that holds passwords.
+        (
+            "a.php",
+            "protected string $passwordAttribute = 'unicodepwd';\n",
+        ),
+        // RFC 6238's test secret (base32 of "1234567890" repeated).
+        ("a.php", "$secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';\n"),
+        // An Ethereum address and a compressed public key, public by design.
+        (
+            "a.ts",
+            "const privateKey = '0x8343d2eb2B13A2495De435a1b15e85b98115Ce05'\n",
+        ),
+        (
+            "a.ts",
+            ".send({ privateKey: '0x02c7a2a93289c9fbda5990bac6596993e9bb0a8d3f178175a80b7cfd983983f506' })\n",
+        ),
+        // Request and page tokens, not credentials.
+        (
+            "a.py",
+            "client.x(IdempotencyToken=\"terraform-20221125230308947400000001\")\n",
+        ),
+        (
+            "a.py",
+            "resp = client.list(nextToken=\"wrong-group@stream@999\")\n",
+        ),
+        // A constant's name with a size in it.
+        (
+            "a.py",
+            "    Certificate=RSA_2048_CRT, PrivateKey=RSA_2048_KEY, CertificateChain=CA_CRT\n",
+        ),
+        // The value repeats its field's name.
+        (
+            "a.py",
+            "client.export_certificate(CertificateArn=arn, Passphrase=\"passphrase\")\n",
+        ),
+        // A mock with Slack's prefix that is no Slack token.
+        (
+            "a.py",
+            "self.client.token = \"xoxb-conversations_list_pagination2\"\n",
+        ),
+        (
+            "a.py",
+            "x(ApiKeySelectionExpression=\"api_key_s3l3ction\")\n",
+        ),
+        // "App password" in Danish and Norwegian, in translation files.
+        ("da.json", "{\"app_passwd\": \"App-adgangskode\"}\n"),
+        ("nb.json", "{\"app_passwd\": \"App-passord\"}\n"),
+    ] {
+        assert_eq!(
+            generic_values(name, text),
+            Vec::<String>::new(),
+            "{name}: {text}"
+        );
+    }
+    // Next to each class above, a value that is a secret is still reported.
+    for (name, text, value) in [
+        (
+            "a.py",
+            "private_key = \"0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318\"\n",
+            "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318",
+        ),
+        (
+            "a.php",
+            "'client_secret' => 'Vd9x-2kLq81ZpR7tW4cY',\n",
+            "Vd9x-2kLq81ZpR7tW4cY",
+        ),
+        (
+            "a.py",
+            "client.export_certificate(CertificateArn=arn, Passphrase=\"passphrase-2024!\")\n",
+            "passphrase-2024!",
+        ),
+        (
+            "da.json",
+            "{\"smtp_passwd\": \"Adgangskode2024\"}\n",
+            "Adgangskode2024",
+        ),
+    ] {
+        assert_eq!(generic_values(name, text), [value], "{name}: {text}");
+    }
+}

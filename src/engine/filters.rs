@@ -141,6 +141,9 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
             .strip_prefix(b"@")
             .is_some_and(|v| v.contains(&b'.') && is_member_access(v))
         || is_hex_literal(value)
+        || is_public_chain_value(value)
+        || is_sized_sql_type(value)
+        || is_namespaced_class(value)
         || is_header_name(value)
         || is_scp_url(value)
         || is_oid(value)
@@ -408,17 +411,99 @@ fn is_member_access_or_name(part: &[u8]) -> bool {
             && part.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_'))
 }
 
-/// `DEFAULT_PRE_SIGNED_SECRET_ACCESS_KEY`: an upper-case constant of words joined by `_`.
+/// `DEFAULT_PRE_SIGNED_SECRET_ACCESS_KEY`, `RSA_2048_KEY`: an upper-case constant of words
+/// joined by `_`, after the first maybe a size.
 fn is_constant_name(value: &[u8]) -> bool {
     value.len() <= 64
         && value.contains(&b'_')
-        && value.split(|&b| b == b'_').all(|w| {
+        && value.split(|&b| b == b'_').enumerate().all(|(i, w)| {
             // Words, not a random part: `API_KEYN2B1NFN5CP6CK5BJHY8B15YF535TP681` is a key.
-            (2..=16).contains(&w.len())
+            ((2..=16).contains(&w.len())
                 && w[0].is_ascii_uppercase()
                 && w.iter()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
+                || (i > 0 && (1..=5).contains(&w.len()) && w.iter().all(u8::is_ascii_digit))
         })
+}
+
+/// `VARCHAR(80)`, `decimal(10,2)`: a sized SQL column type, as schema arrays map column names
+/// (`"client_secret" => "VARCHAR(80)"`) to types.
+fn is_sized_sql_type(value: &[u8]) -> bool {
+    let Some(open) = value.iter().position(|&b| b == b'(') else {
+        return false;
+    };
+    let (name, size) = (&value[..open], &value[open + 1..]);
+    let lower = name.to_ascii_lowercase();
+    [
+        &b"varchar"[..],
+        b"nvarchar",
+        b"char",
+        b"nchar",
+        b"varbinary",
+        b"binary",
+        b"decimal",
+        b"numeric",
+        b"float",
+        b"bit",
+        b"int",
+        b"integer",
+        b"bigint",
+        b"tinyint",
+        b"smallint",
+        b"string",
+        b"text",
+        b"blob",
+        b"character varying",
+    ]
+    .contains(&lower.as_slice())
+        && size.strip_suffix(b")").is_some_and(|n| {
+            !n.is_empty()
+                && n.iter()
+                    .all(|b| b.is_ascii_digit() || matches!(b, b',' | b' '))
+        })
+}
+
+/// `OAuth2\Storage\ClientCredentialsInterface`: a PHP class name in its namespace, as
+/// service maps name the classes that handle credentials.
+fn is_namespaced_class(value: &[u8]) -> bool {
+    let parts: Vec<&[u8]> = value
+        .split(|&b| b == b'\\')
+        .filter(|p| !p.is_empty())
+        .collect();
+    parts.len() >= 2
+        && value.contains(&b'\\')
+        && parts.iter().all(|p| {
+            p[0].is_ascii_uppercase() && p.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        })
+}
+
+/// `0x8343…Ce05` (20 bytes), `0x02c7…f506` (a compressed point): an Ethereum address or a
+/// secp256k1 public key, public by design. A private key is 32 bytes, 64 hex digits.
+fn is_public_chain_value(value: &[u8]) -> bool {
+    let Some(hex) = value.strip_prefix(b"0x") else {
+        return false;
+    };
+    hex.iter().all(u8::is_ascii_hexdigit)
+        && (hex.len() == 40
+            || (hex.len() == 66 && (hex.starts_with(b"02") || hex.starts_with(b"03")))
+            || (hex.len() == 130 && hex.starts_with(b"04")))
+}
+
+/// Prefixes of Slack tokens. Slack has issued several formats under each over the years
+/// (legacy `xoxs-` tokens, short `xoxb-` bot tokens), so a value with one is judged by its
+/// body, not by whether a current format matched.
+const VENDOR_PREFIXES: &[&str] = &[
+    "xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-", "xoxe.", "xapp-",
+];
+
+/// `xoxb-conversations_list_pagination2`: a vendor's prefix on an identifier, as mock
+/// servers route test requests by token; no issued token has a snake_case body.
+pub fn is_vendor_prefixed_identifier(value: &[u8]) -> bool {
+    VENDOR_PREFIXES.iter().any(|p| {
+        value
+            .strip_prefix(p.as_bytes())
+            .is_some_and(is_snake_case_identifier)
+    })
 }
 
 /// `!local.is_replica`, `!!opts.withCredentials`, `!enabled`: a negated expression; also
@@ -931,6 +1016,31 @@ const NON_PASSWORDS: &[&str] = &[
     "كلمة المرور",
 ];
 
+/// The word "password" in other languages, as ASCII-only labels in translation files write
+/// it (compared with the value lower-cased).
+const TRANSLATED_PASSWORD_WORDS: &[&str] = &[
+    "adgangskode",
+    "passord",
+    "wachtwoord",
+    "wagwoord",
+    "passwort",
+    "kennwort",
+    "salasana",
+    "losenord",
+    "contrasena",
+    "contrasenya",
+    "lozinka",
+    "geslo",
+    "jelszo",
+    "haslo",
+    "heslo",
+    "senha",
+    "parola",
+    "sifre",
+    "mot de passe",
+    "motdepasse",
+];
+
 /// True when a password rule's value looks like a password someone typed: not a
 /// reference (`$DB_PASS`, `%PASSWORD%`, `#{...}`, `process.env.X`), a selector or anchor
 /// (`#login-form`), a path, an ARN, punctuation only, or a format string,
@@ -1077,17 +1187,22 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
                 .any(|w| has(w));
     // `パスワードは8文字以上にしてください`: a sentence in a translation file; `CLI密码`: a
     // label holding the word "password" of another language.
-    let sentence = !value.is_ascii() && {
-        let text = String::from_utf8_lossy(value);
-        let letters = text
-            .chars()
-            .filter(|c| !c.is_ascii() && c.is_alphabetic())
-            .count();
-        letters * 2 >= text.chars().count()
-            || NON_PASSWORDS
-                .iter()
-                .any(|w| !w.is_ascii() && text.contains(w))
-    };
+    // `App-adgangskode`, `Nytt passord`: a label holding the word "password" of another
+    // language, written in ASCII; such labels carry no digit.
+    let translated_label = !value.iter().any(u8::is_ascii_digit)
+        && TRANSLATED_PASSWORD_WORDS.iter().any(|w| has(w.as_bytes()));
+    let sentence = translated_label
+        || !value.is_ascii() && {
+            let text = String::from_utf8_lossy(value);
+            let letters = text
+                .chars()
+                .filter(|c| !c.is_ascii() && c.is_alphabetic())
+                .count();
+            letters * 2 >= text.chars().count()
+                || NON_PASSWORDS
+                    .iter()
+                    .any(|w| !w.is_ascii() && text.contains(w))
+        };
     if has(b"fake")
         || names_field
         || interpolated
@@ -1352,6 +1467,11 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "algorithm",
     "algo",
     "alg",
+    // `ApiKeySelectionExpression`: how a key is found, not the key.
+    "expression",
+    // `passwordAttribute = 'unicodepwd'`: the LDAP attribute holding passwords.
+    "attribute",
+    "attr",
     // `NODE_ATTR_SSH_KEY_PASSPHRASE_OPTION`: the name of a setting.
     "option",
     "options",
@@ -1421,6 +1541,22 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     // etcd's bootstrap cluster id (`ETCD_INITIAL_CLUSTER_TOKEN`), documented as no secret.
     "initial_cluster_token",
     "initial-cluster-token",
+    // Tokens that name a request or a page, not a caller: AWS's idempotency tokens
+    // (`ClientRequestToken`, `CreationToken`, `IdempotencyToken`) and pagination cursors
+    // (`nextToken`, `pageToken`, `ContinuationToken`).
+    "idempotency",
+    "creationtoken",
+    "creation_token",
+    "clientrequesttoken",
+    "client_request_token",
+    "nexttoken",
+    "next_token",
+    "pagetoken",
+    "page_token",
+    "paginationtoken",
+    "pagination_token",
+    "continuationtoken",
+    "continuation_token",
 ];
 
 /// Products whose names end in "pass" or "password".
@@ -1469,6 +1605,20 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
             at == 0 || matches!(lower[at - 1], b'_' | b'-' | b'.') || name[at].is_ascii_uppercase()
         }
     })
+}
+
+/// True when `value`, letters and digits only and lower-cased, is the name it is assigned to,
+/// or the end of it (`Passphrase="passphrase"`, `db_api_key = "apikey"`): it describes the
+/// field instead of filling it.
+pub fn repeats_name(name: &[u8], value: &[u8]) -> bool {
+    let norm = |s: &[u8]| -> Vec<u8> {
+        s.iter()
+            .filter(|b| b.is_ascii_alphanumeric())
+            .map(u8::to_ascii_lowercase)
+            .collect()
+    };
+    let (name, value) = (norm(name), norm(value));
+    value.len() >= 4 && name.ends_with(&value)
 }
 
 /// `codecov.io/gh/org/repo/graph/badge.svg?`: a URL (without its scheme, up to the query
@@ -1610,6 +1760,11 @@ pub fn is_placeholder_password(secret: &[u8]) -> bool {
 
 fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> bool {
     if DOCUMENTATION_VALUES.iter().any(|v| v.as_bytes() == secret) {
+        return true;
+    }
+    // The HOTP and TOTP test secrets of RFC 4226 and RFC 6238: the ASCII digits `1234567890`
+    // repeated to 20, 32 or 64 bytes, in base32 (`GEZDGNBVGY3TQOJQ` encodes `1234567890`).
+    if secret.starts_with(b"GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ") {
         return true;
     }
     // jwt.io's sample claims (`{"sub":"1234567890","name":"John Doe"`), signed with any of
@@ -1852,6 +2007,37 @@ mod tests {
 
     fn kw(k: &[&str]) -> Vec<String> {
         k.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn types_class_names_chain_values_and_names_are_not_secrets() {
+        assert!(is_sized_sql_type(b"VARCHAR(80)"));
+        assert!(is_sized_sql_type(b"decimal(10,2)"));
+        assert!(!is_sized_sql_type(b"Passw(123)"));
+        assert!(!is_sized_sql_type(b"VARCHAR(abc)"));
+        assert!(is_namespaced_class(
+            br"OAuth2\Storage\UserCredentialsInterface"
+        ));
+        assert!(is_namespaced_class(br"App\\Models\\User"));
+        assert!(!is_namespaced_class(br"aB3\x9Zq"));
+        assert!(is_public_chain_value(
+            b"0x8343d2eb2B13A2495De435a1b15e85b98115Ce05"
+        ));
+        assert!(!is_public_chain_value(
+            b"0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+        ));
+        assert!(is_constant_name(b"RSA_2048_KEY"));
+        assert!(!is_constant_name(b"2048_KEY"));
+        assert!(repeats_name(b"Passphrase", b"passphrase"));
+        assert!(repeats_name(b"db_api_key", b"api-key"));
+        assert!(!repeats_name(b"Passphrase", b"passphrase-2024!"));
+        assert!(!repeats_name(b"key", b"key"), "too short to judge");
+        assert!(is_vendor_prefixed_identifier(
+            b"xoxb-conversations_list_pagination2"
+        ));
+        assert!(!is_vendor_prefixed_identifier(
+            b"xoxs-416843729158-132049654-5609968301-e708ba56e1"
+        ));
     }
 
     #[test]

@@ -501,6 +501,12 @@ impl Engine {
             if filters::is_non_secret_name(&data[start..end]) || path_segment {
                 return false;
             }
+            // `Passphrase="passphrase"`, `api_key: apikey`: the value repeats its own name.
+            if let Some(value) = caps.get(secret_group)
+                && filters::repeats_name(&data[start..end], value.as_bytes())
+            {
+                return false;
+            }
             // `apiKey` next to `appId` and `indexName`: an Algolia DocSearch or InstantSearch
             // configuration, whose key is search-only and meant for the browser.
             let around = &data[start.saturating_sub(300)..(end + 300).min(data.len())];
@@ -531,7 +537,10 @@ impl Engine {
     }
 
     fn passes_checks(&self, rule: &Rule, secret: &[u8]) -> bool {
-        if rule.generic && !filters::is_generic_literal(secret) {
+        if rule.generic
+            && (!filters::is_generic_literal(secret)
+                || filters::is_vendor_prefixed_identifier(secret))
+        {
             return false;
         }
         if rule.password && !filters::is_password_value(secret, rule.literal) {
