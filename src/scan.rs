@@ -451,6 +451,12 @@ impl<'a> Worker<'a> {
             archive::for_each_entry(data, kind, budget, &mut |entry, budget| match entry {
                 archive::Entry::File { path, data } => {
                     let member = member_path(&path);
+                    // Lock files and minified bundles are as meaningless inside a package as
+                    // outside; the member's own path is what names them.
+                    if let Some(reason) = self.options.allowlist.skip_reason(&path) {
+                        self.skip(reason);
+                        return;
+                    }
                     if let Some(inner) = archive::sniff(&data) {
                         if depth < archive::MAX_DEPTH {
                             self.find_in_archive(

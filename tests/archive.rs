@@ -48,6 +48,11 @@ fn members_of_zip_jar_and_tar_gz_are_found_at_their_paths() {
         "dist/bundle.zip",
         zip_of(&[
             ("README.txt", b"nothing here\n"),
+            // Default skips apply to members by their path in the archive.
+            (
+                "web/package-lock.json",
+                format!("{{\"t\": \"{a}\"}}\n").as_bytes(),
+            ),
             (
                 "conf/app.env",
                 format!("X=1\nGITHUB_TOKEN={a}\n").as_bytes(),
@@ -91,6 +96,7 @@ fn members_of_zip_jar_and_tar_gz_are_found_at_their_paths() {
     );
     // Members count as scanned blobs; the archives themselves are not "binary" skips.
     assert_eq!(report.skipped("binary"), 0);
+    assert_eq!(report.skipped("default_skip"), 1);
     assert_eq!(report.stats.blobs_scanned, 5);
 
     // Redacted like any other finding.
