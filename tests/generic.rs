@@ -257,6 +257,10 @@ fn look_alikes_from_real_code_are_left_alone_and_real_values_kept() {
         // "App password" in Danish and Norwegian, in translation files.
         ("da.json", "{\"app_passwd\": \"App-adgangskode\"}\n"),
         ("nb.json", "{\"app_passwd\": \"App-passord\"}\n"),
+        (
+            "da.json",
+            "{\"SHOW_PASSWORD_ADVICE\": \"VIS_KODEORD_RÅD\"}\n",
+        ),
     ] {
         assert_eq!(
             generic_values(name, text),

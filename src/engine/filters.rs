@@ -861,9 +861,17 @@ pub fn encodes_placeholder_pair(value: &[u8]) -> bool {
         .iter()
         .any(|w| w.as_bytes().eq_ignore_ascii_case(user))
         || is_placeholder_password(user);
+    // `mypassword`, `mysecret`: "my" and the field, the documentation's "yours here".
+    let mine = password
+        .get(..2)
+        .is_some_and(|m| m.eq_ignore_ascii_case(b"my"))
+        && NON_PASSWORDS
+            .iter()
+            .any(|w| w.as_bytes().eq_ignore_ascii_case(&password[2..]));
     let placeholder_password = NON_PASSWORDS
         .iter()
         .any(|w| w.as_bytes().eq_ignore_ascii_case(password))
+        || mine
         || is_placeholder_password(password);
     !password.is_empty()
         && user
@@ -1039,6 +1047,12 @@ const TRANSLATED_PASSWORD_WORDS: &[&str] = &[
     "sifre",
     "mot de passe",
     "motdepasse",
+    "kodeord",
+    "parool",
+    "parole",
+    "lykilord",
+    "kata sandi",
+    "katasandi",
 ];
 
 /// True when a password rule's value looks like a password someone typed: not a
@@ -2316,15 +2330,17 @@ mod tests {
     fn encoded_placeholder_pairs() {
         judge(
             encodes_placeholder_pair,
-            // username:password, user:changeme, user:<password>.
+            // username:password, user:changeme, user:<password>, myuser:mypassword.
             &[
                 "dXNlcm5hbWU6cGFzc3dvcmQ=",
                 "dXNlcjpjaGFuZ2VtZQ==",
                 "dXNlcjo8cGFzc3dvcmQ+",
+                "bXl1c2VyOm15cGFzc3dvcmQ=",
             ],
-            // deploy:Wq7vJd2pLx9s, admin:password, a base64 key, no pair.
+            // deploy:Wq7vJd2pLx9s, myuser:Mypass2024, admin:password, a base64 key, no pair.
             &[
                 "ZGVwbG95OldxN3ZKZDJwTHg5cw==",
+                "bXl1c2VyOk15cGFzczIwMjQ=",
                 "YWRtaW46cGFzc3dvcmQ=",
                 "NnZmWW5jNjY4SDE1aVJxQXRj",
                 "aGVsbG8td29ybGQ=",
