@@ -178,6 +178,11 @@ struct ScanArgs {
     #[arg(long)]
     no_archives: bool,
 
+    /// Do not decode base64 blobs (searched by default: a token inside a base64-encoded
+    /// body is reported at the blob's place).
+    #[arg(long)]
+    no_base64: bool,
+
     /// Show a progress bar on stderr (default: only when stderr is a terminal and not in CI).
     #[arg(long, overrides_with = "no_progress")]
     progress: bool,
@@ -276,6 +281,7 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
         options.allowlist = options.allowlist.without_default_skips();
     }
     options.archives = !args.no_archives;
+    options.decode_base64 = !args.no_base64;
     if let Some(path) = &args.baseline {
         options.baseline = Some(keyhound::baseline::Baseline::load(path)?);
     }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::archive;
 use crate::config::Allowlist;
 use crate::engine::lines::{Locator, Position, line_at};
-use crate::engine::{Engine, Match, Scratch};
+use crate::engine::{Engine, Match, Scratch, encoded};
 use crate::findings::{Collector, Finding, Location, SourceKind};
 use crate::rules::RuleSet;
 use crate::sources;
@@ -22,6 +22,10 @@ pub const BINARY_SNIFF_LEN: usize = 8192;
 pub fn is_binary(data: &[u8]) -> bool {
     memchr::memchr(0, &data[..data.len().min(BINARY_SNIFF_LEN)]).is_some()
 }
+
+/// Levels of base64 decoded inside one another (a token in base64 JSON inside a base64
+/// Kubernetes Secret is 2).
+const MAX_DECODE_DEPTH: usize = 2;
 
 /// Default `--max-file-size`: 10 MiB.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
@@ -92,6 +96,8 @@ pub struct ScanOptions {
     pub baseline: Option<crate::baseline::Baseline>,
     /// Search the members of zip, tar and gzip archives (see [`crate::archive`]).
     pub archives: bool,
+    /// Search the text that base64 blobs encode (see [`crate::engine::encoded`]).
+    pub decode_base64: bool,
 }
 
 /// Live counters of a running scan, updated by every worker (relaxed atomics: one add per
@@ -120,6 +126,7 @@ impl ScanOptions {
             progress: None,
             baseline: None,
             archives: true,
+            decode_base64: true,
         }
     }
 }
@@ -523,7 +530,78 @@ impl<'a> Worker<'a> {
         }
         self.matches.clear();
         self.engine.scan(data, &mut self.scratch, &mut self.matches);
-        Some(self.locate_matches(data))
+        let mut found = self.locate_matches(data);
+        if self.options.decode_base64 {
+            self.find_encoded(data, &mut found);
+        }
+        Some(found)
+    }
+
+    /// Appends the secrets held in base64 blobs of `data` (see [`encoded`]), each at the
+    /// place of its blob. A blob a rule already matched (a JWT, a base64 key, a Kubernetes
+    /// Secret's value) is not decoded: that rule reported it.
+    fn find_encoded(&mut self, data: &[u8], found: &mut Vec<LocatedMatch>) {
+        let taken: Vec<std::ops::Range<usize>> =
+            self.matches.iter().map(|m| m.secret.clone()).collect();
+        let mut decoded = Vec::new();
+        self.decoded_matches(data, &taken, 1, &mut decoded);
+        if decoded.is_empty() {
+            return;
+        }
+        let mut locator = Locator::new(data);
+        for (run, rule, secret) in decoded {
+            let rule_id = &self.engine.rules()[rule].id;
+            if is_allowed_inline(data, run.start)
+                || self.options.allowlist.allows_secret(rule_id, &secret)
+            {
+                self.results.stats.suppressed += 1;
+                continue;
+            }
+            found.push(LocatedMatch {
+                rule,
+                secret,
+                start: locator.locate(run.start),
+                end: locator.locate(run.end),
+                member: None,
+            });
+        }
+    }
+
+    /// The matches in the text that base64 runs of `data` encode, as (run, rule, secret);
+    /// runs overlapping `taken` are skipped. Text inside decoded text is decoded too, down to
+    /// [`MAX_DECODE_DEPTH`] levels, and reported at the outermost run.
+    fn decoded_matches(
+        &mut self,
+        data: &[u8],
+        taken: &[std::ops::Range<usize>],
+        depth: usize,
+        out: &mut Vec<(std::ops::Range<usize>, usize, Vec<u8>)>,
+    ) {
+        let mut runs = Vec::new();
+        encoded::base64_runs(data, &mut runs);
+        for run in runs {
+            if taken.iter().any(|t| t.start < run.end && run.start < t.end) {
+                continue;
+            }
+            let Some(text) = encoded::decode_text(&data[run.clone()]) else {
+                continue;
+            };
+            let mut matches = Vec::new();
+            self.engine.scan(&text, &mut self.scratch, &mut matches);
+            for m in &matches {
+                out.push((run.clone(), m.rule, text[m.secret.clone()].to_vec()));
+            }
+            if depth < MAX_DECODE_DEPTH {
+                let inner_taken: Vec<_> = matches.iter().map(|m| m.secret.clone()).collect();
+                let mut inner = Vec::new();
+                self.decoded_matches(&text, &inner_taken, depth + 1, &mut inner);
+                out.extend(
+                    inner
+                        .into_iter()
+                        .map(|(_, rule, secret)| (run.clone(), rule, secret)),
+                );
+            }
+        }
     }
 
     /// Positions of `self.matches` in `data`, after inline allow comments and the secret

@@ -16,6 +16,7 @@
 //!    placeholder filters before it becomes a [`Match`].
 
 mod checksum;
+pub mod encoded;
 pub mod filters;
 pub mod lines;
 
