@@ -261,6 +261,42 @@ fn look_alikes_from_real_code_are_left_alone_and_real_values_kept() {
             "da.json",
             "{\"SHOW_PASSWORD_ADVICE\": \"VIS_KODEORD_RÅD\"}\n",
         ),
+        // C# members with non-null assertions, private fields, Pascal-case members.
+        ("a.cs", "            PrivateKey = user.PrivateKey!,\n"),
+        (
+            "a.cs",
+            "        SigningKey = keys.SignatureKeyPairData!.WrappedSigningKey,\n",
+        ),
+        (
+            "a.cs",
+            "        user.PrivateKey = _mockEncryptedType7String;\n",
+        ),
+        ("a.cs", "        EncryptionKey = request.UserKeyB64,\n"),
+        // A feature flag and an error code that name the field.
+        (
+            "a.cs",
+            "public const string UseSdkPasswordGenerators = \"pm-19976-use-sdk-password-generators\";\n",
+        ),
+        (
+            "a.cs",
+            "public const string ClientB64HashedPassword = \"password_hash_b64\";\n",
+        ),
+        // Ciphertext only the user's key opens (a Bitwarden EncString), a salt, a login method.
+        (
+            "a.cs",
+            "EncryptedPrivateKey = \"2.AOs41Hd8OQiCPXjyJKCiDA==|O6OHgt2U2hJGBSNGnimJmg==|iD33s8B69C8JhYYhSa4V1tArjvLr8eEaGqOV7BRo5Jk=\"\n",
+        ),
+        (
+            "a.cs",
+            "user.MasterPasswordSalt = \"explicit-salt-value\";\n",
+        ),
+        ("a.json", "{\"passwordless\": \"allowed\"}\n"),
+        // Crowdin's pseudo-language placeholders; GitHub's stand-in password.
+        ("aa.php", "    'password' => 'crwdns6798:0crwdne6798:0',\n"),
+        (
+            "a.sh",
+            "git clone https://abc123def456:x-oauth-basic@github.com/org/repo\n",
+        ),
     ] {
         assert_eq!(
             generic_values(name, text),
@@ -289,6 +325,16 @@ fn look_alikes_from_real_code_are_left_alone_and_real_values_kept() {
             "da.json",
             "{\"smtp_passwd\": \"Adgangskode2024\"}\n",
             "Adgangskode2024",
+        ),
+        (
+            "a.cs",
+            "        user.Password = \"correct-horse-battery-staple\";\n",
+            "correct-horse-battery-staple",
+        ),
+        (
+            "a.cs",
+            "            ApiKey = \"Xk9QmTp2WvLr7ZsB3\",\n",
+            "Xk9QmTp2WvLr7ZsB3",
         ),
     ] {
         assert_eq!(generic_values(name, text), [value], "{name}: {text}");

@@ -29,6 +29,9 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "yourpassword",
     "yourpass",
     "redacted",
+    // Crowdin's in-context translation placeholders (`crwdns6798:0crwdne6798:0`), which fill
+    // every string of its pseudo-language.
+    "crwdns",
     "xxxx",
     "****",
     "...",
@@ -93,10 +96,13 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
     {
         return false;
     }
-    let trimmed = value
-        .strip_suffix(b"==")
-        .or_else(|| value.strip_suffix(b"="))
-        .unwrap_or(value);
+    // Padding: base64 ends in up to two `=`, base32 (TOTP seeds) in up to six.
+    let padding = value.iter().rev().take_while(|&&b| b == b'=').count();
+    let trimmed = if padding <= 6 {
+        &value[..value.len() - padding]
+    } else {
+        value
+    };
     // Only a name before the `=` makes a pair (`Server=localhost`, `abc123&oauth_method=…` in a
     // query string): generated secrets hold `=` among other symbols (`3CF=;@vy`).
     let named_pair = |part: &[u8]| {
@@ -166,6 +172,12 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_typed_array_or_key_type(value)
         || is_camel_case_identifier(value)
         || is_pascal_case_identifier(value)
+        // `_mockEncryptedType7String`, `__v1PrivateKey`: a private field's name.
+        || value
+            .strip_prefix(b"__")
+            .or_else(|| value.strip_prefix(b"_"))
+            .is_some_and(|v| is_camel_case_identifier(v) || is_pascal_case_identifier(v))
+        || is_enc_string(value)
         // `PhoneAuthCredential?`: a nullable type in a Kotlin or Swift declaration.
         || value.strip_suffix(b"?").is_some_and(|t| {
             is_pascal_case_identifier(t) || is_camel_case_identifier(t) || is_pascal_case_type(t)
@@ -196,7 +208,7 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         // `credentials.Servers||[]`, `e===v.PLAINTEXT`: an expression in (minified) code;
         // base64 pads with two `=` at most.
         || memchr::memmem::find(value, b"||").is_some()
-        || memchr::memmem::find(value, b"===").is_some()
+        || memchr::memmem::find(trimmed, b"===").is_some()
         || memchr::memmem::find(value, b"!==").is_some()
         // `tableLines=`: a camelCase name and its assignment, cut from code.
         || value
@@ -336,8 +348,12 @@ fn is_member_access(value: &[u8]) -> bool {
     // `apiKey?.value`: optional chaining reads the same way (a `?` ends a part), and
     // `user?.keys?.` is one cut before its index (`?.[org]`).
     let value = value.strip_suffix(b".").unwrap_or(value);
+    // `user.PrivateKey!`, `data!.Key`: C#'s and TypeScript's non-null assertions.
     fn bare(p: &[u8]) -> &[u8] {
-        let end = p.iter().rposition(|&b| b != b'?').map_or(0, |i| i + 1);
+        let end = p
+            .iter()
+            .rposition(|&b| b != b'?' && b != b'!')
+            .map_or(0, |i| i + 1);
         &p[..end]
     }
     // `$scope.prompt`: `$` starts names in JavaScript and PHP.
@@ -365,6 +381,7 @@ fn is_member_access(value: &[u8]) -> bool {
         && (!last.iter().any(u8::is_ascii_digit)
             || last.contains(&b'_')
             || is_camel_case_identifier(last)
+            || is_pascal_case_identifier(last)
             || is_word_with_number(last))
 }
 
@@ -423,6 +440,25 @@ fn is_constant_name(value: &[u8]) -> bool {
                 && w.iter()
                     .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
                 || (i > 0 && (1..=5).contains(&w.len()) && w.iter().all(u8::is_ascii_digit))
+        })
+}
+
+/// `2.AOs41Hd8OQiCPXjyJKCiDA==|O6OH…==|iD33…=`: a Bitwarden EncString, ciphertext (type digit,
+/// IV, data, MAC) that only the user's key opens, as its clients and tests store keys.
+fn is_enc_string(value: &[u8]) -> bool {
+    let Some(body) = value
+        .strip_prefix(b"2.")
+        .or_else(|| value.strip_prefix(b"0."))
+        .or_else(|| value.strip_prefix(b"1."))
+    else {
+        return false;
+    };
+    let parts: Vec<&[u8]> = body.split(|&b| b == b'|').collect();
+    (2..=3).contains(&parts.len())
+        && parts.iter().all(|p| {
+            p.len() >= 8
+                && p.iter()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
         })
 }
 
@@ -979,6 +1015,9 @@ const NON_PASSWORDS: &[&str] = &[
     // documents for every service account's .p12 key file.
     "changeit",
     "notasecret",
+    // GitHub's documented stand-in password when a token is the user name
+    // (`https://<token>:x-oauth-basic@github.com`).
+    "x-oauth-basic",
     // Outcomes (`pass: failed` in test reports, `'pass' : 'failed'`).
     "failed",
     "passed",
@@ -1187,6 +1226,27 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     let my_placeholder = value.starts_with(b"my")
         && value.get(2).is_some_and(u8::is_ascii_uppercase)
         && value.iter().all(u8::is_ascii_alphabetic);
+    // `pm-19976-use-sdk-password-generators` (a feature flag), `password_hash_b64` (an error
+    // code): three or more lower-case words, one of them naming the field, name the field.
+    let parts: Vec<&[u8]> = value.split(|&b| b == b'-' || b == b'_').collect();
+    let names_the_field = parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.iter()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+        && parts.iter().any(|p| {
+            [
+                &b"password"[..],
+                b"passwd",
+                b"passphrase",
+                b"secret",
+                b"hash",
+                b"salt",
+                b"token",
+            ]
+            .contains(p)
+        });
     // `MAILER-WACHTWOORD`: a label in capitals, as translation files write field names.
     let caps_label = value.iter().any(|b| matches!(b, b'-' | b'_'))
         && value
@@ -1219,6 +1279,7 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         };
     if has(b"fake")
         || names_field
+        || names_the_field
         || interpolated
         || number_call
         || negated
@@ -1483,6 +1544,10 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "alg",
     // `ApiKeySelectionExpression`: how a key is found, not the key.
     "expression",
+    // `MasterPasswordSalt`: stored beside a hash in the clear, not a credential.
+    "salt",
+    // `"passwordless": "allowed"`: a login method.
+    "passwordless",
     // `passwordAttribute = 'unicodepwd'`: the LDAP attribute holding passwords.
     "attribute",
     "attr",
@@ -2199,6 +2264,8 @@ mod tests {
             "q7v_k2m_x9p_w4z3",
             "bada5566-a7aa-401f-bd96-45619a55120d",
             "dXNlcjpwYXNzd29yZA==",
+            // A base32 TOTP seed with its padding.
+            "MZXW6YTBOI3DEMRZGQ======",
             // A base64 JSON document that names a key is a credential file.
             "eyJ0eXBlIjoic2VydmljZV9hY2NvdW50IiwicHJpdmF0ZV9rZXkiOiJ4In0=",
         ] {
