@@ -208,7 +208,7 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         // `credentials.Servers||[]`, `e===v.PLAINTEXT`: an expression in (minified) code;
         // base64 pads with two `=` at most.
         || memchr::memmem::find(value, b"||").is_some()
-        || memchr::memmem::find(trimmed, b"===").is_some()
+        || (memchr::memmem::find(value, b"===").is_some() && !is_padded_base32(value))
         || memchr::memmem::find(value, b"!==").is_some()
         // `tableLines=`: a camelCase name and its assignment, cut from code.
         || value
@@ -441,6 +441,19 @@ fn is_constant_name(value: &[u8]) -> bool {
                     .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
                 || (i > 0 && (1..=5).contains(&w.len()) && w.iter().all(u8::is_ascii_digit))
         })
+}
+
+/// `MZXW6YTBOI3DEMRZGQ======`: base32 (RFC 4648 alphabet) with its padding, as TOTP seeds are
+/// written; base64 pads with two `=` at most.
+fn is_padded_base32(value: &[u8]) -> bool {
+    let body = value.trim_ascii_end();
+    let padding = body.iter().rev().take_while(|&&b| b == b'=').count();
+    let body = &body[..body.len() - padding];
+    (3..=6).contains(&padding)
+        && !body.is_empty()
+        && body
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(b))
 }
 
 /// `2.AOs41Hd8OQiCPXjyJKCiDA==|O6OH…==|iD33…=`: a Bitwarden EncString, ciphertext (type digit,
@@ -2274,6 +2287,7 @@ mod tests {
         for v in [
             "tableLines=",
             "c.MODE.SCRIPT_DATA:e===v.PLAINTEXT",
+            "e.crossOrigin===",
             "base64-decoded",
             "'$S3_ACCESS_KEY'",
             "bp.oauth2_credentials:insert",
