@@ -291,6 +291,29 @@ fn look_alikes_from_real_code_are_left_alone_and_real_values_kept() {
             "user.MasterPasswordSalt = \"explicit-salt-value\";\n",
         ),
         ("a.json", "{\"passwordless\": \"allowed\"}\n"),
+        // Ciphertext of NiFi's protected properties, and how they are protected.
+        (
+            "nifi.properties",
+            "nifi.security.keystorePasswd=6WUpex+VZiN05LXu||joWJMuoSzYniEC7IAoingTimlG7+RGk8I2irl/WTlIuMcg\nnifi.security.keystorePasswd.protected=aes/gcm/128\n",
+        ),
+        // Labels and keys in translation files; a lint code; prose around IDENTIFIED BY.
+        (
+            "de.json",
+            "{\"authentication-passphrase\": \"Authentifizierungs-Passphrase\"}\n",
+        ),
+        (
+            "ka.json",
+            "{\"opc-keystore-password\": \"opc-keystore-პაროლი\"}\n",
+        ),
+        (
+            "a.ts",
+            "this.title = this.isPasswordLinkExpired ? 'login.reset-password-link-expired' : 'login.activation-link-expired';\n",
+        ),
+        ("a.js", "token.ignoreW020 = state.ignored.W020;\n"),
+        (
+            "A.java",
+            "description = \"Replies to server originated RPC command identified by 'requestId' parameter.\"\n",
+        ),
         // Crowdin's pseudo-language placeholders; GitHub's stand-in password.
         ("aa.php", "    'password' => 'crwdns6798:0crwdne6798:0',\n"),
         (

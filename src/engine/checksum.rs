@@ -14,7 +14,62 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         Checksum::PypiMacaroon => pypi_macaroon(secret),
         Checksum::Base64PrivateKey => base64_private_key(secret),
         Checksum::GrafanaLegacy => json_object_with(secret, &["k", "n", "id"]),
+        Checksum::KeyStoreWithKey => key_store_with_key(secret),
     }
+}
+
+/// DER of the PKCS #12 bag type OIDs 1.2.840.113549.1.12.10.1.{1,2,3} (RFC 7292, 4.2): a key
+/// bag, a shrouded (encrypted) key bag, a certificate bag; the last byte differs.
+const PKCS12_BAG_OID: &[u8] = b"\x06\x0b\x2a\x86\x48\x86\xf7\x0d\x01\x0c\x0a\x01";
+
+/// False only for a store shown to hold certificates alone (a trust store). JKS and JCEKS
+/// entries are read (tag 1 is a private key, 2 a trusted certificate, 3 a secret key); a
+/// PKCS #12 file is a trust store when a certificate bag is visible and no key bag is. Keys
+/// and certificates both encrypted, or a store cut short, cannot be told apart: reported.
+fn key_store_with_key(secret: &[u8]) -> bool {
+    if secret.starts_with(b"\xfe\xed\xfe\xed") || secret.starts_with(b"\xce\xce\xce\xce") {
+        return jks_entries_hold_key(secret).unwrap_or(true);
+    }
+    let bags = memchr::memmem::find_iter(secret, PKCS12_BAG_OID)
+        .filter_map(|at| secret.get(at + PKCS12_BAG_OID.len()).copied());
+    let (mut keys, mut certs) = (false, false);
+    for kind in bags {
+        match kind {
+            1 | 2 => keys = true,
+            3 => certs = true,
+            _ => {}
+        }
+    }
+    keys || !certs
+}
+
+/// Whether a JKS or JCEKS store has an entry other than a trusted certificate; `None` when
+/// it ends before its entries do.
+fn jks_entries_hold_key(data: &[u8]) -> Option<bool> {
+    let mut at: usize = 4;
+    let mut take = |n: usize| -> Option<&[u8]> {
+        let bytes = data.get(at..at.checked_add(n)?)?;
+        at += n;
+        Some(bytes)
+    };
+    let u32_at = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize;
+    let version = u32_at(take(4)?);
+    let count = u32_at(take(4)?);
+    for _ in 0..count {
+        if u32_at(take(4)?) != 2 {
+            return Some(true);
+        }
+        let alias = take(2)?;
+        take(usize::from(u16::from_be_bytes([alias[0], alias[1]])))?;
+        take(8)?; // creation time
+        if version == 2 {
+            let kind = take(2)?;
+            take(usize::from(u16::from_be_bytes([kind[0], kind[1]])))?;
+        }
+        let len = u32_at(take(4)?);
+        take(len)?;
+    }
+    Some(false)
 }
 
 /// The decoded text opens a PEM private key block: `-----BEGIN [RSA |EC |OPENSSH |...]PRIVATE

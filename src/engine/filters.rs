@@ -32,6 +32,9 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     // Crowdin's in-context translation placeholders (`crwdns6798:0crwdne6798:0`), which fill
     // every string of its pseudo-language.
     "crwdns",
+    // `SET_A_PASSWORD_HERE_123`, `api-key-here`: "put it here".
+    "_here",
+    "-here",
     "xxxx",
     "****",
     "...",
@@ -360,7 +363,9 @@ fn is_member_access(value: &[u8]) -> bool {
     let identifier = |p: &[u8]| {
         let p = bare(p);
         !p.is_empty()
-            && (p.len() <= 24 || is_constant_name(p))
+            && (p.len() <= 24
+                || is_constant_name(p)
+                || (p.len() <= 64 && (is_camel_case_identifier(p) || is_pascal_words(p))))
             && (p[0].is_ascii_alphabetic() || matches!(p[0], b'_' | b'$'))
             && p.iter()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$'))
@@ -381,8 +386,19 @@ fn is_member_access(value: &[u8]) -> bool {
         && (!last.iter().any(u8::is_ascii_digit)
             || last.contains(&b'_')
             || is_camel_case_identifier(last)
-            || is_pascal_case_identifier(last)
-            || is_word_with_number(last))
+            || is_pascal_words(last)
+            || is_word_with_number(last)
+            // `state.ignored.W020`: a lint or error code.
+            || (last.len() <= 6
+                && last.iter().take_while(|b| b.is_ascii_uppercase()).count() == 1
+                && last[1..].iter().all(u8::is_ascii_digit)))
+}
+
+/// `Fido2Credentials`, `CredentialsEndpointDraft00`: capitalised words, each maybe ending in
+/// digits (a member or type name), judged as the camelCase name it would be in lower case.
+fn is_pascal_words(value: &[u8]) -> bool {
+    value.first().is_some_and(u8::is_ascii_uppercase)
+        && is_camel_case_identifier(&[&[value[0].to_ascii_lowercase()], &value[1..]].concat())
 }
 
 /// `Jobs[-1].JobId`, `items[0]`: an index in brackets.
@@ -1028,6 +1044,10 @@ const NON_PASSWORDS: &[&str] = &[
     // documents for every service account's .p12 key file.
     "changeit",
     "notasecret",
+    // Plurals name a kind of object (a Kubernetes resource `passwords`), not one value.
+    "passwords",
+    "secrets",
+    "tokens",
     // GitHub's documented stand-in password when a token is the user name
     // (`https://<token>:x-oauth-basic@github.com`).
     "x-oauth-basic",
@@ -1074,6 +1094,7 @@ const NON_PASSWORDS: &[&str] = &[
     "パスワード",
     "비밀번호",
     "كلمة المرور",
+    "პაროლი",
 ];
 
 /// The word "password" in other languages, as ASCII-only labels in translation files write
@@ -1105,6 +1126,7 @@ const TRANSLATED_PASSWORD_WORDS: &[&str] = &[
     "lykilord",
     "kata sandi",
     "katasandi",
+    "pasvorto",
 ];
 
 /// True when a password rule's value looks like a password someone typed: not a
@@ -1163,9 +1185,14 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     // password instead of being one. Plain lower-case words (`thisismypassword`, `rootpasswd`)
     // are weak passwords people really set, and so is `UserPassword123`.
     let has = |w: &[u8]| memchr::memmem::find(&lower, w).is_some();
-    let names_field = has(b"passw")
+    let names_field = (has(b"passw") || has(b"passphrase"))
         && !value.iter().any(u8::is_ascii_digit)
         && !value.iter().all(u8::is_ascii_lowercase);
+    // `6WUpex+VZiN05LXu||joWJMuoS…`: NiFi's protected (encrypted) property value, IV `||`
+    // ciphertext; `a || b` in code.
+    if has(b"||") {
+        return false;
+    }
     // `$(...)` (shell and PowerShell command substitution) and `#{...}` (Ruby interpolation)
     // build the value at run time: what is in the file is not the password.
     let interpolated = has(b"$(") || (has(b"#{") && has(b"}"));
@@ -1241,7 +1268,14 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         && value.iter().all(u8::is_ascii_alphabetic);
     // `pm-19976-use-sdk-password-generators` (a feature flag), `password_hash_b64` (an error
     // code): three or more lower-case words, one of them naming the field, name the field.
-    let parts: Vec<&[u8]> = value.split(|&b| b == b'-' || b == b'_').collect();
+    // `2.reset-password-key`, `existing-valid-key` likewise, in tests that fill key fields.
+    let parts: Vec<&[u8]> = value.split(|&b| matches!(b, b'-' | b'_' | b'.')).collect();
+    // `login.activation-link-expired`: a dotted translation or settings key.
+    let dotted_key = value.contains(&b'.')
+        && parts.len() >= 3
+        && parts
+            .iter()
+            .all(|p| p.len() >= 2 && p.iter().all(u8::is_ascii_lowercase));
     let names_the_field = parts.len() >= 3
         && parts.iter().all(|p| {
             !p.is_empty()
@@ -1257,6 +1291,7 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
                 b"hash",
                 b"salt",
                 b"token",
+                b"key",
             ]
             .contains(p)
         });
@@ -1293,6 +1328,7 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     if has(b"fake")
         || names_field
         || names_the_field
+        || dotted_key
         || interpolated
         || number_call
         || negated
@@ -1559,6 +1595,8 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "expression",
     // `MasterPasswordSalt`: stored beside a hash in the clear, not a credential.
     "salt",
+    // `nifi.security.keystorePasswd.protected=aes/gcm/256`: how the value is protected.
+    "protected",
     // `"passwordless": "allowed"`: a login method.
     "passwordless",
     // `passwordAttribute = 'unicodepwd'`: the LDAP attribute holding passwords.
@@ -1633,6 +1671,8 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     // etcd's bootstrap cluster id (`ETCD_INITIAL_CLUSTER_TOKEN`), documented as no secret.
     "initial_cluster_token",
     "initial-cluster-token",
+    // detect-secrets' baseline records a SHA-1 of each secret it accepted, never the secret.
+    "hashed_secret",
     // Tokens that name a request or a page, not a caller: AWS's idempotency tokens
     // (`ClientRequestToken`, `CreationToken`, `IdempotencyToken`) and pagination cursors
     // (`nextToken`, `pageToken`, `ContinuationToken`).
@@ -1709,8 +1749,22 @@ pub fn repeats_name(name: &[u8], value: &[u8]) -> bool {
             .map(u8::to_ascii_lowercase)
             .collect()
     };
+    // Lower case, as a field name is written when it stands in for a value.
+    let plain = value
+        .iter()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
     let (name, value) = (norm(name), norm(value));
-    value.len() >= 4 && name.ends_with(&value)
+    // `PrivateKey = "privatekey1"`: a long field name, lower-cased and numbered, is still the
+    // name; a short one (`password1`) is a password people really choose, and so is one
+    // written with capitals (`CleartextPassword1`).
+    let digits = value
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let stem = &value[..value.len() - digits];
+    (value.len() >= 4 && name.ends_with(&value))
+        || (plain && stem.len() >= 10 && name.ends_with(stem))
 }
 
 /// `codecov.io/gh/org/repo/graph/badge.svg?`: a URL (without its scheme, up to the query
@@ -2124,6 +2178,12 @@ mod tests {
         assert!(repeats_name(b"db_api_key", b"api-key"));
         assert!(!repeats_name(b"Passphrase", b"passphrase-2024!"));
         assert!(!repeats_name(b"key", b"key"), "too short to judge");
+        assert!(repeats_name(b"ResetPasswordKey", b"resetpasswordkey1"));
+        assert!(
+            !repeats_name(b"password", b"password1"),
+            "a password people choose"
+        );
+        assert!(!repeats_name(b"ClearTextPassword", b"CleartextPassword1"));
         assert!(is_vendor_prefixed_identifier(
             b"xoxb-conversations_list_pagination2"
         ));

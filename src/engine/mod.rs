@@ -557,6 +557,11 @@ impl Engine {
         {
             return false;
         }
+        // A binary key store holds aliases and certificate names (`CN=example.com`,
+        // `spring-samples`) that read like placeholder words; they say nothing of its keys.
+        if secret.contains(&0) {
+            return true;
+        }
         if !rule.stopwords.is_empty() {
             let lower = secret.to_ascii_lowercase();
             if rule

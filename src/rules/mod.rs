@@ -110,6 +110,9 @@ pub enum Checksum {
     Base64PrivateKey,
     /// Grafana legacy API key: base64 of a JSON object naming `k`, `n` and `id` members.
     GrafanaLegacy,
+    /// A binary key store (JKS, JCEKS, PKCS #12) that holds a private or secret key, not only
+    /// trusted certificates: a trust store is public.
+    KeyStoreWithKey,
 }
 
 /// The `[provider]` table of a rule file.
