@@ -10,13 +10,15 @@ pub const MIN_RUN: usize = 32;
 /// Longest run decoded: a base64 blob this large is a file (an image, an archive), not text.
 const MAX_RUN: usize = 1 << 20;
 
-/// Standard and URL-safe base64 characters.
+/// Standard base64 characters. URL-safe base64 (`-`, `_`) is left out: it encodes tokens
+/// (JWTs, which their rule reads) more than text, and with `_` every long snake_case name in
+/// code became a run to look at, a tenth of a history scan.
 const BASE64: [bool; 256] = {
     let mut t = [false; 256];
     let mut c = 0;
     while c < 256 {
         let b = c as u8;
-        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_');
+        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/');
         c += 1;
     }
     t
@@ -27,7 +29,9 @@ const BASE64: [bool; 256] = {
 /// paths and identifiers rarely do.
 ///
 /// Any run that long contains one of every `MIN_RUN`-th byte, so only those are looked at
-/// until one is a base64 character: a pass over a tenth of the bytes of ordinary text.
+/// until one is a base64 character. On 1.4 GB of git's history this takes 1.0 s of one core
+/// (most of it mispredicted branches at word ends); classifying every byte into 64-bit
+/// masks, by table or eight bytes at a time, measured no faster (1.5 s, 2.8 s).
 pub fn base64_runs(data: &[u8], out: &mut Vec<Range<usize>>) {
     let mut i = MIN_RUN - 1;
     let mut done = 0;
@@ -58,8 +62,8 @@ pub fn base64_runs(data: &[u8], out: &mut Vec<Range<usize>>) {
             out.push(start..padded);
         }
         done = padded;
-        // The next run starts after this one and reaches `MIN_RUN` bytes further.
-        i = padded + MIN_RUN;
+        // The next run starts at `padded` or later and holds the byte `MIN_RUN - 1` on.
+        i = padded + MIN_RUN - 1;
     }
 }
 
@@ -101,6 +105,67 @@ mod tests {
         assert!(runs("src/main/java/org/springframework/security/crypto/password").is_empty());
         assert!(runs("a_very_long_snake_case_identifier_without_any_digit_in_it").is_empty());
         assert!(runs("short aGVsbG8gd29ybGQ= value").is_empty());
+    }
+
+    /// The straightforward search: every maximal run, checked like `base64_runs` does.
+    fn runs_by_scanning(data: &[u8]) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < data.len() {
+            if !BASE64[usize::from(data[i])] {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < data.len() && BASE64[usize::from(data[i])] {
+                i += 1;
+            }
+            let run = &data[start..i];
+            let mut padded = i;
+            while padded < data.len() && padded - i < 2 && data[padded] == b'=' {
+                padded += 1;
+            }
+            if run.len() >= MIN_RUN
+                && run.iter().any(u8::is_ascii_uppercase)
+                && run.iter().any(u8::is_ascii_lowercase)
+                && run.iter().any(u8::is_ascii_digit)
+            {
+                out.push(start..padded);
+            }
+            i = padded.max(i);
+        }
+        out
+    }
+
+    #[test]
+    fn the_sampled_search_finds_what_a_byte_scan_finds() {
+        // Runs of every length around the limit, at every offset around the 64-byte blocks.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let alphabet = b"AZaz09+/Qm3x";
+        let mut total = 0;
+        for _ in 0..2000 {
+            let len = (next() % 300) as usize;
+            let data: Vec<u8> = (0..len)
+                // Separators one byte in 30: runs average 30 bytes, either side of the limit.
+                .map(|_| match next() % 60 {
+                    0 => b' ',
+                    1 => b'=',
+                    _ => alphabet[(next() % alphabet.len() as u64) as usize],
+                })
+                .collect();
+            let mut found = Vec::new();
+            base64_runs(&data, &mut found);
+            let expected = runs_by_scanning(&data);
+            total += expected.len();
+            assert_eq!(found, expected, "{}", String::from_utf8_lossy(&data));
+        }
+        assert!(total > 1000, "the data holds runs to find: {total}");
     }
 
     #[test]
