@@ -314,6 +314,28 @@ fn look_alikes_from_real_code_are_left_alone_and_real_values_kept() {
             "A.java",
             "description = \"Replies to server originated RPC command identified by 'requestId' parameter.\"\n",
         ),
+        // Types, variables and algorithm names with acronyms and versions; a Vue binding;
+        // hashing parameters; a setting's state; "your app password" as one word.
+        ("a.rs", "    pub credential: CredentialV3,\n"),
+        ("a.go", "\tIssuerPrivateKey: keyRSA2048,\n"),
+        (
+            "a.go",
+            "\tclient.IDTokenEncryptedResponseEnc = oidc.EncryptionEncA128GCM\n",
+        ),
+        (
+            "c.yml",
+            "id_token_encrypted_response_enc: 'A128CBC-HS256'\n",
+        ),
+        (
+            "a.vue",
+            "<b-checkbox v-model=\"form.passwordLogin\" :native-value=\"true\" name=\"password_login\">\n",
+        ),
+        (
+            "a.go",
+            "\tsuite.config.File.Password.PBKDF2.Iterations = 2147483649\n",
+        ),
+        ("a.php", "    'lost_password_link' => 'disabled',\n"),
+        ("smtp.md", "  password: 'yourapppassword'\n"),
         // Crowdin's pseudo-language placeholders; GitHub's stand-in password.
         ("aa.php", "    'password' => 'crwdns6798:0crwdne6798:0',\n"),
         (

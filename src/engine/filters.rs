@@ -181,6 +181,10 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
             .or_else(|| value.strip_prefix(b"_"))
             .is_some_and(|v| is_camel_case_identifier(v) || is_pascal_case_identifier(v))
         || is_enc_string(value)
+        // `CredentialV3` (a type), `keyRSA2048` (a variable), `A128CBC-HS256` (an algorithm).
+        || is_pascal_words(value)
+        || is_name_with_acronym(value)
+        || is_jose_algorithm(value)
         // `PhoneAuthCredential?`: a nullable type in a Kotlin or Swift declaration.
         || value.strip_suffix(b"?").is_some_and(|t| {
             is_pascal_case_identifier(t) || is_camel_case_identifier(t) || is_pascal_case_type(t)
@@ -195,13 +199,14 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_phc_hash(value)
         || is_encoded_password_prefix(value)
         || is_version(value)
-        // `actions=`, `client_cert=`: a name and an assignment, cut from markup or from a
-        // `key= key2=` list with empty values; base64 padding follows digits and capitals.
+        // `actions=`, `client_cert=`, `native-value=` (Vue's `:native-value="true"`): a name and
+        // an assignment, cut from markup or from a `key= key2=` list with empty values; base64
+        // padding follows digits and capitals.
         || (value.ends_with(b"=")
             && value
                 .iter()
                 .take_while(|&&b| b != b'=')
-                .all(|b| b.is_ascii_lowercase() || *b == b'_'))
+                .all(|b| b.is_ascii_lowercase() || matches!(b, b'_' | b'-')))
         // `4903985956277797360179…`: a sequence number; keys are not all digits.
         || value.iter().all(u8::is_ascii_digit)
         // `Jobs[-1].JobId`, `items[0]`: an indexed expression.
@@ -387,11 +392,55 @@ fn is_member_access(value: &[u8]) -> bool {
             || last.contains(&b'_')
             || is_camel_case_identifier(last)
             || is_pascal_words(last)
+            || is_name_with_acronym(last)
             || is_word_with_number(last)
             // `state.ignored.W020`: a lint or error code.
             || (last.len() <= 6
                 && last.iter().take_while(|b| b.is_ascii_uppercase()).count() == 1
                 && last[1..].iter().all(u8::is_ascii_digit)))
+}
+
+/// `keyRSA2048`, `x509PrivateKeyRSA2048`, `EncryptionEncA128GCM`: a name ending in an acronym
+/// (capitals, maybe with digits), which camelCase splitting would cut into single letters.
+fn is_name_with_acronym(value: &[u8]) -> bool {
+    let tail = value
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        .count();
+    let (head, acronym) = value.split_at(value.len() - tail);
+    (2..=8).contains(&tail)
+        && acronym.iter().filter(|b| b.is_ascii_uppercase()).count() >= 2
+        && head.len() >= 2
+        && head.last().is_some_and(u8::is_ascii_lowercase)
+        && is_plain_camel_words(head)
+}
+
+/// `key`, `x509PrivateKey`, `EncryptionEnc`: a first word (letters, maybe a short number) and
+/// capitalised words of two or more lower-case letters, each maybe ending in digits. Stricter
+/// than [`is_camel_case_identifier`], which also takes `keyV1orV2`-style words: random text
+/// (`kzijN23avp`) passes that.
+fn is_plain_camel_words(value: &[u8]) -> bool {
+    let mut words = Vec::new();
+    let mut start = 0;
+    for i in 1..value.len() {
+        if value[i].is_ascii_uppercase() {
+            words.push(&value[start..i]);
+            start = i;
+        }
+    }
+    words.push(&value[start..]);
+    words.iter().enumerate().all(|(i, w)| {
+        let body = if w[0].is_ascii_uppercase() {
+            &w[1..]
+        } else {
+            &w[..]
+        };
+        let letters = body.iter().take_while(|b| b.is_ascii_lowercase()).count();
+        w[0].is_ascii_alphabetic()
+            && (letters >= 2 || (i == 0 && is_word_with_number(&w.to_ascii_lowercase())))
+            && body[letters..].iter().all(u8::is_ascii_digit)
+    })
 }
 
 /// `Fido2Credentials`, `CredentialsEndpointDraft00`: capitalised words, each maybe ending in
@@ -489,6 +538,36 @@ fn is_enc_string(value: &[u8]) -> bool {
                 && p.iter()
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
         })
+}
+
+/// `A128CBC-HS256`, `RSA-OAEP-256`, `ES384`: a JOSE algorithm name (RFC 7518), as OpenID
+/// Connect settings (`id_token_encrypted_response_enc`) name them.
+fn is_jose_algorithm(value: &[u8]) -> bool {
+    const NAMES: &[&str] = &[
+        "A128CBC-HS256",
+        "A192CBC-HS384",
+        "A256CBC-HS512",
+        "A128GCM",
+        "A192GCM",
+        "A256GCM",
+        "A128KW",
+        "A192KW",
+        "A256KW",
+        "A128GCMKW",
+        "A192GCMKW",
+        "A256GCMKW",
+        "RSA-OAEP",
+        "RSA-OAEP-256",
+        "RSA1_5",
+        "ECDH-ES",
+        "ECDH-ES+A128KW",
+        "ECDH-ES+A192KW",
+        "ECDH-ES+A256KW",
+        "PBES2-HS256+A128KW",
+        "PBES2-HS384+A192KW",
+        "PBES2-HS512+A256KW",
+    ];
+    NAMES.iter().any(|n| n.as_bytes() == value)
 }
 
 /// `VARCHAR(80)`, `decimal(10,2)`: a sized SQL column type, as schema arrays map column names
@@ -1065,6 +1144,8 @@ const NON_PASSWORDS: &[&str] = &[
     // (`password_strategy == 'email'`).
     "always",
     "never",
+    "disabled",
+    "enabled",
     "on_create",
     "random",
     "generate",
@@ -1259,6 +1340,14 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         || is_version(value)
         || value.ends_with(b":")
         || value.ends_with("\u{ff1a}".as_bytes())
+    {
+        return false;
+    }
+    // `yourapppassword`, `yourapikey`: "yours here", written as one word.
+    if lower.starts_with(b"your")
+        && [&b"pass"[..], b"key", b"token", b"secret"]
+            .iter()
+            .any(|w| has(w))
     {
         return false;
     }
@@ -1593,6 +1682,12 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "alg",
     // `ApiKeySelectionExpression`: how a key is found, not the key.
     "expression",
+    // Password hashing parameters (`Password.PBKDF2.Iterations = 310000`).
+    "iterations",
+    "rounds",
+    "parallelism",
+    "memory",
+    "variant",
     // `MasterPasswordSalt`: stored beside a hash in the clear, not a credential.
     "salt",
     // `nifi.security.keystorePasswd.protected=aes/gcm/256`: how the value is protected.
@@ -2173,6 +2268,12 @@ mod tests {
             b"0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
         ));
         assert!(is_constant_name(b"RSA_2048_KEY"));
+        assert!(is_name_with_acronym(b"keyRSA2048"));
+        assert!(is_name_with_acronym(b"x509PrivateKeyRSA2048"));
+        assert!(is_name_with_acronym(b"EncryptionEncA128GCM"));
+        assert!(!is_name_with_acronym(b"kzijN23avpJA22"), "random text");
+        assert!(is_pascal_words(b"CredentialV3"));
+        assert!(is_jose_algorithm(b"A128CBC-HS256"));
         assert!(!is_constant_name(b"2048_KEY"));
         assert!(repeats_name(b"Passphrase", b"passphrase"));
         assert!(repeats_name(b"db_api_key", b"api-key"));
