@@ -336,6 +336,16 @@ fn look_alikes_from_real_code_are_left_alone_and_real_values_kept() {
         ),
         ("a.php", "    'lost_password_link' => 'disabled',\n"),
         ("smtp.md", "  password: 'yourapppassword'\n"),
+        // A scoped module path; a value a test makes invalid; a flag named in a message.
+        (
+            "a.ts",
+            "  [Modules.API_KEY]: \"@medusajs/medusa/api-key\",\n",
+        ),
+        ("a.go", "  secret: \"!!!invalid-base64!!!\",\n"),
+        (
+            "a.go",
+            "  \"you must either use an interactive terminal or use the --password flag\",\n",
+        ),
         // Crowdin's pseudo-language placeholders; GitHub's stand-in password.
         ("aa.php", "    'password' => 'crwdns6798:0crwdne6798:0',\n"),
         (

@@ -181,6 +181,14 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
             .or_else(|| value.strip_prefix(b"_"))
             .is_some_and(|v| is_camel_case_identifier(v) || is_pascal_case_identifier(v))
         || is_enc_string(value)
+        // `@medusajs/medusa/api-key`: a scoped npm package or module path.
+        || (value.starts_with(b"@")
+            && value.contains(&b'/')
+            && value[1..]
+                .iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_./".contains(b)))
+        // `!!!invalid-base64!!!`, `invalid_token_123`: a value a test makes invalid on purpose.
+        || value.to_ascii_lowercase().windows(7).any(|w| w == b"invalid")
         // `CredentialV3` (a type), `keyRSA2048` (a variable), `A128CBC-HS256` (an algorithm).
         || is_pascal_words(value)
         || is_name_with_acronym(value)
@@ -1146,6 +1154,8 @@ const NON_PASSWORDS: &[&str] = &[
     "never",
     "disabled",
     "enabled",
+    // `use the --password flag` in a message.
+    "flag",
     "on_create",
     "random",
     "generate",
