@@ -108,10 +108,24 @@ pub fn for_each_entry(
             // budget bounds it here.
             let cap = budget.remaining;
             let mut out = Vec::new();
-            let n = flate2::read::MultiGzDecoder::new(data)
+            let read = flate2::read::MultiGzDecoder::new(data)
                 .take(cap.saturating_add(1))
-                .read_to_end(&mut out)
-                .map_err(|e| Damaged(format!("gzip: {e}")))? as u64;
+                .read_to_end(&mut out);
+            let n = out.len() as u64;
+            if let Err(e) = read {
+                // A truncated stream: what inflated before the damage is still searched.
+                if !out.is_empty() && n <= budget.member_max.min(cap) {
+                    budget.remaining -= n;
+                    visit(
+                        Entry::File {
+                            path: String::new(),
+                            data: out,
+                        },
+                        budget,
+                    );
+                }
+                return Err(Damaged(format!("gzip: {e}")));
+            }
             if n > cap {
                 visit(
                     Entry::Skipped {
@@ -441,6 +455,12 @@ mod tests {
         let g = gzip(b"some text");
         let (_, r) = entries(&g[..8], &mut Budget::new(100));
         assert!(r.unwrap_err().0.starts_with("gzip:"));
+        // Cut after the compressed data but before its checksum: the text is still handed out.
+        let g = gzip(&[b'a'; 3000]);
+        let (seen, r) = entries(&g[..g.len() - 4], &mut Budget::new(10_000));
+        assert!(r.is_err());
+        assert_eq!(seen.len(), 1);
+        assert!(seen[0].starts_with("=aaa"));
     }
 
     #[test]
