@@ -104,58 +104,60 @@ pub fn for_each_entry(
         Kind::Zip => zip_entries(data, budget, visit),
         Kind::Tar => tar_entries(data, budget, visit),
         Kind::Gzip => {
-            // The stream may be a tar whose members are bounded one by one, so only the
-            // budget bounds it here.
-            let cap = budget.remaining;
-            let mut out = Vec::new();
-            let read = flate2::read::MultiGzDecoder::new(data)
-                .take(cap.saturating_add(1))
-                .read_to_end(&mut out);
-            let n = out.len() as u64;
-            if let Err(e) = read {
-                // A truncated stream: what inflated before the damage is still searched.
-                if !out.is_empty() && n <= budget.member_max.min(cap) {
-                    budget.remaining -= n;
+            // A `.tar.gz` is streamed: its tar is never held whole, members are read one by
+            // one, and inflation stops at the budget (a gzip bomb inflates no further).
+            let mut head = Vec::new();
+            // Errors here show again, with their cause, when the stream is read for real.
+            let _ = flate2::read::MultiGzDecoder::new(data)
+                .take(512)
+                .read_to_end(&mut head);
+            if sniff(&head) == Some(Kind::Tar) {
+                let mut stream = flate2::read::MultiGzDecoder::new(data).take(budget.remaining);
+                let result = tar_entries(&mut stream, budget, visit);
+                if result.is_err() && stream.limit() == 0 {
                     visit(
-                        Entry::File {
+                        Entry::Skipped {
                             path: String::new(),
-                            data: out,
+                            reason: SkipReason::TooLarge,
+                            why: "the archive expands past its limit; the rest is not read".into(),
                         },
                         budget,
                     );
+                    return Ok(());
                 }
-                return Err(Damaged(format!("gzip: {e}")));
+                return result;
             }
-            if n > cap {
-                visit(
-                    Entry::Skipped {
-                        path: String::new(),
-                        reason: SkipReason::TooLarge,
-                        why: "the archive expands past its limit; the rest is not read".into(),
-                    },
-                    budget,
-                );
-            } else if sniff(&out) == Some(Kind::Tar) {
-                // `.tar.gz`: its files, not one tar, are the members.
-                return tar_entries(&out, budget, visit);
-            } else if n > budget.member_max {
-                visit(
-                    Entry::Skipped {
-                        path: String::new(),
-                        reason: SkipReason::TooLarge,
-                        why: format!("larger than {} bytes", budget.member_max),
-                    },
-                    budget,
-                );
-            } else {
-                budget.remaining -= n;
-                visit(
+            // One gzipped file, read like a member.
+            let mut out = Vec::new();
+            match read_bounded(flate2::read::MultiGzDecoder::new(data), budget, &mut out) {
+                Ok(Bounded::Whole) => visit(
                     Entry::File {
                         path: String::new(),
                         data: out,
                     },
                     budget,
-                );
+                ),
+                Ok(Bounded::Over(reason, why)) => visit(
+                    Entry::Skipped {
+                        path: String::new(),
+                        reason,
+                        why,
+                    },
+                    budget,
+                ),
+                Err(e) => {
+                    // A truncated stream: what inflated before the damage is still searched.
+                    if !out.is_empty() {
+                        visit(
+                            Entry::File {
+                                path: String::new(),
+                                data: out,
+                            },
+                            budget,
+                        );
+                    }
+                    return Err(Damaged(format!("gzip: {e}")));
+                }
             }
             Ok(())
         }
@@ -176,8 +178,11 @@ fn read_bounded(
 ) -> std::io::Result<Bounded> {
     let cap = budget.member_max.min(budget.remaining);
     out.clear();
-    let n = reader.take(cap.saturating_add(1)).read_to_end(out)? as u64;
+    // On an error `out` keeps what was read before it (a truncated member), charged too.
+    let read = reader.take(cap.saturating_add(1)).read_to_end(out);
+    let n = out.len() as u64;
     budget.remaining = budget.remaining.saturating_sub(n);
+    read?;
     if n <= cap {
         return Ok(Bounded::Whole);
     }
@@ -281,7 +286,7 @@ fn zip_entries(
 }
 
 fn tar_entries(
-    data: &[u8],
+    data: impl Read,
     budget: &mut Budget,
     visit: &mut dyn FnMut(Entry, &mut Budget),
 ) -> Result<(), Damaged> {
@@ -440,6 +445,19 @@ mod tests {
             entries(&z, &mut Budget::new(100)).0,
             ["big:too_large", "small=ok"]
         );
+    }
+
+    #[test]
+    fn a_tar_gz_is_inflated_no_further_than_the_budget() {
+        let t = tar_of(&[("big", &vec![0u8; 100_000]), ("small", b"ok")]);
+        let g = gzip(&t);
+        assert!(g.len() < 1000, "compresses well, as bombs do");
+        let (seen, r) = entries(&g, &mut Budget::new(1000));
+        assert!(r.is_ok());
+        assert_eq!(seen, ["big:too_large", ":too_large"]);
+        // With room, the small member after the big one is read.
+        let (seen, _) = entries(&g, &mut Budget::new(10_000));
+        assert_eq!(seen, ["big:too_large", "small=ok"]);
     }
 
     #[test]
