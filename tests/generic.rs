@@ -336,6 +336,13 @@ fn look_alikes_from_real_code_are_left_alone_and_real_values_kept() {
         ),
         ("a.php", "    'lost_password_link' => 'disabled',\n"),
         ("smtp.md", "  password: 'yourapppassword'\n"),
+        // A Portuguese label; a name-service source; the branches of a ternary.
+        ("locale_pt-PT.ini", "password=Palavra-chave\n"),
+        ("nsswitch.conf", "passwd:         compat\n"),
+        (
+            "LogInModal.tsx",
+            "this.$('[name=' + (this.identification() ? 'password' : 'identification') + ']');\n",
+        ),
         // A scoped module path; a value a test makes invalid; a flag named in a message.
         (
             "a.ts",

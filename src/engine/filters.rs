@@ -1154,6 +1154,9 @@ const NON_PASSWORDS: &[&str] = &[
     "never",
     "disabled",
     "enabled",
+    // Name-service sources (`passwd: compat` in nsswitch.conf).
+    "compat",
+    "files",
     // `use the --password flag` in a message.
     "flag",
     "on_create",
@@ -1218,6 +1221,8 @@ const TRANSLATED_PASSWORD_WORDS: &[&str] = &[
     "kata sandi",
     "katasandi",
     "pasvorto",
+    "palavra-chave",
+    "palavra chave",
 ];
 
 /// True when a password rule's value looks like a password someone typed: not a

@@ -502,6 +502,17 @@ impl Engine {
             if filters::is_non_secret_name(&data[start..end]) || path_segment {
                 return false;
             }
+            // `cond ? 'password' : 'identification'`: the two branches of a ternary, not a key
+            // and its value.
+            // (A `?` right before the name opens a URL's query string instead.)
+            let gap = data[..start]
+                .iter()
+                .rev()
+                .take_while(|b| matches!(b, b' ' | b'\t' | b'\'' | b'"'))
+                .count();
+            if gap > 0 && start > gap && data[start - gap - 1] == b'?' {
+                return false;
+            }
             // `Passphrase="passphrase"`, `api_key: apikey`: the value repeats its own name.
             if let Some(value) = caps.get(secret_group)
                 && filters::repeats_name(&data[start..end], value.as_bytes())
