@@ -199,6 +199,9 @@ impl Collector {
                 if let Some(path) = &rules[idx].path {
                     locs.retain(|l| l.path.as_deref().is_some_and(|p| path.is_match(p)));
                 }
+                if let Some(exclude) = &rules[idx].exclude_path {
+                    locs.retain(|l| !l.path.as_deref().is_some_and(|p| exclude.is_match(p)));
+                }
                 ((idx, secret), locs)
             })
             .filter(|(_, locs)| !locs.is_empty())

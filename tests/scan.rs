@@ -529,6 +529,43 @@ fn whole_file_secrets_are_found_by_path() {
 }
 
 #[test]
+fn password_hashes_are_reported_in_deployments_not_in_test_fixtures() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(33);
+    let crypt = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let hash = format!("$2y$10${}", fake.from(crypt, 53));
+    let line = format!("'password' => '{hash}',\n");
+    // A hash that opens a deployment: an htpasswd file, a seed row, a provisioning variable.
+    dir.write("deploy/htpasswd", format!("admin:{hash}\n"));
+    dir.write("db/seed.php", &line);
+    // Test suites carry hashes of their test users as fixtures by the hundred.
+    dir.write("tests/integration/api/ListTest.php", &line);
+    dir.write("src/Auth/LoginTest.php", &line);
+    dir.write(
+        "internal/auth/hash_test.go",
+        format!("const h = \"{hash}\"\n"),
+    );
+    dir.write("web/src/login.spec.ts", format!("const h = '{hash}';\n"));
+    dir.write(
+        "spec/fixtures/users.yml",
+        format!("password_digest: {hash}\n"),
+    );
+    // Words that only end like a test file name are not one.
+    dir.write("app/Latest.php", &line);
+    let (code, report) = dir.scan_json(&["."]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        report.places(),
+        vec![
+            ("crypt-password-hash".into(), "app/Latest.php".into(), 1, 16),
+            ("crypt-password-hash".into(), "db/seed.php".into(), 1, 16),
+            // One finding per secret: the htpasswd rule, with htpasswd's rotation steps.
+            ("htpasswd-bcrypt".into(), "deploy/htpasswd".into(), 1, 7),
+        ]
+    );
+}
+
+#[test]
 fn a_pkcs12_key_store_is_found_by_name_and_structure() {
     let dir = Dir::new();
     let mut fake = Fake::new(32);

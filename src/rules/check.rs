@@ -83,6 +83,24 @@ pub fn check_examples(engine: &Engine, strict: bool) -> Vec<CheckFailure> {
             {
                 fail(format!("example {}: {problem}", i + 1));
             }
+            // One secret, one finding: where two rules match it, the report would list it
+            // twice with two sets of rotation steps. (A path rule's match is kept or dropped
+            // by the file's name, which an example does not have.)
+            let rules = engine.rules();
+            if let Some(other) = matches.iter().find(|m| {
+                m.rule != idx
+                    && rules[m.rule].path.is_none()
+                    && rule.path.is_none()
+                    && m.secret.start < found.secret.end
+                    && found.secret.start < m.secret.end
+            }) {
+                fail(format!(
+                    "example {} also gives a finding of `{}` on the same secret; name the less \
+                     specific rule in `overrides`",
+                    i + 1,
+                    rules[other.rule].id
+                ));
+            }
         }
         for (i, example) in rule.negative_examples.iter().enumerate() {
             let Some(bytes) = example_bytes(example)
@@ -208,6 +226,36 @@ mod tests {
         assert!(problems[1].contains("no references"));
         assert!(problems[2].starts_with("example 1 gives no finding"));
         assert!(problems[3].starts_with("negative example 1 gives a finding"));
+    }
+
+    #[test]
+    fn two_rules_on_one_secret_need_an_override() {
+        let rule = |id: &str, keyword: &str, extra: &str| {
+            format!(
+                "[[rules]]\nid = \"{id}\"\nname = \"n\"\nseverity = \"high\"\nkeywords = [\"{keyword}\"]\nregex = '''(?:acme[ =]+)?\\b(tok_[A-Za-z0-9]{{10}})'''\n{extra}references = [\"https://keyhound.test\"]\nexamples = [\"{keyword} tok_Q8vR2mXk7L\", \"{keyword} = tok_W3nB6pZs1D\"]\nnegative_examples = [\"tok_\"]\n"
+            )
+        };
+        let problems = |overrides: &str| -> Vec<String> {
+            let text = format!(
+                "[provider]\nname = \"T\"\nrotation = \"r\"\n{}{}",
+                rule("plain", "tok", ""),
+                rule("acme", "acme", overrides)
+            );
+            let mut set = RuleSet::default();
+            set.add_file("t.toml", &text).expect("valid");
+            let engine = Engine::new(&set).expect("engine");
+            check_examples(&engine, true)
+                .into_iter()
+                .map(|f| format!("{}: {}", f.rule, f.problem))
+                .collect()
+        };
+        let without = problems("");
+        assert!(
+            without.iter().any(|p| p
+                .starts_with("acme: example 1 also gives a finding of `plain` on the same secret")),
+            "{without:?}"
+        );
+        assert_eq!(problems("overrides = [\"plain\"]\n"), Vec::<String>::new());
     }
 
     #[test]

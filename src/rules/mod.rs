@@ -185,6 +185,13 @@ pub struct RuleDef {
     /// most 1 MiB.
     #[serde(default)]
     pub path: Option<String>,
+    /// A regex over the file's path: the rule does not report places whose path matches
+    /// (the archive member is part of the path: `tests.zip!fixtures/users.sql`). For shapes
+    /// that are credentials in a deployment and routine in tests, like password hashes, which
+    /// test suites carry as fixtures by the hundred. A blob no path reaches is still reported.
+    /// The match still claims its text, so a fallback rule does not report the same value.
+    #[serde(default)]
+    pub exclude_path: Option<String>,
     /// A fallback rule (URLs with credentials, generic assignments) yields to provider rules:
     /// where a provider rule matched the same secret, only the provider's finding is kept.
     /// Implied by `generic`.
@@ -266,6 +273,8 @@ pub struct Rule {
     pub overrides: Vec<String>,
     /// Only files whose path matches (see [`RuleDef::path`]).
     pub path: Option<regex::Regex>,
+    /// Places whose path matches are not reported (see [`RuleDef::exclude_path`]).
+    pub exclude_path: Option<regex::Regex>,
     /// Yields to provider rules (see [`RuleDef::fallback`]).
     pub fallback: bool,
     /// Lower-cased stop words (see [`RuleDef::stopwords`]).
@@ -467,6 +476,16 @@ fn compile(file: &str, provider: &ProviderDef, def: RuleDef, how: Compile) -> Re
         ),
         None => None,
     };
+    let exclude_path = match &def.exclude_path {
+        Some(p) => Some(regex::Regex::new(p).map_err(|e| {
+            invalid(
+                file,
+                id,
+                format!("exclude_path regex does not compile: {e}"),
+            )
+        })?),
+        None => None,
+    };
     if def.keywords.is_empty() && path.is_none() {
         return Err(invalid(file, id, "no keywords: at least one is required"));
     }
@@ -560,6 +579,7 @@ fn compile(file: &str, provider: &ProviderDef, def: RuleDef, how: Compile) -> Re
         literal: def.literal,
         overrides: def.overrides,
         path,
+        exclude_path,
         fallback: def.fallback || def.generic || def.password,
         stopwords: def
             .stopwords
@@ -654,6 +674,10 @@ mod tests {
             (
                 "keywords = []\npath = '''('''\nregex = '''\\A(b)'''\nexamples = [\"b\"]",
                 "path regex does not compile",
+            ),
+            (
+                "keywords = [\"a\"]\nexclude_path = '''[z-a]'''\nregex = '''a(b)'''\nexamples = [\"ab\"]",
+                "exclude_path regex does not compile",
             ),
             (
                 "keywords = [\"a\"]\nregex = '''a'''\nexamples = []",
