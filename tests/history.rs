@@ -239,6 +239,52 @@ fn shallow_clone_is_scanned_and_flagged() {
 }
 
 #[test]
+fn partial_clone_counts_the_blobs_it_never_fetched() {
+    let repo = Repo::new();
+    let mut fake = Fake::new(112);
+    let small = fake.github("ghp_");
+    let large = fake.github("ghp_");
+    repo.write("a.env", format!("T={small}\n"));
+    // Over the clone's blob size limit: the partial clone never fetches it.
+    repo.write(
+        "big.env",
+        format!("{}\nT={large}\n", "# padding\n".repeat(40)),
+    );
+    let c = repo.commit("both");
+    repo.git(&["config", "uploadpack.allowFilter", "true"]);
+    let url = format!("file://{}", repo.path().display());
+    repo.git(&[
+        "clone",
+        "-q",
+        "--bare",
+        "--filter=blob:limit=200",
+        &url,
+        "partial.git",
+    ]);
+    let out = repo
+        .dir
+        .run(&["scan", "partial.git", "--format", "json", "--no-worktree"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: util::Report = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report.history(), vec![h(PAT, "history", "a.env", 1, &c)]);
+    assert_eq!(report.skipped("corrupt"), 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("partial clone: 1 blob(s) of the history were never fetched"),
+        "{stderr}"
+    );
+    // A full clone of the same history has nothing missing and says nothing about it.
+    repo.git(&["clone", "-q", "--bare", &url, "full.git"]);
+    let out = repo
+        .dir
+        .run(&["scan", "full.git", "--format", "json", "--no-worktree"]);
+    let report: util::Report = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report.history().len(), 2);
+    assert_eq!(report.skipped("corrupt"), 0);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("partial clone"));
+}
+
+#[test]
 fn corrupt_loose_object_is_counted_and_the_rest_scanned() {
     let repo = Repo::new();
     let mut fake = Fake::new(109);

@@ -57,6 +57,16 @@ pub(crate) fn scan(
         results,
     } = odb;
     out.merge(results);
+    if options.history && is_partial_clone(repo) {
+        let missing = missing_blobs(repo, &mut out.warnings);
+        if missing > 0 {
+            *out.stats.skipped.entry(SkipReason::Corrupt).or_default() += missing;
+            out.warnings.push(format!(
+                "partial clone: {missing} blob(s) of the history were never fetched and were \
+                 not scanned (clone without --filter to scan them)"
+            ));
+        }
+    }
     if options.history && repo.is_shallow().unwrap_or(false) {
         out.warnings.push(
             "shallow clone: commits before the shallow boundary are not in the repository \
@@ -136,6 +146,87 @@ fn record_hit(
             add(template(SourceKind::Worktree, Some((*path).to_string())));
         }
     }
+}
+
+/// A partial clone (`git clone --filter=blob:none`, or a CI checkout with a filter) holds
+/// only the blobs it has needed so far; the rest live on the promisor remote. Git marks the
+/// packs it got that way with a `.promisor` file and records the remote in the config.
+fn is_partial_clone(repo: &gix::Repository) -> bool {
+    let config = repo.config_snapshot();
+    if config.string("extensions.partialClone").is_some() {
+        return true;
+    }
+    let promisor_remote = repo.remote_names().iter().any(|name| {
+        config
+            .boolean(format!("remote.{name}.promisor").as_str())
+            .unwrap_or(false)
+    });
+    promisor_remote
+        || object_dirs(repo).iter().any(|dir| {
+            std::fs::read_dir(dir.join("pack")).is_ok_and(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .any(|e| e.path().extension().is_some_and(|x| x == "promisor"))
+            })
+        })
+}
+
+/// Blobs that commits reachable from any ref name but the object database does not hold.
+/// Git would fetch them from the promisor remote on demand; keyhound never touches the
+/// network (nor runs git), so they are counted and reported instead. Whether a blob exists
+/// does not depend on its path, so each worker visits each distinct tree once; the runs of
+/// commits are split across workers as in [`provenance::locate`], and a blob two runs both
+/// miss is counted once.
+fn missing_blobs(repo: &gix::Repository, warnings: &mut Vec<String>) -> u64 {
+    let commits = provenance::all_commits(repo, warnings);
+    let workers = rayon::current_num_threads().max(1);
+    let run_len = commits.len().div_ceil(workers).max(1);
+    let sync = repo.clone().into_sync();
+    let missing: HashSet<ObjectId> = commits
+        .par_chunks(run_len)
+        .map(|run| {
+            let repo = sync.to_thread_local();
+            let mut seen_trees: HashSet<ObjectId> = HashSet::new();
+            let mut seen_blobs: HashSet<ObjectId> = HashSet::new();
+            let mut missing: HashSet<ObjectId> = HashSet::new();
+            for commit_id in run {
+                let Some(tree) = repo
+                    .find_commit(*commit_id)
+                    .ok()
+                    .and_then(|c| c.tree_id().ok())
+                else {
+                    continue;
+                };
+                let mut stack = vec![tree.detach()];
+                while let Some(tree_id) = stack.pop() {
+                    if !seen_trees.insert(tree_id) {
+                        continue;
+                    }
+                    let Ok(tree) = repo.find_tree(tree_id) else {
+                        continue;
+                    };
+                    let Ok(decoded) = tree.decode() else {
+                        continue;
+                    };
+                    for entry in &decoded.entries {
+                        if entry.mode.is_tree() {
+                            stack.push(entry.oid.to_owned());
+                        } else if !entry.mode.is_commit()
+                            && seen_blobs.insert(entry.oid.to_owned())
+                            && !repo.has_object(entry.oid)
+                        {
+                            missing.insert(entry.oid.to_owned());
+                        }
+                    }
+                }
+            }
+            missing
+        })
+        .reduce(HashSet::new, |mut a, b| {
+            a.extend(b);
+            a
+        });
+    missing.len() as u64
 }
 
 /// Object directories: the repository's own, then its alternates.
