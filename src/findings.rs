@@ -202,6 +202,9 @@ impl Collector {
                 if let Some(exclude) = &rules[idx].exclude_path {
                     locs.retain(|l| !l.path.as_deref().is_some_and(|p| exclude.is_match(p)));
                 }
+                if rules[idx].generic || rules[idx].password {
+                    locs.retain(|l| !l.path.as_deref().is_some_and(is_translation_catalogue));
+                }
                 ((idx, secret), locs)
             })
             .filter(|(_, locs)| !locs.is_empty())
@@ -239,6 +242,21 @@ impl Collector {
         });
         findings
     }
+}
+
+/// Translation catalogues (`locales/de.json`, `resources/lang/pt/auth.php`, `messages.po`,
+/// Android's `res/values-fr/strings.xml`) hold the word "password" and its labels in every
+/// language, thousands of `"password": "Parol"` pairs and no credentials: the context-word
+/// rules, which would read each label as a password, do not report there. Provider rules,
+/// which match a token's own shape, still do.
+pub fn is_translation_catalogue(path: &str) -> bool {
+    static CATALOGUE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+        r"(?i)(?:^|[/!])(?:i18n|l10n|locales?|langs?|languages|translations?)/|\.(?:po|pot|xlf|xliff|strings|stringsdict|arb|ftl)$|(?:^|[/!])res/values-[a-z]{2}[^/!]*/strings\.xml$",
+    )
+    .expect("valid regex")
+    });
+    CATALOGUE.is_match(path)
 }
 
 #[cfg(test)]

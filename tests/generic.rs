@@ -3,7 +3,7 @@
 
 mod util;
 
-use util::Dir;
+use util::{Dir, Fake};
 
 /// Scans `text` as the file `name` and returns the values the Generic provider's rules found
 /// (`generic-secret` and the password rules; with `--show-secrets`).
@@ -178,6 +178,32 @@ fn chosen_passwords_are_found_in_password_contexts() {
 }
 
 #[test]
+fn translation_catalogues_are_not_read_as_passwords() {
+    // Labels of the password field, in every language a catalogue holds.
+    for name in [
+        "imports/i18n/data/az.i18n.json",
+        "web/src/locales/pt-PT.json",
+        "conf/locale/locale_br.ini",
+        "resources/lang/gd/auth.php",
+        "po/gv.po",
+        "app/src/main/res/values-rm/strings.xml",
+    ] {
+        let text = "\"smtp-password\": \"Ger-tremen\",\n\"password\": \"parol\",\n\"s3-secret-key\": \"S3-hemlig nyckel\",\n";
+        assert_eq!(generic_values(name, text), Vec::<String>::new(), "{name}");
+    }
+    // The same line elsewhere is a password, and a token's own shape is found in a catalogue.
+    assert_eq!(
+        generic_values("config/app.json", "\"password\": \"Ger-tremen\"\n"),
+        vec!["Ger-tremen".to_string()]
+    );
+    let dir = Dir::new();
+    let token = Fake::new(41).github("ghp_");
+    dir.write("locales/en.json", format!("{{\"token\": \"{token}\"}}\n"));
+    let (_, report) = dir.scan_json(&["."]);
+    assert_eq!(report.places().len(), 1, "{:?}", report.places());
+}
+
+#[test]
 fn password_contexts_leave_variables_and_non_values_alone() {
     for (name, text) in [
         ("a.py", "password = user_password\n"),
@@ -191,6 +217,16 @@ fn password_contexts_leave_variables_and_non_values_alone() {
         ("a.sh", "psexec \\\\host -u admin -p %PASSWORD% cmd\n"),
         ("a.md", "Make sure the password is strong.\n"),
         ("a.py", "bypass = \"direct-route\"\n"),
+        ("a.yml", "    password_expire: interval\n"),
+        (
+            "a.md",
+            "  \"hashedToken\": \"CY/PWeDa3fAkl+k94+GWzCtpB5nPcVxLzzzjXs4kI3A=\"\n",
+        ),
+        (
+            "config",
+            "DESCRIPTION_MAIL_SERVICE_PASSWORD=\"the app's mail-service-password\"\n",
+        ),
+        ("openapi.yaml", "        password: supersecurepw\n"),
     ] {
         assert_eq!(
             generic_values(name, text),

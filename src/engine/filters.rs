@@ -1440,6 +1440,7 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         || names_constant
         || sentence
         || my_placeholder
+        || is_self_describing_password(&lower)
         || file_mode
         || enum_word
         || windows_path
@@ -1468,6 +1469,56 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         && !is_timestamp(value)
         && (literal || !is_identifier_shaped(value))
         && !is_email_address(value)
+}
+
+/// `supersecurepw`, `wrongpassword`, `supersecret`: lower-case words that only qualify the
+/// field's own name — "strong", "wrong", "some" — as documentation and API examples write
+/// "put a good one here". Weak passwords people set name something else (`rootpasswd`,
+/// `testpass`, `hunter`), so only these qualifiers count. `mypassword` and `mypass` are left
+/// to the password rules: other scanners' test suites count them as passwords, and real
+/// configurations do set them.
+fn is_self_describing_password(lower: &[u8]) -> bool {
+    const FIELD: &[&[u8]] = &[b"password", b"passwd", b"pass", b"pwd", b"pw", b"secret"];
+    const QUALIFIERS: &[&[u8]] = &[
+        b"your",
+        b"our",
+        b"the",
+        b"some",
+        b"super",
+        b"secure",
+        b"strong",
+        b"very",
+        b"top",
+        b"secret",
+        b"wrong",
+        b"bad",
+        b"incorrect",
+        b"invalid",
+        b"dummy",
+        b"sample",
+        b"example",
+    ];
+    if lower.len() > 40 || !lower.iter().all(u8::is_ascii_lowercase) {
+        return false;
+    }
+    // Segmentation by dynamic programming: reach[i] says how the prefix of length i splits
+    // (0 unreachable, 1 by qualifiers only, 2 with a field word among them).
+    let mut reach = vec![0u8; lower.len() + 1];
+    reach[0] = 1;
+    for i in 0..lower.len() {
+        if reach[i] == 0 {
+            continue;
+        }
+        for (words, field) in [(FIELD, true), (QUALIFIERS, false)] {
+            for w in words {
+                if lower[i..].starts_with(w) {
+                    let got = if field { 2 } else { reach[i] };
+                    reach[i + w.len()] = reach[i + w.len()].max(got);
+                }
+            }
+        }
+    }
+    reach[lower.len()] == 2
 }
 
 /// `Contrasenya`, `Parool`, `Lozinka`: one capitalised word with no digit or symbol, the way
@@ -1668,6 +1719,7 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "enabled",
     "required",
     "expiry",
+    "expire",
     "expires",
     "expiration",
     "ttl",
@@ -1781,8 +1833,13 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     // etcd's bootstrap cluster id (`ETCD_INITIAL_CLUSTER_TOKEN`), documented as no secret.
     "initial_cluster_token",
     "initial-cluster-token",
-    // detect-secrets' baseline records a SHA-1 of each secret it accepted, never the secret.
+    // detect-secrets' baseline records a SHA-1 of each secret it accepted, never the secret;
+    // Meteor stores each login token's SHA-256 (`hashedToken`), never the token.
     "hashed_secret",
+    "hashedtoken",
+    "hashed_token",
+    // `DESCRIPTION_MAIL_SERVICE_PASSWORD="wekan's mail-service-password"`: text about a field.
+    "description",
     // Tokens that name a request or a page, not a caller: AWS's idempotency tokens
     // (`ClientRequestToken`, `CreationToken`, `IdempotencyToken`) and pagination cursors
     // (`nextToken`, `pageToken`, `ContinuationToken`).
@@ -2646,8 +2703,24 @@ mod tests {
             "s3cr3t-Pa55",
             "thisismypassword",
             "rootpasswd",
+            "rootpass",
+            "testpass",
+            "mypassword",
+            "supersecret1",
         ] {
             assert!(is_password_value(v.as_bytes(), false), "{v}");
+        }
+        // Words that only qualify the field's name: "put a good one here".
+        for v in [
+            "supersecret",
+            "supersecurepw",
+            "supersecurepassword",
+            "wrongpassword",
+            "somepassword",
+            "secretpassword",
+            "strongpassword",
+        ] {
+            assert!(!is_password_value(v.as_bytes(), false), "{v}");
         }
         for v in [
             "^.{8,32}$",
