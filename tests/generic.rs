@@ -168,6 +168,18 @@ fn chosen_passwords_are_found_in_password_contexts() {
             "<Server><Pass>Wh1rlwind-Oak</Pass></Server>\n",
             "Wh1rlwind-Oak",
         ),
+        // The value ends where the command line or the form body goes on.
+        (
+            "NOTES.md",
+            "http :5001/users/v1/login username=admin password=Quill7marsh|jq -r .token\n",
+            "Quill7marsh",
+        ),
+        (
+            "ssrf.sh",
+            "  password=Tumbleweed-42&url=https%3A%2F%2Fkeyhound.test%2F\n",
+            "Tumbleweed-42",
+        ),
+        (".env", "SMTP_PASSWORD=ab&cd-Stream9\n", "ab&cd-Stream9"),
     ] {
         assert_eq!(
             generic_values(name, text),

@@ -2119,17 +2119,22 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
         return true;
     }
     let body = strip_keyword_prefix(secret, keywords);
+    // `Aa12345678`, `Qz123456xyz`: a sequence dressed up with both cases to pass a password
+    // policy is what people really set; filler is written in one case.
+    let mixed_case =
+        body.iter().any(u8::is_ascii_uppercase) && body.iter().any(u8::is_ascii_lowercase);
     low_variety(body)
-        || has_sequence(
-            body,
-            if password {
-                // A whole short value counts too: `12345`, `abcd`.
-                (body.len() / 2 + 1).max(6).min(body.len().max(4))
-            } else {
-                6
-            },
-        )
-        || has_run(secret, 12)
+        || (!password || !mixed_case)
+            && has_sequence(
+                body,
+                if password {
+                    // A whole short value counts too: `12345`, `abcd`.
+                    (body.len() / 2 + 1).max(6).min(body.len().max(4))
+                } else {
+                    6
+                },
+            )
+        || has_run(secret, 12) && !is_der_block(secret)
         || has_interleaved_sequence(body)
         || is_repeated_block(body)
         || is_non_random_uuid(body)
@@ -2245,6 +2250,17 @@ fn has_angle_placeholder(data: &[u8]) -> bool {
 
 /// `len` identical characters in a row: `XXXXXXXXXXXX` filler in a template key block.
 /// Random base64 has one with probability about 1e-20 per position.
+/// A PEM block whose DER carries runs of zero and 0xFF bytes: an EC key with explicit
+/// curve parameters (the P-256 prime is `FFFFFFFF 00000001 00000000 …`), base64 `AAAA…` and
+/// `////…`. A fake key filled with one character is caught by its low variety instead.
+fn is_der_block(secret: &[u8]) -> bool {
+    secret.starts_with(b"-----BEGIN ") && {
+        let mut body = secret.to_vec();
+        body.retain(|b| !matches!(b, b'A' | b'/'));
+        !has_run(&body, 12)
+    }
+}
+
 fn has_run(data: &[u8], len: usize) -> bool {
     let mut run = 1;
     for pair in data.windows(2) {
@@ -2470,6 +2486,10 @@ mod tests {
         assert!(is_placeholder_password(b"12345"));
         assert!(is_placeholder_password(b"4321"));
         assert!(!is_placeholder_password(b"x12345"));
+        // Both cases: a weak password made to pass a policy, not filler.
+        assert!(!is_placeholder_password(b"Aa12345678"));
+        assert!(!is_placeholder_password(b"Qz123456xyz"));
+        assert!(is_placeholder_password(b"ABCDEF12"));
         assert!(is_placeholder(b"abuser123456", &[]));
     }
 
