@@ -588,6 +588,10 @@ impl<'a> Worker<'a> {
             };
             let mut matches = Vec::new();
             self.engine.scan(&text, &mut self.scratch, &mut matches);
+            // Decoded text is no file: rules for whole files by name (a one-line
+            // `password.txt`) do not apply, and must not keep a second layer from being decoded.
+            let rules = self.engine.rules();
+            matches.retain(|m| rules[m.rule].path.is_none());
             for m in &matches {
                 out.push((run.clone(), m.rule, text[m.secret.clone()].to_vec()));
             }

@@ -41,6 +41,11 @@ fn a_token_in_a_base64_body_is_found_at_the_body() {
     let inner = base64(format!("GITHUB_TOKEN={b}\n").as_bytes());
     let outer = base64(format!("kind: bundle\nenv: {inner}\n").as_bytes());
     dir.write("deploy/bundle.yaml", format!("data: {outer}\n"));
+    // A bare value encoded twice: the middle layer is one line of text, which must not be
+    // taken for a one-line password file and left undecoded.
+    let (d,) = (fake.github("ghp_"),);
+    let twice = base64(base64(d.as_bytes()).as_bytes());
+    dir.write("Dockerfile", format!("ARG hook=\"{twice}\"\n"));
     // Three levels deep is past the limit.
     let (c,) = (fake.github("ghp_"),);
     let deep =
@@ -51,6 +56,7 @@ fn a_token_in_a_base64_body_is_found_at_the_body() {
     assert_eq!(
         report.places(),
         [
+            (PAT.to_string(), "Dockerfile".to_string(), 1, 11),
             (
                 PAT.to_string(),
                 "cassettes/create_token.json".to_string(),
