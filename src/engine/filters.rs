@@ -1476,7 +1476,7 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
 /// "put a good one here". Weak passwords people set name something else (`rootpasswd`,
 /// `testpass`, `hunter`), so only these qualifiers count. `mypassword` and `mypass` are left
 /// to the password rules: other scanners' test suites count them as passwords, and real
-/// configurations do set them.
+/// configurations do set them; `mysuperpass` is "mine" and a qualifier, and is not.
 fn is_self_describing_password(lower: &[u8]) -> bool {
     const FIELD: &[&[u8]] = &[b"password", b"passwd", b"pass", b"pwd", b"pw", b"secret"];
     const QUALIFIERS: &[&[u8]] = &[
@@ -1499,6 +1499,10 @@ fn is_self_describing_password(lower: &[u8]) -> bool {
         b"example",
     ];
     if lower.len() > 40 || !lower.iter().all(u8::is_ascii_lowercase) {
+        return false;
+    }
+    let lower = lower.strip_prefix(b"my").unwrap_or(lower);
+    if FIELD.contains(&lower) {
         return false;
     }
     // Segmentation by dynamic programming: reach[i] says how the prefix of length i splits
@@ -2739,6 +2743,7 @@ mod tests {
             "somepassword",
             "secretpassword",
             "strongpassword",
+            "mysuperpass",
         ] {
             assert!(!is_password_value(v.as_bytes(), false), "{v}");
         }
