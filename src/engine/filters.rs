@@ -56,6 +56,10 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
     // Google Authenticator's Key URI Format example TOTP secret.
     "JBSWY3DPEHPK3PXP",
+    // The example UUIDs of RFC 4122 and of Wikipedia's UUID article, in every API reference
+    // that shows a request id.
+    "f81d4fae-7dec-11d0-a765-00a0c91e6bf6",
+    "550e8400-e29b-41d4-a716-446655440000",
     // jwt.io's default token.
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
 ];
@@ -84,10 +88,55 @@ const REFERENCE_MARKERS: &[&str] = &[
     "://",
 ];
 
+/// A digest or ciphertext labelled as such, never the secret itself: Vault's audit log
+/// replaces every sensitive value with `hmac-sha256:<hex>`, Jupyter stores passwords as
+/// `sha1:<salt>:<hash>`, PostgreSQL as `md5<32 hex>` or `SCRAM-SHA-256$…`, and Jenkins keeps
+/// credentials encrypted with its instance key as `{AQAAABAAAAAQ…}`.
+pub fn is_tagged_digest(value: &[u8]) -> bool {
+    let lower = |n: usize| value.get(..n).map(<[u8]>::to_ascii_lowercase);
+    let tagged = [
+        &b"hmac-sha256:"[..],
+        b"hmac-sha1:",
+        b"hmac-sha512:",
+        b"sha1:",
+        b"sha256:",
+        b"sha384:",
+        b"sha512:",
+        b"md5:",
+    ]
+    .iter()
+    .any(|p| value.len() >= p.len() + 16 && lower(p.len()).as_deref() == Some(p));
+    let postgres_md5 = value.len() == 35
+        && value.starts_with(b"md5")
+        && value[3..].iter().all(u8::is_ascii_hexdigit);
+    let jenkins = value.starts_with(b"{AQAAAB") && value.ends_with(b"}");
+    tagged || postgres_md5 || jenkins || value.starts_with(b"SCRAM-SHA-256$")
+}
+
+/// `cattle-global-data:cc-26b5h`: a `namespace:name` reference to a Kubernetes object (here
+/// the Secret holding a cloud credential), in lower case with dashes, not the secret.
+fn is_namespaced_reference(value: &[u8]) -> bool {
+    let mut parts = value.split(|&b| b == b':');
+    let (Some(ns), Some(name), None) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let dns_label = |p: &[u8]| {
+        !p.is_empty()
+            && p.len() <= 63
+            && p[0].is_ascii_lowercase()
+            && p.iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+    };
+    dns_label(ns) && ns.contains(&b'-') && dns_label(name) && name.len() <= 40
+}
+
 /// True when a generic rule's value looks like a literal secret: not a reference, a URL, a
 /// path, or a plain identifier (`tokenizer.next_token`, `String`). Literal secrets nearly
 /// always carry a digit or a symbol; identifiers and type names do not.
 pub fn is_generic_literal(value: &[u8]) -> bool {
+    if is_tagged_digest(value) || is_namespaced_reference(value) {
+        return false;
+    }
     // Cheap structural checks first: a candidate rejected here (a `password=x…` run in a
     // 100 MB line yields one per match) skips the identifier checks below.
     // Code, not a value: string concatenation (`"+name+"`), query strings and format strings
@@ -1324,6 +1373,18 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     {
         return false;
     }
+    if is_tagged_digest(value) {
+        return false;
+    }
+    // `'passphrase='.urlencode($x)`: the string ended, and PHP or JavaScript concatenates a
+    // call or a variable to it.
+    if value.len() > 1
+        && value[0] == b'.'
+        && (value[1].is_ascii_alphabetic() || value[1] == b'$')
+        && value.iter().any(|b| matches!(b, b'(' | b'$'))
+    {
+        return false;
+    }
     // `v2.Password`, `keystoneclient.auth.identity.v3:Password` (an entry point): code.
     let entry_point = value.iter().filter(|&&b| b == b':').count() == 1
         && value.split(|&b| b == b':').all(is_member_access_or_name);
@@ -1498,9 +1559,20 @@ fn is_self_describing_password(lower: &[u8]) -> bool {
         b"sample",
         b"example",
     ];
-    if lower.len() > 40 || !lower.iter().all(u8::is_ascii_lowercase) {
+    // `super_secret`, `some-other-pass`: the same words with separators.
+    if lower.len() > 40
+        || !lower
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || matches!(b, b'_' | b'-'))
+    {
         return false;
     }
+    let joined: Vec<u8> = lower
+        .iter()
+        .copied()
+        .filter(u8::is_ascii_lowercase)
+        .collect();
+    let lower = joined.as_slice();
     let lower = lower.strip_prefix(b"my").unwrap_or(lower);
     if FIELD.contains(&lower) {
         return false;
@@ -1564,7 +1636,30 @@ fn is_rule_list(value: &[u8]) -> bool {
                     .all(|b| b.is_ascii_digit() || *b == b',')
         })
     };
-    (value.contains(&b'|') && list.split(|&b| b == b'|').all(rule_name)) || sized(value)
+    // One conditional rule on its own: `required_unless:mail_driver,log`,
+    // `required_if:auth,basic`: Laravel's rule, the field it depends on and its values.
+    let conditional = |rule: &[u8]| {
+        rule.iter().position(|&b| b == b':').is_some_and(|colon| {
+            let name = &rule[..colon];
+            [
+                "required_",
+                "exclude_",
+                "prohibited_",
+                "present_",
+                "missing_",
+            ]
+            .iter()
+            .any(|p| name.starts_with(p.as_bytes()))
+                && rule_name(name)
+                && colon + 1 < rule.len()
+                && rule[colon + 1..]
+                    .iter()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.,".contains(b))
+        })
+    };
+    (value.contains(&b'|') && list.split(|&b| b == b'|').all(rule_name))
+        || sized(value)
+        || conditional(value)
 }
 
 /// `$argon2id$v=19$m=65536…`, `$2b$12$…`, `$6$rounds=5000$…`: `$`, a scheme id, `$`.
@@ -1840,6 +1935,8 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     // detect-secrets' baseline records a SHA-1 of each secret it accepted, never the secret;
     // Meteor stores each login token's SHA-256 (`hashedToken`), never the token.
     "hashed_secret",
+    "passwordhash",
+    "password_hash",
     "hashedtoken",
     "hashed_token",
     // `DESCRIPTION_MAIL_SERVICE_PASSWORD="wekan's mail-service-password"`: text about a field.
@@ -2515,6 +2612,27 @@ mod tests {
     }
 
     #[test]
+    fn tagged_digests_and_references_are_not_secrets() {
+        for v in [
+            "hmac-sha256:bd6dd75911924ab82f9dcfa7adae6b821423f0f6b02a5f00343247bde2671d67",
+            "sha1:7c2e90f1aa4b:5d41402abc4b2a76b9719d911017c592aaf42c1e",
+            "md5a3556571e93b0d20722ba62be61e8c2d",
+            "{AQAAABAAAAAQx8kW2c9GQXo0nVhX3aYf1e+8oV2s6mJ3rT5uW7yZ0bA=}",
+            "cattle-global-data:cc-26b5h",
+        ] {
+            assert!(!is_generic_literal(v.as_bytes()), "{v}");
+        }
+        assert!(!is_password_value(
+            b"md5a3556571e93b0d20722ba62be61e8c2d",
+            false
+        ));
+        // A secret that only contains a colon, and a short tag with little after it.
+        for v in ["Xk9m2Lq7:Vb3nZ8pW", "sha1:Xq9"] {
+            assert!(is_generic_literal(v.as_bytes()), "{v}");
+        }
+    }
+
+    #[test]
     fn generic_literals() {
         for v in [
             "kzijN23avpJA22",
@@ -2744,6 +2862,7 @@ mod tests {
             "secretpassword",
             "strongpassword",
             "mysuperpass",
+            "super_secret",
         ] {
             assert!(!is_password_value(v.as_bytes(), false), "{v}");
         }
@@ -2837,6 +2956,8 @@ mod tests {
             "pbkdf2_sha256$600000$ftko8cy0qUkOVOh7eqPzRw$t1G3jRtIORza4AkYDIc3rWE1RIRXN92Jg5qtYTlkj+Y=",
             "required|confirmed|",
             "min:5",
+            "required_unless:mail_driver,log",
+            ".urlencode($this->gateway->getConfigField(",
             "sometimes",
             "a[href=",
             "a[aria-label=",

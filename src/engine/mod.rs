@@ -421,6 +421,14 @@ impl Engine {
                 {
                     continue;
                 }
+                // A provider rule that names its field (`-H "<name>: <token>"`) drops the
+                // names that hold no secret (`Idempotency-Key`), as the generic rules do.
+                if !(rule.generic || rule.password)
+                    && let Some(name) = caps.name("name")
+                    && filters::is_non_secret_name(name.as_bytes())
+                {
+                    continue;
+                }
                 if secret.is_empty() || !self.passes_checks(rule, secret) {
                     continue;
                 }
