@@ -32,6 +32,10 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     // Crowdin's in-context translation placeholders (`crwdns6798:0crwdne6798:0`), which fill
     // every string of its pseudo-language.
     "crwdns",
+    // `base64encodedaccountkey`: what to put there, written as one word.
+    "base64encoded",
+    "base64_encoded",
+    "base64-encoded",
     // `SET_A_PASSWORD_HERE_123`, `api-key-here`: "put it here".
     "_here",
     "-here",
@@ -134,7 +138,12 @@ fn is_namespaced_reference(value: &[u8]) -> bool {
 /// path, or a plain identifier (`tokenizer.next_token`, `String`). Literal secrets nearly
 /// always carry a digit or a symbol; identifiers and type names do not.
 pub fn is_generic_literal(value: &[u8]) -> bool {
-    if is_tagged_digest(value) || is_namespaced_reference(value) {
+    // `pub852fa3…`: a Datadog client token, made for browsers and mobile apps (RUM, browser
+    // logs), public by design.
+    let datadog_client_token = value.len() == 35
+        && value.starts_with(b"pub")
+        && value[3..].iter().all(|b| b.is_ascii_hexdigit());
+    if is_tagged_digest(value) || is_namespaced_reference(value) || datadog_client_token {
         return false;
     }
     // Cheap structural checks first: a candidate rejected here (a `password=x…` run in a
@@ -2532,6 +2541,8 @@ mod tests {
             "<your-key>",
             "your_api_key_here",
             "change-me",
+            "base64encodedaccountkey",
+            "550e8400-e29b-41d4-a716-446655440000",
             "replace-me-with-a-random-string",
             "replacethiswithyourownsecret!",
             "%(password)s",
@@ -2619,6 +2630,7 @@ mod tests {
             "md5a3556571e93b0d20722ba62be61e8c2d",
             "{AQAAABAAAAAQx8kW2c9GQXo0nVhX3aYf1e+8oV2s6mJ3rT5uW7yZ0bA=}",
             "cattle-global-data:cc-26b5h",
+            "pub852fa3e2312391fafa5640b60784e660",
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");
         }

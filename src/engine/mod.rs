@@ -224,7 +224,16 @@ impl Engine {
             scratch.lower.clear();
             scratch.lower.extend_from_slice(data);
             scratch.lower.make_ascii_lowercase();
-            for m in pf.automaton(data.len()).find_iter(&scratch.lower) {
+            let automaton = pf.automaton(data.len());
+            let hay = scratch.lower.as_slice();
+            // Leftmost-first resumes after each match, so a keyword that starts inside
+            // another and runs past its end (`secret_key` in `hasura_admin_secret_key`, behind
+            // `hasura_admin_secret`) would never be seen; each search starts one byte after
+            // the last match's start instead. (Keywords wholly inside a match are triggered
+            // by it, see `Prefilter::build`.)
+            let mut at = 0;
+            while let Some(m) = automaton.find(aho_corasick::Input::new(hay).span(at..hay.len())) {
+                at = m.start() + 1;
                 let span = &data[m.start()..m.end()];
                 for t in &pf.targets[m.pattern().as_usize()] {
                     if let Some(k) = &t.exact
@@ -772,6 +781,38 @@ examples = ["x"]
             rules_of("acme=sk_Q8vR2mXk7LpW3nZb9TfY x=sk_Zt4wR9nB2cF7qLm3Xv8K"),
             ["narrow", "broad"]
         );
+    }
+
+    #[test]
+    fn a_keyword_overlapping_the_end_of_another_is_still_seen() {
+        // `admin_secret` ends where `secret_key` begins: one leftmost-first pass reports the
+        // first and resumed after it, so the second rule never ran.
+        let text = r#"[provider]
+name = "T"
+rotation = "r"
+[[rules]]
+id = "admin"
+name = "admin"
+severity = "high"
+keywords = ["admin_secret"]
+regex = '''(?i)admin_secret\s*=\s*(adm_[A-Za-z0-9]{12})'''
+examples = ["x"]
+[[rules]]
+id = "key"
+name = "key"
+severity = "high"
+keywords = ["secret_key"]
+regex = '''(?i)secret_key[ =]+(key_[A-Za-z0-9]{12})'''
+examples = ["x"]
+"#;
+        let mut set = RuleSet::default();
+        set.add_file("t.toml", text).expect("test rules are valid");
+        let e = Engine::new(&set).expect("engine builds");
+        let mut out = Vec::new();
+        let data = b"HASURA_ADMIN_SECRET_KEY = key_Q8vR2mXk7LpW\nadmin_secret=adm_Zt4wR9nB2cF7\n";
+        e.scan(data, &mut Scratch::default(), &mut out);
+        let ids: Vec<&str> = out.iter().map(|m| e.rules()[m.rule].id.as_str()).collect();
+        assert_eq!(ids, ["key", "admin"]);
     }
 
     #[test]
