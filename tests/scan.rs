@@ -550,6 +550,7 @@ fn password_hashes_are_reported_in_deployments_not_in_test_fixtures() {
         "spec/fixtures/users.yml",
         format!("password_digest: {hash}\n"),
     );
+    dir.write("database/factories/UserFactory.php", &line);
     // Words that only end like a test file name are not one.
     dir.write("app/Latest.php", &line);
     let (code, report) = dir.scan_json(&["."]);
