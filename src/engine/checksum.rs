@@ -15,7 +15,47 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         Checksum::Base64PrivateKey => base64_private_key(secret),
         Checksum::GrafanaLegacy => json_object_with(secret, &["k", "n", "id"]),
         Checksum::KeyStoreWithKey => key_store_with_key(secret),
+        Checksum::StellarSecretSeed => stellar_strkey(secret, 18 << 3),
     }
+}
+/// Stellar StrKey (SEP-23): 56 base32 characters that decode to a version byte, 32 bytes of key
+/// and a CRC16-XModem of the two, little-endian. `version` is the key type (18 << 3 for a
+/// secret seed, whose text starts with `S`).
+fn stellar_strkey(secret: &[u8], version: u8) -> bool {
+    if secret.len() != 56 {
+        return false;
+    }
+    let mut bytes = Vec::with_capacity(35);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in secret {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'2'..=b'7' => c - b'2' + 26,
+            _ => return false,
+        };
+        acc = (acc << 5) | u32::from(v);
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            bytes.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    if bytes.len() != 35 || bytes[0] != version {
+        return false;
+    }
+    let mut crc: u16 = 0;
+    for &b in &bytes[..33] {
+        crc ^= u16::from(b) << 8;
+        for _ in 0..8 {
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
+        }
+    }
+    crc == u16::from_le_bytes([bytes[33], bytes[34]])
 }
 
 /// DER of the PKCS #12 bag type OIDs 1.2.840.113549.1.12.10.1.{1,2,3} (RFC 7292, 4.2): a key

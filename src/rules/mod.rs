@@ -113,6 +113,8 @@ pub enum Checksum {
     /// A binary key store (JKS, JCEKS, PKCS #12) that holds a private or secret key, not only
     /// trusted certificates: a trust store is public.
     KeyStoreWithKey,
+    /// Stellar secret seed: a StrKey (base32 of version byte 18 << 3, 32 bytes, CRC16-XModem).
+    StellarSecretSeed,
 }
 
 /// The `[provider]` table of a rule file.
