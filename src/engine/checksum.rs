@@ -364,6 +364,21 @@ mod tests {
     }
 
     #[test]
+    fn stellar_secret_seeds_are_strkeys_with_their_crc() {
+        let seed = b"SB26JZF4RKWBJZGHSM6TUJ5KGUAK3E4IGZVZ6QGUCGZEWJ4M7YYONUHV";
+        assert!(stellar_strkey(seed, 18 << 3));
+        let mut changed = *seed;
+        changed[20] = if changed[20] == b'A' { b'B' } else { b'A' };
+        assert!(!stellar_strkey(&changed, 18 << 3));
+        // A public key (`G…`, version 6 << 3) with a valid checksum is not a seed.
+        assert!(!stellar_strkey(
+            b"GBLALYEDN7CC3QC36UQMTI44MAYFQPYRAPYYPCAFKY675RJ773H5R364",
+            18 << 3
+        ));
+        assert!(!stellar_strkey(&seed[..55], 18 << 3));
+    }
+
+    #[test]
     fn grafana_legacy_structure() {
         // {"k":"T0pQ9xWm3LrV7nZb2YcK5dFa","n":"ci","id":1}
         assert!(verify(
