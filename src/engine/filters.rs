@@ -1548,7 +1548,15 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
 /// to the password rules: other scanners' test suites count them as passwords, and real
 /// configurations do set them; `mysuperpass` is "mine" and a qualifier, and is not.
 fn is_self_describing_password(lower: &[u8]) -> bool {
-    const FIELD: &[&[u8]] = &[b"password", b"passwd", b"pass", b"pwd", b"pw", b"secret"];
+    const FIELD: &[&[u8]] = &[
+        b"password",
+        b"passwd",
+        b"passphrase",
+        b"pass",
+        b"pwd",
+        b"pw",
+        b"secret",
+    ];
     const QUALIFIERS: &[&[u8]] = &[
         b"your",
         b"our",
@@ -2875,6 +2883,7 @@ mod tests {
             "strongpassword",
             "mysuperpass",
             "super_secret",
+            "secretpassphrase",
         ] {
             assert!(!is_password_value(v.as_bytes(), false), "{v}");
         }
