@@ -246,12 +246,15 @@ impl Engine {
                         // A hit close after the last one on the same line gets the same
                         // window (see `window`): extend the last hit instead of storing one
                         // more. A line of 10 million `password=` made 1.4 GB of hits.
+                        // Keywords that overlap the last hit (`secret_` inside `_secret_`)
+                        // are merged into it too.
                         Some(last)
-                            if m.start() >= last.end
-                                && m.start() - last.end <= HIT_MERGE_GAP
-                                && memchr::memchr(b'\n', &data[last.end..m.start()]).is_none() =>
+                            if m.start() <= last.end + HIT_MERGE_GAP
+                                && (m.start() <= last.end
+                                    || memchr::memchr(b'\n', &data[last.end..m.start()])
+                                        .is_none()) =>
                         {
-                            last.end = m.end();
+                            last.end = last.end.max(m.end());
                         }
                         Some(_) => hits.push(m.start()..m.end()),
                         None => {
