@@ -251,10 +251,12 @@ impl Collector {
 /// which match a token's own shape, still do.
 pub fn is_translation_catalogue(path: &str) -> bool {
     static CATALOGUE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(
-        r"(?i)(?:^|[/!])(?:i18n|l10n|locales?|langs?|languages|translations?)/|\.(?:po|pot|xlf|xliff|strings|stringsdict|arb|ftl)$|(?:^|[/!])res/values-[a-z]{2}[^/!]*/strings\.xml$",
-    )
-    .expect("valid regex")
+        regex::Regex::new(concat!(
+            r"(?i)(?:^|[/!])(?:i18n|l10n|locales?|langs?|languages|translations?)/",
+            r"|\.(?:po|pot|xlf|xliff|strings|stringsdict|arb|ftl)$",
+            r"|(?:^|[/!])res/values-[a-z]{2}[^/!]*/strings\.xml$",
+        ))
+        .expect("valid regex")
     });
     CATALOGUE.is_match(path)
 }

@@ -18,6 +18,7 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         Checksum::StellarSecretSeed => stellar_strkey(secret, 18 << 3),
     }
 }
+
 /// Stellar StrKey (SEP-23): 56 base32 characters that decode to a version byte, 32 bytes of key
 /// and a CRC16-XModem of the two, little-endian. `version` is the key type (18 << 3 for a
 /// secret seed, whose text starts with `S`).
@@ -25,22 +26,14 @@ fn stellar_strkey(secret: &[u8], version: u8) -> bool {
     if secret.len() != 56 {
         return false;
     }
-    let mut bytes = Vec::with_capacity(35);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for &c in secret {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'2'..=b'7' => c - b'2' + 26,
-            _ => return false,
-        };
-        acc = (acc << 5) | u32::from(v);
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            bytes.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
+    // RFC 4648 base32, unpadded.
+    let Some(bytes) = unpack_digits(secret, 5, |c| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'2'..=b'7' => Some(c - b'2' + 26),
+        _ => None,
+    }) else {
+        return false;
+    };
     if bytes.len() != 35 || bytes[0] != version {
         return false;
     }
@@ -284,20 +277,25 @@ pub(crate) fn base64url_decode(input: &[u8]) -> Option<Vec<u8>> {
         .strip_suffix(b"==")
         .or_else(|| input.strip_suffix(b"="))
         .unwrap_or(input);
-    let mut out = Vec::with_capacity(input.len() * 3 / 4);
-    let mut acc: u32 = 0;
-    let mut bits = 0;
+    unpack_digits(input, 6, |c| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'-' | b'+' => Some(62),
+        b'_' | b'/' => Some(63),
+        _ => None,
+    })
+}
+
+/// Bytes of `input` read as `width`-bit digits (`digit` gives each character's value; 6 for
+/// base64, 5 for base32), most significant first; leftover bits are dropped. `None` on a
+/// character that is no digit.
+fn unpack_digits(input: &[u8], width: u32, digit: impl Fn(u8) -> Option<u8>) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(input.len() * width as usize / 8);
+    let (mut acc, mut bits) = (0u32, 0u32);
     for &c in input {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' | b'+' => 62,
-            b'_' | b'/' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
+        acc = (acc << width) | u32::from(digit(c)?);
+        bits += width;
         if bits >= 8 {
             bits -= 8;
             out.push((acc >> bits) as u8);

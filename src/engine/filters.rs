@@ -97,7 +97,6 @@ const REFERENCE_MARKERS: &[&str] = &[
 /// `sha1:<salt>:<hash>`, PostgreSQL as `md5<32 hex>` or `SCRAM-SHA-256$…`, and Jenkins keeps
 /// credentials encrypted with its instance key as `{AQAAABAAAAAQ…}`.
 pub fn is_tagged_digest(value: &[u8]) -> bool {
-    let lower = |n: usize| value.get(..n).map(<[u8]>::to_ascii_lowercase);
     let tagged = [
         &b"hmac-sha256:"[..],
         b"hmac-sha1:",
@@ -109,7 +108,7 @@ pub fn is_tagged_digest(value: &[u8]) -> bool {
         b"md5:",
     ]
     .iter()
-    .any(|p| value.len() >= p.len() + 16 && lower(p.len()).as_deref() == Some(p));
+    .any(|p| value.len() >= p.len() + 16 && value[..p.len()].eq_ignore_ascii_case(p));
     let postgres_md5 = value.len() == 35
         && value.starts_with(b"md5")
         && value[3..].iter().all(u8::is_ascii_hexdigit);
@@ -1576,7 +1575,7 @@ fn is_self_describing_password(lower: &[u8]) -> bool {
         b"sample",
         b"example",
     ];
-    // `super_secret`, `some-other-pass`: the same words with separators.
+    // `super_secret`, `some-strong-pass`: the same words with separators.
     if lower.len() > 40
         || !lower
             .iter()
@@ -1950,7 +1949,8 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "initial_cluster_token",
     "initial-cluster-token",
     // detect-secrets' baseline records a SHA-1 of each secret it accepted, never the secret;
-    // Meteor stores each login token's SHA-256 (`hashedToken`), never the token.
+    // Meteor stores each login token's SHA-256 (`hashedToken`), never the token; a
+    // `passwordHash` field holds a hash (its own rules report crypt and Django hashes).
     "hashed_secret",
     "passwordhash",
     "password_hash",
