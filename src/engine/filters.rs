@@ -312,6 +312,12 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || memchr::memmem::find(value, b"aws4_request").is_some()
         // `ops_eyJzaWdu..`: cut short for display; base64, hex and JWTs never hold `..`.
         || memchr::memmem::find(value, b"..").is_some()
+        || is_migration_name(value)
+        || is_tokenizer_substitution(value)
+        || is_word_list(value)
+        || is_path_expression(value)
+        || is_url_signature(value)
+        || is_variable_reference(value)
     {
         return false;
     }
@@ -333,6 +339,92 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
     value
         .iter()
         .any(|b| b.is_ascii_digit() || b"!@#%^&*+=?~|".contains(b))
+}
+
+/// `0002_auto_20160226_1747`, `0001_initial`: a Django migration, as a migration's
+/// `dependencies` name it next to its app (`('authtoken', '0002_auto_…')`).
+fn is_migration_name(value: &[u8]) -> bool {
+    value.len() > 5
+        && value[..4].iter().all(u8::is_ascii_digit)
+        && value[4] == b'_'
+        && value[5..]
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+}
+
+/// `keyword.$0`, `comment.keyword.$2`, `keyword.tag-$1`: a syntax highlighter's token class
+/// with a capture group substituted in (Monaco's `{token: "keyword.$0"}`).
+fn is_tokenizer_substitution(value: &[u8]) -> bool {
+    let Some(dollar) = memchr::memchr(b'$', value) else {
+        return false;
+    };
+    let (class, group) = (&value[..dollar], &value[dollar + 1..]);
+    let group = group.strip_prefix(b"S").unwrap_or(group);
+    let digits = group.iter().take_while(|b| b.is_ascii_digit()).count();
+    matches!(class.last(), Some(b'.' | b'-'))
+        && class
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || matches!(b, b'.' | b'-'))
+        && digits > 0
+        && group[digits..].iter().all(u8::is_ascii_lowercase)
+}
+
+/// `br,input,link,meta,!doctype`: a comma-separated list of words (tag names, scopes), split
+/// at run time; a generated secret is not four short lower-case words.
+fn is_word_list(value: &[u8]) -> bool {
+    let items: Vec<&[u8]> = value.split(|&b| b == b',').collect();
+    let words = items
+        .iter()
+        .filter(|i| i.len() >= 2 && i.iter().all(u8::is_ascii_lowercase))
+        .count();
+    items.len() >= 4 && words * 4 >= items.len() * 3
+}
+
+/// `S3CredentialsConfig::Explicit`, `Auth::Token`: a path to a type or a variant (Rust, C++,
+/// Ruby, PHP), taken where a value was expected.
+fn is_path_expression(value: &[u8]) -> bool {
+    memchr::memmem::find(value, b"::").is_some()
+        && value
+            .split(|&b| b == b':')
+            .filter(|p| !p.is_empty())
+            .all(|p| {
+                p[0].is_ascii_alphabetic()
+                    && p.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            })
+        && value
+            .split(|&b| b == b':')
+            .filter(|p| !p.is_empty())
+            .count()
+            >= 2
+}
+
+/// `<access key>:<signature>`: a download URL's signature (Qiniu's `?e=<deadline>&token=`), an
+/// access key id and the URL-safe base64 HMAC-SHA1 of that one URL. It opens that file until
+/// the deadline and is published wherever the link is; the secret key never appears.
+fn is_url_signature(value: &[u8]) -> bool {
+    let Some(colon) = memchr::memchr(b':', value) else {
+        return false;
+    };
+    let (id, sig) = (&value[..colon], &value[colon + 1..]);
+    let base64url = |s: &[u8]| {
+        s.iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+    };
+    id.len() == 40
+        && base64url(id)
+        && sig.len() == 28
+        && sig.ends_with(b"=")
+        && base64url(&sig[..27])
+}
+
+/// `$CLAUDE_PLUGIN_OPTION_MEM0_API_KEY`, `$apiKey`: a shell, PHP or Perl variable, whole.
+fn is_variable_reference(value: &[u8]) -> bool {
+    value.len() > 1
+        && value[0] == b'$'
+        && (value[1].is_ascii_alphabetic() || value[1] == b'_')
+        && value[1..]
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
 }
 
 /// `git@github.com:org/repo.git`: a repository address in scp syntax (user, host, path),
@@ -1016,17 +1108,20 @@ pub fn encodes_non_secret(value: &[u8], password: bool) -> bool {
 fn is_kebab_case_words(value: &[u8]) -> bool {
     let mut worded = 0;
     let mut parts = 0;
+    let mut long_word = false;
     let all = value.split(|&b| b == b'-').all(|p| {
         parts += 1;
         match word_then_digits(p) {
             Some(letters) if !p.is_empty() => {
                 worded += usize::from(letters >= 3);
+                long_word |= letters >= 5 && letters == p.len();
                 true
             }
             _ => false,
         }
     });
-    all && parts >= 2 && worded >= 2
+    // `m0-verified`, `sk-literal`: a short key prefix and one word, a test's stand-in for a key.
+    all && parts >= 2 && (worded >= 2 || (long_word && value.len() <= 16))
 }
 
 /// `s3`, `east`, `1`: lower-case letters then digits, never mixed (`q7v` is not). Returns how
@@ -1142,6 +1237,9 @@ const NON_PASSWORDS: &[&str] = &[
     "undefined",
     "true",
     "false",
+    // `Pass: True/False`: the answer format an LLM prompt asks for.
+    "true/false",
+    "yes/no",
     "empty",
     "string",
     "str",
@@ -1822,6 +1920,11 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "label",
     "policy",
     "strategy",
+    // `mtoken_gm3000_pcsc.dll`: a library's file name, passed next to another.
+    "dll",
+    "dylib",
+    // `boto3.client("secretsmanager", …)`, `TokenManager`: a service or a class, not a value.
+    "manager",
     "created_at",
     "updated_at",
     "expires_at",
@@ -1940,6 +2043,8 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
 // `Postman-Token` is a random id Postman adds to every request it sends, not a credential.
 const NON_SECRET_NAME_PARTS: &[&str] = &[
     "public",
+    // AWS Secrets Manager's service name (`boto3.client("secretsmanager", region)`).
+    "secretsmanager",
     "csrf",
     "xsrf",
     "authenticity",
@@ -2063,6 +2168,11 @@ pub fn is_public_badge_url(url: &[u8]) -> bool {
         // Firebase Storage download URLs (`?alt=media&token=<uuid>`): the token makes the
         // URL a share link that apps embed to show the file, and it reads that one file.
         || (lower.starts_with(b"firebasestorage.googleapis.com/") && has(b"alt=media"))
+        // QQ group invitations (`qm.qq.com/cgi-bin/qm/qr?k=…&authKey=…`, `jq.qq.com/?k=…`,
+        // `shang.qq.com/wpa/qunwpa?idkey=…`): join links a project publishes to be clicked.
+        || lower.starts_with(b"qm.qq.com/")
+        || lower.starts_with(b"jq.qq.com/")
+        || lower.starts_with(b"shang.qq.com/wpa/")
 }
 
 /// True when an `apiKey` sits in an Algolia search configuration (`appId`, `apiKey`,
@@ -2657,6 +2767,11 @@ mod tests {
         for v in [
             "kzijN23avpJA22",
             "p@ss-Wd!word",
+            // A `$` with digits, `::` and commas inside generated secrets.
+            "Zt8$0KQ3vM2x!",
+            "Qk3::Lm8vT2z!",
+            "q7,Vz2m,Kx8L,p4Rw",
+            "m0-7f3kQ9vL2xTz",
             "Zm9vYmFy+/=",
             "hvs.CAESIJ4kq9Zt2Lm8Vx7Rb3Wn",
             "aB3kQ.xY9mZp2",
@@ -2761,6 +2876,17 @@ mod tests {
             "49039859562777973601797067008229305122883632487254944921",
             "Jobs[-1].JobId",
             "String8192",
+            "0002_auto_20160226_1747",
+            "keyword.$0",
+            "comment.keyword.$2",
+            "keyword.$S2",
+            "keyword.tag-$1",
+            "br,input,link,meta,!doctype,basefont,base,area",
+            "S3CredentialsConfig::Explicit",
+            "trhI0BY8QfVrIGn9nENop6JAc6l5nZuxhjQ62UfM:1syM2a0D54ljvI8LPam4JSz-zNo=",
+            "$CLAUDE_PLUGIN_OPTION_MEM0_API_KEY",
+            "m0-verified",
+            "sk-literal",
             "ak1_last_used_date",
             "ak1_active",
             "EC2_PARAMS",
@@ -3020,6 +3146,9 @@ mod tests {
             "NODE_ATTR_SSH_KEY_PASSPHRASE_OPTION",
             "CommandGitAskPass",
             "GIT_ASKPASS",
+            "secretsmanager",
+            "TokenManager",
+            "mtoken_gm3000_pcsc.dll",
         ] {
             assert!(is_non_secret_name(n.as_bytes()), "{n}");
         }
