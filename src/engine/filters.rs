@@ -1415,6 +1415,14 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         || value
             .iter()
             .all(|&b| b == b'*' || b == b'x' || b == b'X' || b == b'#')
+        // `nacos_config[`, `os.getenv(`: an identifier cut at its index or call, as a value
+        // rule's character set stops before the quote or the argument.
+        || value.strip_suffix(b"[").or_else(|| value.strip_suffix(b"(")).is_some_and(|name| {
+            !name.is_empty()
+                && name
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
+        })
     {
         return false;
     }
@@ -3025,6 +3033,8 @@ mod tests {
             "key/path/some.pass",
             "CLI密码",
             "token",
+            "nacos_config[",
+            "os.getenv(",
         ] {
             assert!(!is_password_value(v.as_bytes(), true), "{v}");
         }

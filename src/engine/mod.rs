@@ -569,6 +569,9 @@ impl Engine {
     }
 
     fn passes_checks(&self, rule: &Rule, secret: &[u8]) -> bool {
+        if rule.known_value {
+            return true;
+        }
         if rule.generic
             && (!filters::is_generic_literal(secret)
                 || filters::is_vendor_prefixed_identifier(secret))

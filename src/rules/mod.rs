@@ -194,6 +194,13 @@ pub struct RuleDef {
     /// The match still claims its text, so a fallback rule does not report the same value.
     #[serde(default)]
     pub exclude_path: Option<String>,
+    /// The regex matches only values a product publishes as its default (Apache Shiro's
+    /// `rememberMe` cipher key, Grafana's `secret_key`): anyone can forge what they sign, so
+    /// the value is reported as it is. The entropy and placeholder checks that drop sequences
+    /// and filler (`SecretKey0123456789…`) do not apply, and nor may `generic`, `password`,
+    /// `min_entropy` or `stopwords`.
+    #[serde(default)]
+    pub known_value: bool,
     /// A fallback rule (URLs with credentials, generic assignments) yields to provider rules:
     /// where a provider rule matched the same secret, only the provider's finding is kept.
     /// Implied by `generic`.
@@ -277,6 +284,9 @@ pub struct Rule {
     pub path: Option<regex::Regex>,
     /// Places whose path matches are not reported (see [`RuleDef::exclude_path`]).
     pub exclude_path: Option<regex::Regex>,
+    /// A published default value, reported without filler checks (see
+    /// [`RuleDef::known_value`]).
+    pub known_value: bool,
     /// Yields to provider rules (see [`RuleDef::fallback`]).
     pub fallback: bool,
     /// Lower-cased stop words (see [`RuleDef::stopwords`]).
@@ -535,6 +545,16 @@ fn compile(file: &str, provider: &ProviderDef, def: RuleDef, how: Compile) -> Re
             "literal applies only with password = true",
         ));
     }
+    if def.known_value
+        && (def.generic || def.password || def.min_entropy.is_some() || !def.stopwords.is_empty())
+    {
+        return Err(invalid(
+            file,
+            id,
+            "known_value matches published values as they are: it takes no generic, password, \
+             min_entropy or stopwords",
+        ));
+    }
     if let Some(e) = def.min_entropy
         && !(0.0..=8.0).contains(&e)
     {
@@ -582,6 +602,7 @@ fn compile(file: &str, provider: &ProviderDef, def: RuleDef, how: Compile) -> Re
         overrides: def.overrides,
         path,
         exclude_path,
+        known_value: def.known_value,
         fallback: def.fallback || def.generic || def.password,
         stopwords: def
             .stopwords
