@@ -16,6 +16,11 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         Checksum::GrafanaLegacy => json_object_with(secret, &["k", "n", "id"]),
         Checksum::KeyStoreWithKey => key_store_with_key(secret),
         Checksum::StellarSecretSeed => stellar_strkey(secret, 18 << 3),
+        Checksum::Base36NotHex => secret
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .any(|b| matches!(b.to_ascii_lowercase(), b'g'..=b'z')),
     }
 }
 

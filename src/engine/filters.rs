@@ -97,6 +97,13 @@ const REFERENCE_MARKERS: &[&str] = &[
 /// `sha1:<salt>:<hash>`, PostgreSQL as `md5<32 hex>` or `SCRAM-SHA-256$…`, and Jenkins keeps
 /// credentials encrypted with its instance key as `{AQAAABAAAAAQ…}`.
 pub fn is_tagged_digest(value: &[u8]) -> bool {
+    // `rl-sha256:<hex>`: a vendor's tag before the algorithm (ReversingLabs reports a detected
+    // secret by its digest).
+    let vendor = value.iter().take_while(|b| b.is_ascii_lowercase()).count();
+    let value = match value.get(vendor) {
+        Some(b'-') if (1..=10).contains(&vendor) => &value[vendor + 1..],
+        _ => value,
+    };
     let tagged = [
         &b"hmac-sha256:"[..],
         b"hmac-sha1:",
@@ -902,11 +909,14 @@ fn is_dotted_name(value: &[u8]) -> bool {
     let parts: Vec<&[u8]> = value.split(|&b| b == b'.').collect();
     parts.len() >= 3
         && parts.iter().all(|p| {
+            // `meta.odd-tab.group1`: a word may end in a number (a theme's scope names).
+            let letters = p
+                .iter()
+                .take_while(|b| b.is_ascii_lowercase() || **b == b'_' || **b == b'-')
+                .count();
             !p.is_empty()
-                && (p
-                    .iter()
-                    .all(|b| b.is_ascii_lowercase() || *b == b'_' || *b == b'-')
-                    || p.iter().all(u8::is_ascii_digit))
+                && (letters == 0 || p[letters..].len() <= 2)
+                && p[letters..].iter().all(u8::is_ascii_digit)
         })
         && parts.iter().any(|p| p.iter().any(u8::is_ascii_alphabetic))
 }
@@ -1680,6 +1690,16 @@ fn is_self_describing_password(lower: &[u8]) -> bool {
         b"dummy",
         b"sample",
         b"example",
+        b"fake",
+        // `thisisnotapassword`, `ihaveremovedthepassword`: a sentence about the field. Not
+        // "my" after the start: the public set labels `thisismypassword` a password.
+        b"this",
+        b"is",
+        b"not",
+        b"a",
+        b"i",
+        b"have",
+        b"removed",
     ];
     // `super_secret`, `some-strong-pass`: the same words with separators.
     if lower.len() > 40
@@ -1816,6 +1836,13 @@ fn is_encoded_password_prefix(value: &[u8]) -> bool {
 
 /// `1.8.4`, `2.0.0-rc.1`: a version number.
 fn is_version(value: &[u8]) -> bool {
+    // `^1.3.0`, `~2.1`, `>=4.0.1`, `~> 7.1` (npm, Composer, Bundler ranges).
+    let value = value
+        .strip_prefix(b"~>")
+        .or_else(|| value.strip_prefix(b">="))
+        .or_else(|| value.strip_prefix(b"^"))
+        .or_else(|| value.strip_prefix(b"~"))
+        .unwrap_or(value);
     let core = value
         .iter()
         .position(|&b| b == b'-' || b == b'+')
@@ -1928,6 +1955,15 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "label",
     "policy",
     "strategy",
+    // `password_ldap_host`, `password_charset`, `password_ldap_encodage`, `$token_regexp`,
+    // `password_ldap_search_filter`, `AUTH_PASSWORD_BROKER`: settings about the secret.
+    "host",
+    "charset",
+    "encoding",
+    "encodage",
+    "regexp",
+    "filter",
+    "broker",
     // `mtoken_gm3000_pcsc.dll`: a library's file name, passed next to another.
     "dll",
     "dylib",
@@ -2053,6 +2089,10 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "public",
     // AWS Secrets Manager's service name (`boto3.client("secretsmanager", region)`).
     "secretsmanager",
+    // `TOKENIZER = "bert-base-uncased"`: a language model's tokenizer, named.
+    "tokenizer",
+    // `commit_w_secret = '<sha>'`: the commit a secret was found in (secret scanners' reports).
+    "commit",
     "csrf",
     "xsrf",
     "authenticity",
@@ -2374,6 +2414,37 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
         || has_interleaved_sequence(body)
         || is_repeated_block(body)
         || is_non_random_uuid(body)
+        // `abc123` is a weak password people really set; as a key's body it is a stand-in.
+        || (!password && has_counting_tail(secret))
+}
+
+/// `standard_abcd1234`, `development.abc123`, `abc123def456`: the last part of the value
+/// (after `_`, `-`, `.` or `:`) is runs of counting letters and digits, three or more each,
+/// as people type a stand-in for a key; a random part is never that.
+fn has_counting_tail(secret: &[u8]) -> bool {
+    let tail = secret
+        .rsplit(|&b| matches!(b, b'_' | b'-' | b'.' | b':'))
+        .next()
+        .unwrap_or_default();
+    if tail.len() < 6 || !tail.iter().all(u8::is_ascii_alphanumeric) {
+        return false;
+    }
+    let mut runs = 0;
+    let mut rest = tail;
+    while let Some(&first) = rest.first() {
+        let digit = first.is_ascii_digit();
+        let len = rest
+            .iter()
+            .take_while(|b| b.is_ascii_digit() == digit)
+            .count();
+        let run: Vec<u8> = rest[..len].iter().map(u8::to_ascii_lowercase).collect();
+        if len < 3 || !run.windows(2).all(|w| w[1] == w[0] + 1) {
+            return false;
+        }
+        runs += 1;
+        rest = &rest[len..];
+    }
+    runs >= 2
 }
 
 /// `a1b2c3d4`, `d4c3b2a1`-like fillers: every other character ascends (or descends) for four
@@ -2743,8 +2814,28 @@ mod tests {
             "m{{h}o)p${e]nob(ody[finds>-_$#thisone}}",
             "Vq>7!mZ2#rT9wK",
             "346a14f2-a672-4668-a892-956a462ab56e",
+            "standard_Qz7abc1Xk9",
+            "tok_789abc456Xq",
         ] {
             assert!(!is_placeholder(s.as_bytes(), &k), "{s} should pass");
+        }
+    }
+
+    #[test]
+    fn counting_stand_ins() {
+        for s in [
+            "standard_abcd1234",
+            "*:development.abc123",
+            "abc123def456",
+            "def456ghi789",
+            "key-ABC123",
+        ] {
+            assert!(is_placeholder(s.as_bytes(), &[]), "{s}");
+        }
+        // A weak password, not a stand-in.
+        assert!(!is_placeholder_password(b"abc123"));
+        for v in ["^1.3.0", "~>7.1", ">=4.0.1", "~2.1"] {
+            assert!(is_version(v.as_bytes()), "{v}");
         }
     }
 
@@ -2757,6 +2848,8 @@ mod tests {
             "{AQAAABAAAAAQx8kW2c9GQXo0nVhX3aYf1e+8oV2s6mJ3rT5uW7yZ0bA=}",
             "cattle-global-data:cc-26b5h",
             "pub852fa3e2312391fafa5640b60784e660",
+            "rl-sha256:3f9a1c7e5b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f2a4c6e8b0d1f3a",
+            "meta.odd-tab.group1",
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");
         }
@@ -3018,6 +3111,8 @@ mod tests {
             "mysuperpass",
             "super_secret",
             "secretpassphrase",
+            "thisisnotapassword",
+            "fakepassword",
         ] {
             assert!(!is_password_value(v.as_bytes(), false), "{v}");
         }

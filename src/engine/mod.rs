@@ -429,7 +429,7 @@ impl Engine {
                     claimed.push(start..start + secret.len());
                 }
                 if (rule.generic || rule.password)
-                    && !self.generic_context_ok(data, w.range.start, &caps, group_idx)
+                    && !self.generic_context_ok(rule, data, w.range.start, &caps, group_idx)
                 {
                     continue;
                 }
@@ -479,6 +479,7 @@ impl Engine {
     /// must not be a function being called (`password = utf8_to_utf16_dup(v)` in git's C).
     fn generic_context_ok(
         &self,
+        rule: &Rule,
         data: &[u8],
         offset: usize,
         caps: &regex::bytes::Captures<'_>,
@@ -486,6 +487,68 @@ impl Engine {
     ) -> bool {
         if let Some(value) = caps.get(secret_group)
             && data.get(offset + value.end()) == Some(&b'(')
+        {
+            return false;
+        }
+        // `'prefix_' . $name` (PHP), `"key-" + id` (JavaScript, Java, Python): the literal is
+        // only the start of a value built at run time.
+        if let Some(value) = caps.get(secret_group)
+            && let Some(after) = data.get(offset + value.end()..)
+            && let Some((&quote, rest)) = after.split_first()
+            && matches!(quote, b'"' | b'\'' | b'`')
+        {
+            let rest = rest.trim_ascii_start();
+            if let Some((&op, operand)) = rest.split_first() {
+                let operand = operand.trim_ascii_start();
+                // `\str_replace(…)`: a PHP function named from the global namespace.
+                let operand = operand.strip_prefix(b"\\").unwrap_or(operand);
+                let name = operand
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                    .count();
+                let starts_name = operand
+                    .first()
+                    .is_some_and(|b| b.is_ascii_alphabetic() || matches!(b, b'$' | b'_'));
+                // PHP's `.` joins a variable or a call; after a sentence's full stop comes a
+                // word (`'admin'. Then`), and a method call on the literal is no join either.
+                let joined = match op {
+                    b'.' => {
+                        operand.first() == Some(&b'$')
+                            || (name > 0
+                                && operand.get(name) == Some(&b'(')
+                                && rest.get(1).is_some_and(u8::is_ascii_whitespace))
+                    }
+                    b'+' => starts_name,
+                    _ => false,
+                };
+                if joined {
+                    return false;
+                }
+            }
+        }
+        // `access_token=user1_tok,` (a keyword argument), `key = api_key2;`: an unquoted
+        // identifier before a `,` or `;` is a variable in code; a config file's value would
+        // end the line. Not where only a literal can stand: `;` separates the fields of a
+        // connection string (`Password=ledger_keeper;`).
+        if !rule.literal
+            && let Some(value) = caps.get(secret_group)
+            && matches!(data.get(offset + value.end()), Some(b',' | b';'))
+            && (offset + value.start())
+                .checked_sub(1)
+                .and_then(|i| data.get(i))
+                .is_some_and(|b| !matches!(b, b'"' | b'\'' | b'`'))
+            && value
+                .as_bytes()
+                .first()
+                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            && value
+                .as_bytes()
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            && value.as_bytes().iter().any(|b| b.is_ascii_lowercase())
+            // A random token has capitals and no `_` (`= Kt7vQ2mX9zLq9vT3;`).
+            && (value.as_bytes().contains(&b'_')
+                || !value.as_bytes().iter().any(u8::is_ascii_uppercase))
         {
             return false;
         }

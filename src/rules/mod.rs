@@ -115,6 +115,10 @@ pub enum Checksum {
     KeyStoreWithKey,
     /// Stellar secret seed: a StrKey (base32 of version byte 18 << 3, 32 bytes, CRC16-XModem).
     StellarSecretSeed,
+    /// Base36 body (Mailgun's `key-` keys): at least one letter past `f`. Thirty-two hex
+    /// digits are an MD5 (`key-` + a cache id), and a random base36 body is all hex one time in
+    /// 10^11.
+    Base36NotHex,
 }
 
 /// The `[provider]` table of a rule file.
