@@ -1837,11 +1837,9 @@ fn is_encoded_password_prefix(value: &[u8]) -> bool {
 /// `1.8.4`, `2.0.0-rc.1`: a version number.
 fn is_version(value: &[u8]) -> bool {
     // `^1.3.0`, `~2.1`, `>=4.0.1`, `~> 7.1` (npm, Composer, Bundler ranges).
-    let value = value
-        .strip_prefix(b"~>")
-        .or_else(|| value.strip_prefix(b">="))
-        .or_else(|| value.strip_prefix(b"^"))
-        .or_else(|| value.strip_prefix(b"~"))
+    let value = [&b"~>"[..], b">=", b"^", b"~"]
+        .iter()
+        .find_map(|p| value.strip_prefix(*p))
         .unwrap_or(value);
     let core = value
         .iter()
