@@ -529,7 +529,7 @@ fn whole_file_secrets_are_found_by_path() {
 }
 
 #[test]
-fn password_hashes_are_reported_in_deployments_not_in_test_fixtures() {
+fn password_hashes_are_reported_in_deployments_not_in_test_fixtures_or_docs() {
     let dir = Dir::new();
     let mut fake = Fake::new(33);
     let crypt = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -551,6 +551,12 @@ fn password_hashes_are_reported_in_deployments_not_in_test_fixtures() {
         format!("password_digest: {hash}\n"),
     );
     dir.write("database/factories/UserFactory.php", &line);
+    // Documentation shows the format with an example entry.
+    dir.write(
+        "docs/middlewares/basicauth.md",
+        format!("    - \"admin:{hash}\"\n"),
+    );
+    dir.write("README.rst", format!("  admin:{hash}\n"));
     // Words that only end like a test file name are not one.
     dir.write("app/Latest.php", &line);
     let (code, report) = dir.scan_json(&["."]);

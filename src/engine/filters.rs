@@ -12,6 +12,9 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     // Microsoft's fictional companies in its documentation.
     "contoso",
     "fabrikam",
+    // Programmers' stand-in word (Traefik's generated reference configuration fills every
+    // field with it).
+    "foobar",
     "change_me",
     "change-me",
     "replacethis",
@@ -209,6 +212,14 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         // `_step4$value` (generated JavaScript), `@charset` (a CSS at-rule): code, not values.
         || is_dollar_identifier(value)
         || (value.starts_with(b"@") && value[1..].iter().all(u8::is_ascii_lowercase))
+        // `@plain_api_key`, `@user.api_token`: a Ruby instance variable.
+        || value.strip_prefix(b"@").is_some_and(|v| {
+            v.first().is_some_and(|b| b.is_ascii_lowercase() || *b == b'_')
+                && v.iter()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.'))
+        })
+        || is_rails_route_target(value)
+        || is_duration_expression(value)
         // `@credentials.find`: a method called on a Ruby instance variable.
         || value
             .strip_prefix(b"@")
@@ -387,8 +398,8 @@ fn is_word_list(value: &[u8]) -> bool {
     items.len() >= 4 && words * 4 >= items.len() * 3
 }
 
-/// `S3CredentialsConfig::Explicit`, `Auth::Token`: a path to a type or a variant (Rust, C++,
-/// Ruby, PHP), taken where a value was expected.
+/// `S3CredentialsConfig::Explicit`, `Auth::Token`, `ROTP::Base32.random`: a path to a type, a
+/// variant or a method (Rust, C++, Ruby, PHP), taken where a value was expected.
 fn is_path_expression(value: &[u8]) -> bool {
     memchr::memmem::find(value, b"::").is_some()
         && value
@@ -396,13 +407,64 @@ fn is_path_expression(value: &[u8]) -> bool {
             .filter(|p| !p.is_empty())
             .all(|p| {
                 p[0].is_ascii_alphabetic()
-                    && p.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+                    && p.iter()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
             })
         && value
             .split(|&b| b == b':')
             .filter(|p| !p.is_empty())
             .count()
             >= 2
+}
+
+/// `web_requests#handle_request`, `admin/users#show`: a Rails route's controller and action.
+fn is_rails_route_target(value: &[u8]) -> bool {
+    let Some(hash) = memchr::memchr(b'#', value) else {
+        return false;
+    };
+    let (controller, action) = (&value[..hash], &value[hash + 1..]);
+    let word = |s: &[u8], extra: &[u8]| {
+        s.first().is_some_and(u8::is_ascii_lowercase)
+            && s.iter()
+                .all(|b| b.is_ascii_lowercase() || *b == b'_' || extra.contains(b))
+    };
+    // A REST action or a `snake_case` one, on a plural or namespaced controller: JWT secrets
+    // such as `development#product` are two words too.
+    const ACTIONS: &[&[u8]] = &[
+        b"index", b"show", b"new", b"create", b"edit", b"update", b"destroy",
+    ];
+    word(controller, b"/")
+        && word(action, b"")
+        && (action.contains(&b'_') || ACTIONS.contains(&action))
+        && (controller.ends_with(b"s") || controller.contains(&b'/') || controller.contains(&b'_'))
+}
+
+/// `48.hours`, `30.days.ago`: an ActiveSupport duration.
+fn is_duration_expression(value: &[u8]) -> bool {
+    const UNITS: &[&[u8]] = &[
+        b"second",
+        b"seconds",
+        b"minute",
+        b"minutes",
+        b"hour",
+        b"hours",
+        b"day",
+        b"days",
+        b"week",
+        b"weeks",
+        b"month",
+        b"months",
+        b"year",
+        b"years",
+        b"ago",
+        b"from_now",
+    ];
+    let digits = value.iter().take_while(|b| b.is_ascii_digit()).count();
+    digits > 0
+        && value.get(digits) == Some(&b'.')
+        && value[digits + 1..]
+            .split(|&b| b == b'.')
+            .all(|unit| UNITS.contains(&unit))
 }
 
 /// `<access key>:<signature>`: a download URL's signature (Qiniu's `?e=<deadline>&token=`), an
@@ -1953,6 +2015,8 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "label",
     "policy",
     "strategy",
+    // `data-password-strength-target`: a Stimulus controller's target, in HTML.
+    "target",
     // `password_ldap_host`, `password_charset`, `password_ldap_encodage`, `$token_regexp`,
     // `password_ldap_search_filter`, `AUTH_PASSWORD_BROKER`: settings about the secret.
     "host",
@@ -2870,6 +2934,8 @@ mod tests {
             "Zt8$0KQ3vM2x!",
             "Qk3::Lm8vT2z!",
             "q7,Vz2m,Kx8L,p4Rw",
+            // Two words joined by `#` are no Rails route unless they read as one.
+            "development#product",
             "m0-7f3kQ9vL2xTz",
             "Zm9vYmFy+/=",
             "hvs.CAESIJ4kq9Zt2Lm8Vx7Rb3Wn",
@@ -2986,6 +3052,10 @@ mod tests {
             "$CLAUDE_PLUGIN_OPTION_MEM0_API_KEY",
             "m0-verified",
             "sk-literal",
+            "@plain_api_key",
+            "ROTP::Base32.random",
+            "web_requests#handle_request",
+            "48.hours",
             "ak1_last_used_date",
             "ak1_active",
             "EC2_PARAMS",
