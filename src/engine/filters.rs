@@ -12,9 +12,6 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     // Microsoft's fictional companies in its documentation.
     "contoso",
     "fabrikam",
-    // Programmers' stand-in word (Traefik's generated reference configuration fills every
-    // field with it).
-    "foobar",
     "change_me",
     "change-me",
     "replacethis",
