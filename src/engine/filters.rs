@@ -2496,8 +2496,10 @@ fn has_counting_tail(secret: &[u8]) -> bool {
             .iter()
             .take_while(|b| b.is_ascii_digit() == digit)
             .count();
-        let run: Vec<u8> = rest[..len].iter().map(u8::to_ascii_lowercase).collect();
-        if len < 3 || !run.windows(2).all(|w| w[1] == w[0] + 1) {
+        let counts = rest[..len]
+            .windows(2)
+            .all(|w| w[1].to_ascii_lowercase() == w[0].to_ascii_lowercase().wrapping_add(1));
+        if len < 3 || !counts {
             return false;
         }
         runs += 1;
