@@ -60,6 +60,8 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
     // Google Authenticator's Key URI Format example TOTP secret.
     "JBSWY3DPEHPK3PXP",
+    // HTTP Basic's example credentials (`Aladdin:open sesame`) of RFC 7617 and RFC 2617.
+    "QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
     // The example UUIDs of RFC 4122 and of Wikipedia's UUID article, in every API reference
     // that shows a request id.
     "f81d4fae-7dec-11d0-a765-00a0c91e6bf6",
@@ -2166,6 +2168,12 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "hashed_secret",
     "passwordhash",
     "password_hash",
+    // Rails' `password_digest`, Redmine's `hashed_password`, Devise's `encrypted_password`:
+    // columns that hold a hash, which the hash rules judge by its format.
+    "password_digest",
+    "hashed_password",
+    "hashedpassword",
+    "encrypted_password",
     "hashedtoken",
     "hashed_token",
     // `DESCRIPTION_MAIL_SERVICE_PASSWORD="wekan's mail-service-password"`: text about a field.
@@ -3320,6 +3328,8 @@ mod tests {
             "GIT_ASKPASS",
             "secretsmanager",
             "TokenManager",
+            "hashed_password",
+            "password_digest",
             "mtoken_gm3000_pcsc.dll",
         ] {
             assert!(is_non_secret_name(n.as_bytes()), "{n}");
