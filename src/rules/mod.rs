@@ -707,6 +707,14 @@ mod tests {
                 "exclude_path regex does not compile",
             ),
             (
+                "keywords = [\"a\"]\nregex = '''a(b)'''\nknown_value = true\nmin_entropy = 3.0\nexamples = [\"ab\"]",
+                "known_value matches published values as they are",
+            ),
+            (
+                "keywords = [\"a\"]\nregex = '''a(b)'''\nknown_value = true\ngeneric = true\nexamples = [\"ab\"]",
+                "known_value matches published values as they are",
+            ),
+            (
                 "keywords = [\"a\"]\nregex = '''a'''\nexamples = []",
                 "no examples",
             ),
