@@ -60,8 +60,6 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
     // Google Authenticator's Key URI Format example TOTP secret.
     "JBSWY3DPEHPK3PXP",
-    // HTTP Basic's example credentials (`Aladdin:open sesame`) of RFC 7617 and RFC 2617.
-    "QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
     // The example UUIDs of RFC 4122 and of Wikipedia's UUID article, in every API reference
     // that shows a request id.
     "f81d4fae-7dec-11d0-a765-00a0c91e6bf6",
@@ -265,8 +263,9 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_pascal_words(value)
         || is_name_with_acronym(value)
         || is_jose_algorithm(value)
-        // `PhoneAuthCredential?`: a nullable type in a Kotlin or Swift declaration.
-        || value.strip_suffix(b"?").is_some_and(|t| {
+        // `PhoneAuthCredential?`, `UITextField!`: an optional or implicitly unwrapped type in a
+        // Kotlin or Swift declaration.
+        || value.strip_suffix(b"?").or_else(|| value.strip_suffix(b"!")).is_some_and(|t| {
             is_pascal_case_identifier(t) || is_camel_case_identifier(t) || is_pascal_case_type(t)
         })
         || is_snake_case_identifier(value)
@@ -1501,6 +1500,21 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         .windows(2)
         .any(|w| w[0] == b'%' && matches!(w[1], b's' | b'd' | b'v' | b'q'))
     {
+        return false;
+    }
+    // `Pass$RANDOM$RANDOM`, `pw-$HOSTNAME`: a shell or Compose variable expanded into the
+    // value, which is built at run time. Capitals and `_` only, three or more: a password's
+    // own `$` is followed by anything (`Pe4cock$`, `va$27dC}`).
+    if memchr::memchr_iter(b'$', value).any(|i| {
+        let name = value[i + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_uppercase() || **b == b'_')
+            .count();
+        name >= 3
+            && value
+                .get(i + 1 + name)
+                .is_none_or(|b| !b.is_ascii_lowercase() && !b.is_ascii_digit())
+    }) {
         return false;
     }
     let lower = value.to_ascii_lowercase();
@@ -3060,6 +3074,7 @@ mod tests {
             "m0-verified",
             "sk-literal",
             "@plain_api_key",
+            "UITextField!",
             "ROTP::Base32.random",
             "web_requests#handle_request",
             "48.hours",
@@ -3205,6 +3220,7 @@ mod tests {
             "token",
             "nacos_config[",
             "os.getenv(",
+            "Pass$RANDOM$RANDOM",
         ] {
             assert!(!is_password_value(v.as_bytes(), true), "{v}");
         }
