@@ -245,7 +245,7 @@ impl Collector {
 }
 
 /// Translation catalogues (`locales/de.json`, `resources/lang/pt/auth.php`, `messages.po`,
-/// Roundcube's `localization/de_DE.inc`,
+/// Roundcube's `localization/de_DE.inc`, OpenCart's `language/fr-fr/common/forgotten.php`,
 /// Android's `res/values-fr/strings.xml`) hold the word "password" and its labels in every
 /// language, thousands of `"password": "Parol"` pairs and no credentials: the context-word
 /// rules, which would read each label as a password, do not report there. Provider rules,
@@ -253,7 +253,7 @@ impl Collector {
 pub fn is_translation_catalogue(path: &str) -> bool {
     static CATALOGUE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(concat!(
-            r"(?i)(?:^|[/!])(?:i18n|l10n|locales?|locali[sz]ations?|langs?|languages|translations?)/",
+            r"(?i)(?:^|[/!])(?:i18n|l10n|locales?|locali[sz]ations?|langs?|languages?|translations?)/",
             r"|\.(?:po|pot|xlf|xliff|strings|stringsdict|arb|ftl)$",
             r"|(?:^|[/!])res/values-[a-z]{2}[^/!]*/strings\.xml$",
         ))

@@ -200,6 +200,7 @@ fn translation_catalogues_are_not_read_as_passwords() {
         "po/gv.po",
         "app/src/main/res/values-rm/strings.xml",
         "plugins/password/localization/de_DE.inc",
+        "upload/admin/language/fr-fr/common/forgotten.php",
     ] {
         let text = "\"smtp-password\": \"Ger-tremen\",\n\"password\": \"parol\",\n\"s3-secret-key\": \"S3-hemlig nyckel\",\n";
         assert_eq!(generic_values(name, text), Vec::<String>::new(), "{name}");

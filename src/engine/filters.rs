@@ -265,7 +265,15 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_jose_algorithm(value)
         // `PhoneAuthCredential?`, `UITextField!`: an optional or implicitly unwrapped type in a
         // Kotlin or Swift declaration.
-        || value.strip_suffix(b"?").or_else(|| value.strip_suffix(b"!")).is_some_and(|t| {
+        // (A password ends in `!` too: `SuperSecretPassword123!` has digits, a type has none.)
+        || value
+            .strip_suffix(b"?")
+            .or_else(|| {
+                value
+                    .strip_suffix(b"!")
+                    .filter(|t| !t.iter().any(u8::is_ascii_digit))
+            })
+            .is_some_and(|t| {
             is_pascal_case_identifier(t) || is_camel_case_identifier(t) || is_pascal_case_type(t)
         })
         || is_snake_case_identifier(value)
