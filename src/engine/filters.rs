@@ -336,6 +336,10 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || memchr::memmem::find(value, b"aws4_request").is_some()
         // `ops_eyJzaWdu..`: cut short for display; base64, hex and JWTs never hold `..`.
         || memchr::memmem::find(value, b"..").is_some()
+        // `Ctrl-Space|Alt-Space`: an editor's key binding (Ace's `bindKey`).
+        || [&b"Ctrl-"[..], b"Ctrl+", b"Cmd-", b"Cmd+", b"Alt-", b"Shift-", b"Command-"]
+            .iter()
+            .any(|m| memchr::memmem::find(value, m).is_some())
         || is_migration_name(value)
         || is_tokenizer_substitution(value)
         || is_word_list(value)
@@ -3082,6 +3086,7 @@ mod tests {
             "m0-verified",
             "sk-literal",
             "@plain_api_key",
+            "Ctrl-Space|Ctrl-Shift-Space|Alt-Space",
             "UITextField!",
             "ROTP::Base32.random",
             "web_requests#handle_request",
