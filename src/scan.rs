@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::archive;
 use crate::config::Allowlist;
-use crate::engine::lines::{Locator, Position, line_at};
+use crate::engine::lines::{Locator, Position, line_at, line_bounds};
 use crate::engine::{Engine, Match, Scratch, encoded};
 use crate::findings::{Collector, Finding, Location, SourceKind};
 use crate::rules::RuleSet;
@@ -549,9 +549,10 @@ impl<'a> Worker<'a> {
             return;
         }
         let mut locator = Locator::new(data);
+        let mut inline = InlineAllow::default();
         for (run, rule, secret) in decoded {
             let rule_id = &self.engine.rules()[rule].id;
-            if is_allowed_inline(data, run.start)
+            if inline.allows(data, run.start)
                 || self.options.allowlist.allows_secret(rule_id, &secret)
             {
                 self.results.stats.suppressed += 1;
@@ -616,10 +617,11 @@ impl<'a> Worker<'a> {
             return found;
         }
         let mut locator = Locator::new(data);
+        let mut inline = InlineAllow::default();
         for m in &self.matches {
             let secret = &data[m.secret.clone()];
             let rule = &self.engine.rules()[m.rule];
-            if is_allowed_inline(data, m.secret.start)
+            if inline.allows(data, m.secret.start)
                 || self.options.allowlist.allows_secret(&rule.id, secret)
             {
                 self.results.stats.suppressed += 1;
@@ -700,6 +702,26 @@ const ALLOW_MARKERS: &[&[u8]] = &[
 ];
 const ALLOW_NEXT_LINE: &[u8] = b"pragma: allowlist nextline secret";
 
+/// [`is_allowed_inline`] for the matches of one blob, judged once per line: a minified
+/// line with thousands of matches is searched for the markers once.
+#[derive(Default)]
+struct InlineAllow {
+    line: Option<(std::ops::Range<usize>, bool)>,
+}
+
+impl InlineAllow {
+    fn allows(&mut self, data: &[u8], offset: usize) -> bool {
+        match &self.line {
+            Some((line, allowed)) if line.start <= offset && offset <= line.end => *allowed,
+            _ => {
+                let allowed = is_allowed_inline(data, offset);
+                self.line = Some((line_bounds(data, offset), allowed));
+                allowed
+            }
+        }
+    }
+}
+
 fn is_allowed_inline(data: &[u8], offset: usize) -> bool {
     let line = line_at(data, offset);
     if ALLOW_MARKERS
@@ -732,6 +754,17 @@ pub(crate) fn template(source: SourceKind, path: Option<String>) -> Location {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inline_allow_is_judged_per_line() {
+        let data = b"a=1 b=2 # keyhound:allow\nc=3 d=4\n";
+        let mut inline = InlineAllow::default();
+        assert!(inline.allows(data, 0));
+        assert!(inline.allows(data, 4));
+        assert!(!inline.allows(data, 25));
+        assert!(!inline.allows(data, 29));
+        assert!(inline.allows(data, 2));
+    }
 
     #[test]
     fn allow_comments() {

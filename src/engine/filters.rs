@@ -400,31 +400,29 @@ fn is_tokenizer_substitution(value: &[u8]) -> bool {
 /// `br,input,link,meta,!doctype`: a comma-separated list of words (tag names, scopes), split
 /// at run time; a generated secret is not four short lower-case words.
 fn is_word_list(value: &[u8]) -> bool {
-    let items: Vec<&[u8]> = value.split(|&b| b == b',').collect();
-    let words = items
-        .iter()
-        .filter(|i| i.len() >= 2 && i.iter().all(u8::is_ascii_lowercase))
-        .count();
-    items.len() >= 4 && words * 4 >= items.len() * 3
+    let (mut items, mut words) = (0, 0);
+    for item in value.split(|&b| b == b',') {
+        items += 1;
+        words += usize::from(item.len() >= 2 && item.iter().all(u8::is_ascii_lowercase));
+    }
+    items >= 4 && words * 4 >= items * 3
 }
 
 /// `S3CredentialsConfig::Explicit`, `Auth::Token`, `ROTP::Base32.random`: a path to a type, a
 /// variant or a method (Rust, C++, Ruby, PHP), taken where a value was expected.
 fn is_path_expression(value: &[u8]) -> bool {
+    let mut parts = 0;
     memchr::memmem::find(value, b"::").is_some()
         && value
             .split(|&b| b == b':')
             .filter(|p| !p.is_empty())
             .all(|p| {
+                parts += 1;
                 p[0].is_ascii_alphabetic()
                     && p.iter()
                         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
             })
-        && value
-            .split(|&b| b == b':')
-            .filter(|p| !p.is_empty())
-            .count()
-            >= 2
+        && parts >= 2
 }
 
 /// `web_requests#handle_request`, `admin/users#show`: a Rails route's controller and action.

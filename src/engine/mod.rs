@@ -497,7 +497,8 @@ impl Engine {
             && let Some((&quote, rest)) = after.split_first()
             && matches!(quote, b'"' | b'\'' | b'`')
         {
-            let rest = rest.trim_ascii_start();
+            // The operator and its operand are near: a long run of blanks ends the look.
+            let rest = rest[..rest.len().min(64)].trim_ascii_start();
             if let Some((&op, operand)) = rest.split_first() {
                 let operand = operand.trim_ascii_start();
                 // `\str_replace(…)`: a PHP function named from the global namespace.
@@ -799,8 +800,13 @@ mod tests {
         let text = format!(
             "[provider]\nname = \"T\"\nrotation = \"r\"\n[[rules]]\nid = \"t\"\nname = \"t\"\nseverity = \"high\"\nexamples = [\"x\"]\n{rule}"
         );
+        engine_from(&text)
+    }
+
+    /// An engine from a whole rule file (several rules).
+    fn engine_from(text: &str) -> Engine {
         let mut set = RuleSet::default();
-        set.add_file("t.toml", &text).expect("test rule is valid");
+        set.add_file("t.toml", text).expect("test rules are valid");
         Engine::new(&set).expect("engine builds")
     }
 
@@ -833,9 +839,7 @@ regex = '''(?i:acme)[^\n]{0,20}?\b(sk_[A-Za-z0-9]{20})\b'''
 overrides = ["broad"]
 examples = ["x"]
 "#;
-        let mut set = RuleSet::default();
-        set.add_file("t.toml", text).expect("test rules are valid");
-        let e = Engine::new(&set).expect("engine builds");
+        let e = engine_from(text);
         let rules_of = |data: &str| {
             let mut out = Vec::new();
             e.scan(data.as_bytes(), &mut Scratch::default(), &mut out);
@@ -874,9 +878,7 @@ keywords = ["secret_key"]
 regex = '''(?i)secret_key[ =]+(key_[A-Za-z0-9]{12})'''
 examples = ["x"]
 "#;
-        let mut set = RuleSet::default();
-        set.add_file("t.toml", text).expect("test rules are valid");
-        let e = Engine::new(&set).expect("engine builds");
+        let e = engine_from(text);
         let mut out = Vec::new();
         let data = b"HASURA_ADMIN_SECRET_KEY = key_Q8vR2mXk7LpW\nadmin_secret=adm_Zt4wR9nB2cF7\n";
         e.scan(data, &mut Scratch::default(), &mut out);
