@@ -216,6 +216,17 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.'))
         })
         || is_rails_route_target(value)
+        || is_shape_id(value)
+        || is_call_chain(value)
+        // `"@wandbcode{"`, `"\\begin{"`: the opening of a markup or template command, as a
+        // parser matches it.
+        || value.strip_suffix(b"{").is_some_and(|head| {
+            let head = head
+                .strip_prefix(b"@")
+                .or_else(|| head.strip_prefix(b"\\"))
+                .unwrap_or(head);
+            !head.is_empty() && head.iter().all(|b| b.is_ascii_alphabetic() || *b == b'_')
+        })
         || is_duration_expression(value)
         // `@credentials.find`: a method called on a Ruby instance variable.
         || value
@@ -445,6 +456,44 @@ fn is_rails_route_target(value: &[u8]) -> bool {
         && word(action, b"")
         && (action.contains(&b'_') || ACTIONS.contains(&action))
         && (controller.ends_with(b"s") || controller.contains(&b'/') || controller.contains(&b'_'))
+}
+
+/// `Base64(Header).Base64(Data)`, `hmac(key).hexdigest()`: calls on names, as a format is
+/// described or an expression written; the parentheses hold a name or nothing.
+fn is_call_chain(value: &[u8]) -> bool {
+    let ident = |s: &[u8]| {
+        s.first()
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            && s.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    };
+    value.ends_with(b")")
+        && value.split(|&b| b == b'.').all(|part| {
+            let Some(open) = memchr::memchr(b'(', part) else {
+                return false;
+            };
+            let arg = &part[open + 1..part.len() - 1];
+            part.ends_with(b")") && ident(&part[..open]) && (arg.is_empty() || ident(arg))
+        })
+}
+
+/// `smithy.api#httpApiKeyAuth`, `com.example.Auth#apiKey`: a member of a dotted namespace, as in
+/// Smithy shape ids and Javadoc links. The namespace's dots are what tell it from a
+/// `word#word` secret.
+fn is_shape_id(value: &[u8]) -> bool {
+    let Some(hash) = memchr::memchr(b'#', value) else {
+        return false;
+    };
+    let (namespace, member) = (&value[..hash], &value[hash + 1..]);
+    let segment = |s: &[u8]| {
+        s.first().is_some_and(u8::is_ascii_alphabetic)
+            && s.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    };
+    namespace.contains(&b'.')
+        && namespace.split(|&b| b == b'.').all(segment)
+        && segment(member)
+        && (is_camel_case_identifier(member)
+            || is_pascal_case_identifier(member)
+            || member.iter().all(|b| b.is_ascii_lowercase() || *b == b'_'))
 }
 
 /// `48.hours`, `30.days.ago`: an ActiveSupport duration.
@@ -719,6 +768,15 @@ fn is_word_with_number(value: &[u8]) -> bool {
         && value[letters..].iter().all(u8::is_ascii_digit)
 }
 
+/// `v4a`, `k8s`, `b2c`: a letter, a digit and one or two letters, a short name.
+fn is_versioned_short_name(value: &[u8]) -> bool {
+    matches!(value, [a, d, rest @ ..]
+        if a.is_ascii_lowercase()
+            && d.is_ascii_digit()
+            && (1..=2).contains(&rest.len())
+            && rest.iter().all(u8::is_ascii_lowercase))
+}
+
 /// `keystoneclient.auth.identity`, `Password`: one side of a Python entry point.
 fn is_member_access_or_name(part: &[u8]) -> bool {
     is_member_access(part)
@@ -984,12 +1042,60 @@ fn is_dotted_name(value: &[u8]) -> bool {
                 .iter()
                 .take_while(|b| b.is_ascii_lowercase() || **b == b'_' || **b == b'-')
                 .count();
-            !p.is_empty()
+            let numbered = !p.is_empty()
                 && (letters == 0 || p[letters..].len() <= 2)
-                && p[letters..].iter().all(u8::is_ascii_digit)
+                && p[letters..].iter().all(u8::is_ascii_digit);
+            // `o_auth2_resource_server_credentials_keys_api`: a snake_case module name whose
+            // words may each end in a number.
+            numbered
+                || (p.contains(&b'_')
+                    && p.split(|&b| b == b'_').all(|w| {
+                        let letters = w.iter().take_while(|b| b.is_ascii_lowercase()).count();
+                        letters >= 1
+                            && w.len() - letters <= 2
+                            && w[letters..].iter().all(u8::is_ascii_digit)
+                    }))
         })
         && parts.iter().any(|p| p.iter().any(u8::is_ascii_alphabetic))
 }
+
+/// `.types`, `..models.user`: a Python relative import, as generated lazy-import maps pair
+/// class names (`"ChangePasswordTicketIdentity": ".types"`) with the module that defines them.
+fn is_relative_module(value: &[u8]) -> bool {
+    let dots = value.iter().take_while(|&&b| b == b'.').count();
+    (1..=3).contains(&dots)
+        && value[dots..].split(|&b| b == b'.').all(|p| {
+            p.first()
+                .is_some_and(|b| b.is_ascii_lowercase() || *b == b'_')
+                && p.iter()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+        })
+}
+
+/// Words that name what a test does with a password rather than being one.
+const TEST_CASE_WORDS: &[&str] = &[
+    "short",
+    "tooshort",
+    "too_short",
+    "wrong",
+    "invalid",
+    "incorrect",
+    "mismatch",
+    "stale",
+    "expired",
+];
+
+/// The configuration passes of Windows Setup, named in answer files as
+/// `<settings pass="windowsPE">`: an XML attribute called `pass` that holds no password.
+const UNATTEND_PASSES: &[&str] = &[
+    "windowsPE",
+    "offlineServicing",
+    "generalize",
+    "specialize",
+    "auditSystem",
+    "auditUser",
+    "oobeSystem",
+];
 
 /// `variable-2`, `string_3`: a word with a small number, as CSS classes and style tokens are
 /// named (CodeMirror's `token: "variable-2"`).
@@ -1096,9 +1202,17 @@ fn is_camel_case_identifier(value: &[u8]) -> bool {
         current.push(b);
     }
     parts.push(current);
+    // After a `v4a`-like first word, only whole words: `x1bC2dE3` is a filler, not a name.
+    let words_follow = parts[1..]
+        .iter()
+        .all(|w| w[1..].iter().take_while(|b| b.is_ascii_lowercase()).count() >= 2);
     parts.iter().enumerate().all(|(i, w)| {
-        // `s3AccessKey`, `ec2Client`: a first word that is a short name with a number.
-        if i == 0 && w.len() <= 4 && is_word_with_number(w) {
+        // `s3AccessKey`, `ec2Client`, `v4aCredentialProvider`: a first word that is a short
+        // name with a number.
+        if i == 0
+            && w.len() <= 4
+            && (is_word_with_number(w) || (is_versioned_short_name(w) && words_follow))
+        {
             return true;
         }
         let letters = if i == 0 { &w[..] } else { &w[1..] };
@@ -1512,6 +1626,9 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     {
         return false;
     }
+    if is_relative_module(value) || UNATTEND_PASSES.iter().any(|p| p.as_bytes() == value) {
+        return false;
+    }
     // `Pass$RANDOM$RANDOM`, `pw-$HOSTNAME`: a shell or Compose variable expanded into the
     // value, which is built at run time. Capitals and `_` only, three or more: a password's
     // own `$` is followed by anything (`Pe4cock$`, `va$27dC}`).
@@ -1557,6 +1674,16 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     let file_mode = value.len() == 10 && value.iter().all(|b| b"drwxsStTl-".contains(b));
     // `CURRENT`, `PENDING`: an enum value in capitals.
     let enum_word = value.len() >= 4 && value.iter().all(u8::is_ascii_uppercase);
+    // `password: "short"`, `"password" => "wrong"`: the case a validation test covers, named.
+    let test_case = TEST_CASE_WORDS.iter().any(|w| w.as_bytes() == value);
+    // `30..52`: an Elixir or Ruby range.
+    let range = value
+        .split(|&b| b == b'.')
+        .filter(|p| !p.is_empty())
+        .all(|p| p.iter().all(u8::is_ascii_digit))
+        && memchr::memmem::find(value, b"..").is_some()
+        && value.first().is_some_and(u8::is_ascii_digit)
+        && value.last().is_some_and(u8::is_ascii_digit);
     // `C:/foo/bar`, `C:\\Users`: a Windows path.
     let windows_path = value.len() > 3
         && value[0].is_ascii_alphabetic()
@@ -1713,6 +1840,8 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         || is_self_describing_password(&lower)
         || file_mode
         || enum_word
+        || test_case
+        || range
         || windows_path
     {
         return false;
@@ -2015,6 +2144,8 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "types",
     "url",
     "urls",
+    // `token_uuid`: the id of a token, as APIs list them.
+    "uuid",
     "uri",
     "uris",
     "path",
@@ -2057,20 +2188,19 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "created_at",
     "updated_at",
     "expires_at",
-    "expiry",
-    "expiration",
     "env",
     "var",
     "variable",
     "endpoint",
     "enabled",
     "required",
-    "expiry",
     "expire",
     "expires",
-    "expiration",
     "ttl",
     "timeout",
+    "time",
+    // `password_modified_date: chrono::Utc`: when a secret changed.
+    "date",
     "placeholder",
     "regex",
     "pattern",
@@ -2180,6 +2310,9 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "commit",
     "csrf",
     "xsrf",
+    // `ms-mcs-AdmPwdExpirationTime`, `token_expiry_days`: when a secret expires, not the secret.
+    "expiration",
+    "expiry",
     "authenticity",
     "captcha",
     "postman-token",
@@ -2447,6 +2580,9 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     if secret.starts_with(b"GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ") {
         return true;
     }
+    if is_attack_tool_marker(secret) {
+        return true;
+    }
     // jwt.io's sample claims (`{"sub":"1234567890","name":"John Doe"`), signed with any of
     // its sample keys: a documentation token, whatever the algorithm.
     if memchr::memmem::find(
@@ -2506,7 +2642,21 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
         || is_repeated_block(body)
         || is_non_random_uuid(body)
         // `abc123` is a weak password people really set; as a key's body it is a stand-in.
-        || (!password && has_counting_tail(secret))
+        || (!password && (has_counting_tail(secret) || is_prefixed_count(secret)))
+}
+
+/// `sk-12345`, `key_9876`: a short prefix and a counted run of digits, a key written out to
+/// show its shape.
+fn is_prefixed_count(secret: &[u8]) -> bool {
+    let Some(sep) = secret.iter().rposition(|&b| matches!(b, b'-' | b'_')) else {
+        return false;
+    };
+    let (head, tail) = (&secret[..sep], &secret[sep + 1..]);
+    (1..=4).contains(&head.len())
+        && head.iter().all(u8::is_ascii_alphabetic)
+        && tail.len() >= 4
+        && tail.iter().all(u8::is_ascii_digit)
+        && (tail.windows(2).all(|w| w[1] == w[0] + 1) || tail.windows(2).all(|w| w[0] == w[1] + 1))
 }
 
 /// `standard_abcd1234`, `development.abc123`, `abc123def456`: the last part of the value
@@ -2567,7 +2717,31 @@ fn is_repeated_block(body: &[u8]) -> bool {
             .take_while(|c| c.eq_ignore_ascii_case(block))
             .count();
         reps >= 3 && reps * len * 5 >= body.len() * 3
-    })
+    }) || is_tiled_by_repeats(body)
+}
+
+/// `abcdabcdabcd123412341234`: the whole value is made of blocks each repeated three times or
+/// more, one run after another.
+fn is_tiled_by_repeats(body: &[u8]) -> bool {
+    let mut at = 0;
+    while at < body.len() {
+        let rest = &body[at..];
+        let Some(run) = (2..=8)
+            .filter_map(|len| {
+                let block = rest.get(..len)?;
+                let reps = rest
+                    .chunks_exact(len)
+                    .take_while(|c| c.eq_ignore_ascii_case(block))
+                    .count();
+                (reps >= 3).then_some(reps * len)
+            })
+            .max()
+        else {
+            return false;
+        };
+        at += run;
+    }
+    body.len() >= 12
 }
 
 /// A UUID of version 1, 2, 3 or 5: a timestamp with a MAC address, or a hash of a name. Token
@@ -2616,6 +2790,35 @@ fn has_template(data: &[u8]) -> bool {
             && rest.get(name) == Some(&b')')
             && rest.get(name + 1).is_some_and(u8::is_ascii_alphabetic)
     })
+}
+
+/// The markers that password-guessing and fuzzing tools replace with each candidate: hydra's
+/// `^USER^` and `^PASS^`, wfuzz's and ffuf's `FUZZ`, `FUZ2Z`, `FUZZ2`, patator's `FILE0`,
+/// `NET0`, `RANGE0`, `PROG0` and `COMBO00`. A command line that uses one shows how to attack a
+/// login, not a password.
+fn is_attack_tool_marker(secret: &[u8]) -> bool {
+    // `^PASS^`, or `^PASS^:Incorrect` where a value rule ran on into hydra's failure string.
+    if let Some(rest) = secret.strip_prefix(b"^") {
+        let name = rest
+            .iter()
+            .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || **b == b'_')
+            .count();
+        return name > 0
+            && rest.get(name) == Some(&b'^')
+            && rest
+                .get(name + 1)
+                .is_none_or(|b| !b.is_ascii_alphanumeric());
+    }
+    let numbered = |prefix: &[u8]| {
+        secret.strip_prefix(prefix).is_some_and(|digits| {
+            (1..=2).contains(&digits.len()) && digits.iter().all(u8::is_ascii_digit)
+        })
+    };
+    secret == b"FUZZ"
+        || [&b"FUZZ"[..], b"FILE", b"NET", b"RANGE", b"PROG", b"COMBO"]
+            .into_iter()
+            .any(numbered)
+        || matches!(secret, [b'F', b'U', b'Z', d @ .., b'Z'] if (1..=2).contains(&d.len()) && d.iter().all(u8::is_ascii_digit))
 }
 
 /// `()`, `[]` and `{}` nest properly, as they do in a template expression
@@ -2896,6 +3099,36 @@ mod tests {
     }
 
     #[test]
+    fn attack_tool_markers() {
+        for m in [
+            "^PASS^", "^USER64^", "FUZZ", "FUZZ2", "FUZ2Z", "FILE0", "COMBO00", "NET1",
+        ] {
+            assert!(is_placeholder_password(m.as_bytes()), "{m}");
+        }
+        assert!(is_placeholder_password(b"^PASS^:Incorrect"));
+        assert!(is_placeholder(b"sk-12345", &[]));
+        assert!(is_placeholder(b"abcdabcdabcd123412341234", &[]));
+        assert!(is_placeholder(b"xyxyxyQ7Q7Q7Q7", &[]));
+        assert!(!is_placeholder(b"abcdabcdabcdQ8vLm2Tx9Kp4", &[]));
+        assert!(is_placeholder(b"key_9876", &[]));
+        assert!(!is_placeholder(b"sk-12357", &[]));
+        assert!(!is_placeholder(b"live_1739", &[]));
+        assert!(!is_placeholder(b"stripe_1234", &[]));
+        for p in [
+            "^Pass^",
+            "^^",
+            "^PASS^x",
+            "FILE",
+            "FILE123",
+            "FUZZY2",
+            "NETWORK0",
+            "Zq^PASS^x",
+        ] {
+            assert!(!is_attack_tool_marker(p.as_bytes()), "{p}");
+        }
+    }
+
+    #[test]
     fn real_looking_values_pass() {
         let k = kw(&["ghp_"]);
         for s in [
@@ -2967,6 +3200,9 @@ mod tests {
             "q7,Vz2m,Kx8L,p4Rw",
             // Two words joined by `#` are no Rails route unless they read as one.
             "development#product",
+            "prod.key#Xk9QmTp2WvLr7ZsB",
+            "A1bC2dE3fH4iJ5kL6mN7oP8qR9sT0u",
+            "a1bQ7xZkT9vLm",
             "m0-7f3kQ9vL2xTz",
             "Zm9vYmFy+/=",
             "hvs.CAESIJ4kq9Zt2Lm8Vx7Rb3Wn",
@@ -3088,6 +3324,14 @@ mod tests {
             "UITextField!",
             "ROTP::Base32.random",
             "web_requests#handle_request",
+            "smithy.api#httpApiKeyAuth",
+            "okta.api.o_auth2_resource_server_credentials_keys_api",
+            "Base64(Header).Base64(Data).Base64(Signature)",
+            "hmac(key).hexdigest()",
+            "@wandbcode{",
+            "com.example.auth.Credentials#apiKey",
+            "v4aCredentialProvider",
+            "k8sServiceAccountToken",
             "48.hours",
             "ak1_last_used_date",
             "ak1_active",
@@ -3232,11 +3476,21 @@ mod tests {
             "nacos_config[",
             "os.getenv(",
             "Pass$RANDOM$RANDOM",
+            ".types",
+            "..models.user_profile",
+            "short",
+            "wrong",
+            "30..52",
+            "windowsPE",
+            "oobeSystem",
         ] {
             assert!(!is_password_value(v.as_bytes(), true), "{v}");
         }
         // Paths need only path characters; a password with a `/` has other symbols too.
         assert!(is_password_value(b"x9/k!q.pw", true));
+        // A leading dot alone makes no module: `.Xk9!q` and `.hunter2!` are passwords.
+        assert!(is_password_value(b".Xk9q2mT", true));
+        assert!(is_password_value(b".hunter2!", true));
         // Where only a literal can stand, identifier-shaped values are passwords too.
         for v in ["dev_admin", "specialbill_user", "open_sesame"] {
             assert!(is_password_value(v.as_bytes(), true), "{v}");
@@ -3358,6 +3612,10 @@ mod tests {
             "hashed_password",
             "password_digest",
             "mtoken_gm3000_pcsc.dll",
+            "token_uuid",
+            "password_modified_date",
+            "ms-mcs-AdmPwdExpirationTime",
+            "tokenExpiry",
         ] {
             assert!(is_non_secret_name(n.as_bytes()), "{n}");
         }
