@@ -203,7 +203,11 @@ impl Collector {
                     locs.retain(|l| !l.path.as_deref().is_some_and(|p| exclude.is_match(p)));
                 }
                 if rules[idx].generic || rules[idx].password {
-                    locs.retain(|l| !l.path.as_deref().is_some_and(is_translation_catalogue));
+                    locs.retain(|l| {
+                        !l.path
+                            .as_deref()
+                            .is_some_and(|p| is_translation_catalogue(p) || is_api_specification(p))
+                    });
                 }
                 ((idx, secret), locs)
             })
@@ -260,6 +264,21 @@ pub fn is_translation_catalogue(path: &str) -> bool {
         .expect("valid regex")
     });
     CATALOGUE.is_match(path)
+}
+
+/// OpenAPI and Swagger documents (`openapi.yaml`, `swagger/v1/swagger.json`, Okta's
+/// `openapi/management.yaml`) describe an API with example requests and responses: every
+/// `client_secret: …`, `password: …` or `token: …` in them is an example for readers, tens of
+/// them per spec. The context-word rules do not report there; provider rules still do.
+pub fn is_api_specification(path: &str) -> bool {
+    static SPEC: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(concat!(
+            r"(?i)(?:^|[/!])(?:openapi|swagger)[^/!]*\.(?:ya?ml|json)$",
+            r"|(?:^|[/!])(?:openapi|swagger)(?:[-_.][^/!]*)?/[^!]*\.(?:ya?ml|json)$",
+        ))
+        .expect("valid regex")
+    });
+    SPEC.is_match(path)
 }
 
 #[cfg(test)]

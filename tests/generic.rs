@@ -218,6 +218,29 @@ fn translation_catalogues_are_not_read_as_passwords() {
 }
 
 #[test]
+fn api_specifications_hold_examples_not_secrets() {
+    let text =
+        "          client_secret: wj9bFq2LmT8vXk3RzP7nYc4H\n          password: sUperW0rd-Zq91\n";
+    for name in [
+        "openapi.yaml",
+        "docs/swagger.json",
+        "openapi/management.yaml",
+        "api/swagger-v2/paths/users.yml",
+        "spec/openapi-3.1.json",
+    ] {
+        assert_eq!(generic_values(name, text), Vec::<String>::new(), "{name}");
+    }
+    // The same lines in a configuration file are secrets, and a spec's real token is found.
+    assert_eq!(generic_values("config/app.yml", text).len(), 2);
+    assert_eq!(generic_values("openapi/README.md", text).len(), 2);
+    let dir = Dir::new();
+    let token = Fake::new(42).github("ghp_");
+    dir.write("openapi.yaml", format!("example:\n  token: {token}\n"));
+    let (_, report) = dir.scan_json(&["."]);
+    assert_eq!(report.places().len(), 1, "{:?}", report.places());
+}
+
+#[test]
 fn password_contexts_leave_variables_and_non_values_alone() {
     for (name, text) in [
         ("a.py", "password = user_password\n"),

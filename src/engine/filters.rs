@@ -343,8 +343,9 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || super::checksum::is_jwt_header_only(value)
         || is_encoded_text(value)
         // `AKIA…/20210202/us-east-1/s3/aws4_request`: the credential scope of an AWS SigV4
-        // `Authorization` header, an access key id and a date, never the secret key.
-        || memchr::memmem::find(value, b"aws4_request").is_some()
+        // `Authorization` header, an access key id and a date, never the secret key; other
+        // providers' SigV4 scopes end `goog4_request`, `osc4_request`, `xxx4_request`.
+        || memchr::memmem::find(value, b"4_request").is_some()
         // `ops_eyJzaWdu..`: cut short for display; base64, hex and JWTs never hold `..`.
         || memchr::memmem::find(value, b"..").is_some()
         // `Ctrl-Space|Alt-Space`: an editor's key binding (Ace's `bindKey`).
@@ -1083,6 +1084,7 @@ const TEST_CASE_WORDS: &[&str] = &[
     "mismatch",
     "stale",
     "expired",
+    "irrelevant",
 ];
 
 /// The configuration passes of Windows Setup, named in answer files as
@@ -1452,6 +1454,7 @@ const NON_PASSWORDS: &[&str] = &[
     "unset",
     "notset",
     "not_set",
+    "not-set",
     "default",
     "value",
     "input",
@@ -1676,6 +1679,13 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     let enum_word = value.len() >= 4 && value.iter().all(u8::is_ascii_uppercase);
     // `password: "short"`, `"password" => "wrong"`: the case a validation test covers, named.
     let test_case = TEST_CASE_WORDS.iter().any(|w| w.as_bytes() == value);
+    // `passwordWeak: 'is-weak'`: a CSS state class (`is-`/`has-` and words), as a strength
+    // meter maps its levels to styles.
+    let state_class = [&b"is-"[..], b"has-"].iter().any(|p| {
+        value.strip_prefix(*p).is_some_and(|rest| {
+            !rest.is_empty() && rest.iter().all(|b| b.is_ascii_lowercase() || *b == b'-')
+        })
+    });
     // `30..52`: an Elixir or Ruby range.
     let range = value
         .split(|&b| b == b'.')
@@ -1841,6 +1851,7 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         || file_mode
         || enum_word
         || test_case
+        || state_class
         || range
         || windows_path
     {
@@ -1905,6 +1916,10 @@ fn is_self_describing_password(lower: &[u8]) -> bool {
         b"sample",
         b"example",
         b"fake",
+        // `new-secret`, `next-secret`, `newsecretpass`: which value of a rotation a test means.
+        b"new",
+        b"next",
+        b"old",
         // `thisisnotapassword`, `ihaveremovedthepassword`: a sentence about the field. Not
         // "my" after the start: the public set labels `thisismypassword` a password.
         b"this",
@@ -2445,6 +2460,10 @@ pub fn is_public_badge_url(url: &[u8]) -> bool {
         || lower.starts_with(b"qm.qq.com/")
         || lower.starts_with(b"jq.qq.com/")
         || lower.starts_with(b"shang.qq.com/wpa/")
+        // OneDrive share links (`onedrive.live.com/download?cid=…&resid=…&authkey=!A…`): the
+        // authkey is what makes the link work for whoever it is sent to; malware blocklists
+        // list thousands of them.
+        || lower.starts_with(b"onedrive.live.com/")
 }
 
 /// True when an `apiKey` sits in an Algolia search configuration (`appId`, `apiKey`,
@@ -2580,7 +2599,7 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     if secret.starts_with(b"GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ") {
         return true;
     }
-    if is_attack_tool_marker(secret) {
+    if is_attack_tool_marker(secret) || is_mock_value(secret) {
         return true;
     }
     // jwt.io's sample claims (`{"sub":"1234567890","name":"John Doe"`), signed with any of
@@ -2620,6 +2639,17 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     }
     if !secret.contains(&b'\n') && (has_template(secret) || has_angle_placeholder(secret)) {
         return true;
+    }
+    // `53e679ea-oRED-ACTED-4f2a`: redacted across a separator, keeping the value's shape.
+    if memchr::memmem::find(&lower, b"red").is_some() {
+        let joined: Vec<u8> = lower
+            .iter()
+            .copied()
+            .filter(|b| !matches!(b, b'-' | b'_' | b'.'))
+            .collect();
+        if memchr::memmem::find(&joined, b"redacted").is_some() {
+            return true;
+        }
     }
     let body = strip_keyword_prefix(secret, keywords);
     // `Aa12345678`, `Qz123456xyz`: a sequence dressed up with both cases to pass a password
@@ -2790,6 +2820,19 @@ fn has_template(data: &[u8]) -> bool {
             && rest.get(name) == Some(&b')')
             && rest.get(name + 1).is_some_and(u8::is_ascii_alphabetic)
     })
+}
+
+/// `mockPassword-1`, `mock_token`, `FAKE-KEY`, `fakePrivateKey-1`: a value that calls itself a
+/// mock or a fake, as test fixtures name their stand-ins. `mockingbird` is a word.
+fn is_mock_value(secret: &[u8]) -> bool {
+    // Short, as names are: a long random tail (`FakeValues99cl9bqJFVA3iFUm+yqVe08HxhXFE/`) makes
+    // a realistic test key that happens to start with the word.
+    secret.len() <= 28
+        && [&b"mock"[..], b"fake", b"stub"].iter().any(|w| {
+            secret.len() > w.len()
+                && secret[..w.len()].eq_ignore_ascii_case(w)
+                && matches!(secret[w.len()], b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' | b'.' | b':')
+        })
 }
 
 /// The markers that password-guessing and fuzzing tools replace with each candidate: hydra's
@@ -3107,6 +3150,22 @@ mod tests {
         }
         assert!(is_placeholder_password(b"^PASS^:Incorrect"));
         assert!(is_placeholder(b"sk-12345", &[]));
+        for m in [
+            "mockPassword-1",
+            "mock_token_9f8e",
+            "FAKE-KEY-7Qz",
+            "fakePrivateKey-1",
+            "stub:secret",
+        ] {
+            assert!(is_placeholder_password(m.as_bytes()), "{m}");
+        }
+        assert!(!is_placeholder_password(b"mockingbird42"));
+        assert!(!is_placeholder(
+            b"FakeValues99cl9bqJFVA3iFUm+yqVe08HxhXFE/",
+            &[]
+        ));
+        assert!(is_placeholder(b"53e679ea-oRED-ACTED-4f2a-9c1d", &[]));
+        assert!(!is_placeholder_password(b"Fakes-7Qz!x"));
         assert!(is_placeholder(b"abcdabcdabcd123412341234", &[]));
         assert!(is_placeholder(b"xyxyxyQ7Q7Q7Q7", &[]));
         assert!(!is_placeholder(b"abcdabcdabcdQ8vLm2Tx9Kp4", &[]));
@@ -3274,6 +3333,7 @@ mod tests {
             "accessKeyV1orV2",
             "s3_constants.DEFAULT_PRE_SIGNED_SECRET_ACCESS_KEY",
             "mock_access_key/20210202/us-east-1/s3/aws4_request",
+            "xxx/19700101/us-east-1/xxx/xxx4_request",
             "AKIAQ7XK2M4N6P8R3T5V%2F20250110%2Feu-west-1%2Fs3%2Faws4_request",
             // "this should not appear in output\n", hex-encoded.
             "746869732073686f756c64206e6f742061707065617220696e206f75747075740a",
@@ -3458,6 +3518,10 @@ mod tests {
             "secretpassphrase",
             "thisisnotapassword",
             "fakepassword",
+            "new-secret",
+            "next-secret",
+            "newsecretpass",
+            "oldpassword",
         ] {
             assert!(!is_password_value(v.as_bytes(), false), "{v}");
         }
@@ -3481,6 +3545,8 @@ mod tests {
             "short",
             "wrong",
             "30..52",
+            "is-weak",
+            "has-error",
             "windowsPE",
             "oobeSystem",
         ] {

@@ -611,12 +611,22 @@ impl Engine {
             }
             // `?token=` in a URL: not a secret in a badge URL (Codecov's graph token is made
             // to be published in READMEs and only reads coverage images), nor for a host
-            // reserved for documentation.
+            // reserved for documentation. The URL may come without its scheme, as adblock
+            // filter lists write them (`||onedrive.live.com/download?…&authkey=…`).
             if start > 0 && matches!(data[start - 1], b'?' | b'&') {
                 let line_start = memchr::memrchr(b'\n', &data[..start]).map_or(0, |i| i + 1);
                 let before = &data[line_start..start];
-                if let Some(scheme) = memchr::memmem::rfind(before, b"://") {
-                    let url = &before[scheme + 3..];
+                let url_start = memchr::memmem::rfind(before, b"://")
+                    .map(|scheme| scheme + 3)
+                    .or_else(|| {
+                        before
+                            .iter()
+                            .rposition(|b| b.is_ascii_whitespace() || b"\"'`(|<>".contains(b))
+                            .map(|i| i + 1)
+                    })
+                    .or((!before.is_empty()).then_some(0));
+                if let Some(url_start) = url_start {
+                    let url = &before[url_start..];
                     let authority = url
                         .split(|&b| matches!(b, b'/' | b'?' | b'#'))
                         .next()
