@@ -273,8 +273,12 @@ pub fn is_translation_catalogue(path: &str) -> bool {
 pub fn is_api_specification(path: &str) -> bool {
     static SPEC: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(concat!(
-            r"(?i)(?:^|[/!])(?:openapi|swagger)[^/!]*\.(?:ya?ml|json)$",
-            r"|(?:^|[/!])(?:openapi|swagger)(?:[-_.][^/!]*)?/[^!]*\.(?:ya?ml|json)$",
+            // The document by its name (`openapi.yaml`, `api-swagger.json`, `openapi-v3.1.yml`,
+            // `swagger_spec.json`), or any YAML or JSON under an `openapi/` or `swagger/` folder;
+            // not a workflow that happens to be called `openapi-diff.yaml`.
+            r"(?i)(?:^|[/!])(?:[a-z0-9]+[-_.])?(?:openapi|swagger)",
+            r"(?:[-_.]?(?:v?[0-9][0-9a-z.]*|spec|schema|bundled?|full|public|internal))?\.(?:ya?ml|json)$",
+            r"|(?:^|[/!])(?:openapi|swagger)(?:[-_.][^/!]*)?/(?:[^!.][^!]*)?\.(?:ya?ml|json)$",
         ))
         .expect("valid regex")
     });

@@ -227,12 +227,18 @@ fn api_specifications_hold_examples_not_secrets() {
         "openapi/management.yaml",
         "api/swagger-v2/paths/users.yml",
         "spec/openapi-3.1.json",
+        "api-swagger.json",
+        "docs/openapi_v2.yaml",
     ] {
         assert_eq!(generic_values(name, text), Vec::<String>::new(), "{name}");
     }
     // The same lines in a configuration file are secrets, and a spec's real token is found.
     assert_eq!(generic_values("config/app.yml", text).len(), 2);
     assert_eq!(generic_values("openapi/README.md", text).len(), 2);
+    assert_eq!(
+        generic_values(".github/workflows/openapi-diff.yaml", text).len(),
+        2
+    );
     let dir = Dir::new();
     let token = Fake::new(42).github("ghp_");
     dir.write("openapi.yaml", format!("example:\n  token: {token}\n"));

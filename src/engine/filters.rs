@@ -1078,9 +1078,6 @@ const TEST_CASE_WORDS: &[&str] = &[
     "short",
     "tooshort",
     "too_short",
-    "wrong",
-    "invalid",
-    "incorrect",
     "mismatch",
     "stale",
     "expired",
@@ -1677,7 +1674,8 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     let file_mode = value.len() == 10 && value.iter().all(|b| b"drwxsStTl-".contains(b));
     // `CURRENT`, `PENDING`: an enum value in capitals.
     let enum_word = value.len() >= 4 && value.iter().all(u8::is_ascii_uppercase);
-    // `password: "short"`, `"password" => "wrong"`: the case a validation test covers, named.
+    // `password: "short"`, `password: "stale"`: the case a validation test covers, named. Not
+    // "wrong" or "newpassword": tests log in with those, and they are labelled test passwords.
     let test_case = TEST_CASE_WORDS.iter().any(|w| w.as_bytes() == value);
     // `passwordWeak: 'is-weak'`: a CSS state class (`is-`/`has-` and words), as a strength
     // meter maps its levels to styles.
@@ -1916,10 +1914,6 @@ fn is_self_describing_password(lower: &[u8]) -> bool {
         b"sample",
         b"example",
         b"fake",
-        // `new-secret`, `next-secret`, `newsecretpass`: which value of a rotation a test means.
-        b"new",
-        b"next",
-        b"old",
         // `thisisnotapassword`, `ihaveremovedthepassword`: a sentence about the field. Not
         // "my" after the start: the public set labels `thisismypassword` a password.
         b"this",
@@ -2395,6 +2389,11 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
     if PASSWORD_MANAGER_NAMES.iter().any(|n| n.as_bytes() == lower) {
         return true;
     }
+    // `data-secret="…"` (WordPress oEmbed), `data-api-key="pk_…"`: an HTML data attribute is
+    // written into the page for every visitor to read.
+    if lower.starts_with(b"data-") {
+        return true;
+    }
     if NON_SECRET_NAME_PARTS
         .iter()
         .any(|p| memchr::memmem::find(lower, p.as_bytes()).is_some())
@@ -2822,17 +2821,71 @@ fn has_template(data: &[u8]) -> bool {
     })
 }
 
-/// `mockPassword-1`, `mock_token`, `FAKE-KEY`, `fakePrivateKey-1`: a value that calls itself a
-/// mock or a fake, as test fixtures name their stand-ins. `mockingbird` is a word.
+/// `mockPassword-1`, `mockWrappedSigningKey-1`, `FAKE_TOKEN`, `stub-secret-2`: "mock", "fake"
+/// or "stub" and the name of the field, maybe numbered, as fixtures name a stand-in. A fake
+/// with a name of its own (`Fake-Concur-Pass-24`, a seeded vault's item) is a test password,
+/// and `mockingbird` is a word.
 fn is_mock_value(secret: &[u8]) -> bool {
-    // Short, as names are: a long random tail (`FakeValues99cl9bqJFVA3iFUm+yqVe08HxhXFE/`) makes
-    // a realistic test key that happens to start with the word.
-    secret.len() <= 28
-        && [&b"mock"[..], b"fake", b"stub"].iter().any(|w| {
-            secret.len() > w.len()
-                && secret[..w.len()].eq_ignore_ascii_case(w)
-                && matches!(secret[w.len()], b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' | b'.' | b':')
-        })
+    const FIELD_WORDS: &[&[u8]] = &[
+        b"password",
+        b"pass",
+        b"pwd",
+        b"passphrase",
+        b"secret",
+        b"token",
+        b"key",
+        b"private",
+        b"public",
+        b"signing",
+        b"wrapped",
+        b"encrypted",
+        b"api",
+        b"access",
+        b"auth",
+        b"user",
+        b"master",
+        b"session",
+        b"value",
+        b"credential",
+        b"credentials",
+        b"cert",
+    ];
+    let Some(rest) = [&b"mock"[..], b"fake", b"stub"].iter().find_map(|w| {
+        (secret.len() > w.len() && secret[..w.len()].eq_ignore_ascii_case(w))
+            .then(|| &secret[w.len()..])
+    }) else {
+        return false;
+    };
+    if !matches!(rest.first(), Some(b'A'..=b'Z' | b'_' | b'-' | b'.' | b':')) {
+        return false;
+    }
+    // Split into words at separators and before capitals (`WrappedSigningKey`).
+    let mut words: Vec<Vec<u8>> = vec![Vec::new()];
+    let mut prev = 0u8;
+    for &b in rest {
+        if matches!(b, b'_' | b'-' | b'.' | b':') {
+            words.push(Vec::new());
+        } else if !b.is_ascii_alphanumeric() {
+            return false;
+        } else {
+            if b.is_ascii_uppercase() && prev.is_ascii_lowercase() {
+                words.push(Vec::new());
+            }
+            if let Some(word) = words.last_mut() {
+                word.push(b.to_ascii_lowercase());
+            }
+        }
+        prev = b;
+    }
+    let words: Vec<&[u8]> = words
+        .iter()
+        .map(Vec::as_slice)
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().any(|w| FIELD_WORDS.contains(w))
+        && words
+            .iter()
+            .all(|w| FIELD_WORDS.contains(w) || (w.len() <= 3 && w.iter().all(u8::is_ascii_digit)))
 }
 
 /// The markers that password-guessing and fuzzing tools replace with each candidate: hydra's
@@ -3152,13 +3205,15 @@ mod tests {
         assert!(is_placeholder(b"sk-12345", &[]));
         for m in [
             "mockPassword-1",
-            "mock_token_9f8e",
-            "FAKE-KEY-7Qz",
+            "mockWrappedSigningKey-1",
+            "FAKE_TOKEN",
             "fakePrivateKey-1",
             "stub:secret",
         ] {
             assert!(is_placeholder_password(m.as_bytes()), "{m}");
         }
+        assert!(!is_placeholder_password(b"Fake-Concur-Pass-24"));
+        assert!(!is_placeholder_password(b"mock_token_9f8e"));
         assert!(!is_placeholder_password(b"mockingbird42"));
         assert!(!is_placeholder(
             b"FakeValues99cl9bqJFVA3iFUm+yqVe08HxhXFE/",
@@ -3518,10 +3573,6 @@ mod tests {
             "secretpassphrase",
             "thisisnotapassword",
             "fakepassword",
-            "new-secret",
-            "next-secret",
-            "newsecretpass",
-            "oldpassword",
         ] {
             assert!(!is_password_value(v.as_bytes(), false), "{v}");
         }
@@ -3543,7 +3594,6 @@ mod tests {
             ".types",
             "..models.user_profile",
             "short",
-            "wrong",
             "30..52",
             "is-weak",
             "has-error",
@@ -3679,6 +3729,7 @@ mod tests {
             "password_digest",
             "mtoken_gm3000_pcsc.dll",
             "token_uuid",
+            "data-secret",
             "password_modified_date",
             "ms-mcs-AdmPwdExpirationTime",
             "tokenExpiry",
