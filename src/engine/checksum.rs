@@ -245,13 +245,24 @@ fn jwt(secret: &[u8]) -> bool {
         base64url_decode(segment)
             .filter(|json| json.starts_with(b"{") && json.trim_ascii_end().ends_with(b"}"))
     };
-    object(header).is_some_and(|h| memchr::memmem::find(&h, b"\"alg\"").is_some())
-        && object(payload).is_some()
+    object(header).is_some_and(|h| {
+        memchr::memmem::find(&h, b"\"alg\"").is_some_and(|at| !names_alg_none(&h[at + 5..]))
+    }) && object(payload).is_some()
+}
+
+/// After `"alg"`: `: "none"` (any case, any blanks). An unsecured JWT (RFC 7519 §6) carries no
+/// signature, so no key stands behind it, whatever junk follows its last dot.
+fn names_alg_none(rest: &[u8]) -> bool {
+    let rest = rest.trim_ascii_start();
+    rest.strip_prefix(b":")
+        .map(<[u8]>::trim_ascii_start)
+        .and_then(|v| v.get(..6))
+        .is_some_and(|v| v.eq_ignore_ascii_case(b"\"none\""))
 }
 
 /// RFC 7617: `base64(user-id ":" password)`, printable, with a non-empty password. The user-id
-/// holds no `/` and is at most 128 characters, so an encoded URL (`https://host/...`) or a
-/// sentence with a colon is not taken for credentials.
+/// holds no `/` or `"` and is at most 128 characters, so an encoded URL (`https://host/...`), a
+/// sentence with a colon or a piece of JSON (`{"iss":"auth0"}`) is not taken for credentials.
 fn basic_auth(secret: &[u8]) -> bool {
     let Some(plain) = base64url_decode(secret) else {
         return false;
@@ -260,7 +271,11 @@ fn basic_auth(secret: &[u8]) -> bool {
     let colon = plain.iter().position(|&b| b == b':');
     printable
         && colon.is_some_and(|i| {
-            i + 1 < plain.len() && i <= 128 && !plain[..i].contains(&b'/') && plain[i + 1] != b'/'
+            i + 1 < plain.len()
+                && i <= 128
+                && !plain[..i].contains(&b'/')
+                && !plain[..i].contains(&b'"')
+                && plain[i + 1] != b'/'
         })
 }
 
@@ -341,6 +356,8 @@ mod tests {
     fn basic_auth_structure() {
         // "deploy:Zq7vR2mXk9Lp"
         assert!(verify(Checksum::BasicAuth, b"ZGVwbG95OlpxN3ZSMm1YazlMcA=="));
+        // {"iss":"auth0"}: JSON, not credentials.
+        assert!(!verify(Checksum::BasicAuth, b"eyJpc3MiOiJhdXRoMCJ9"));
         // "deploy" (no colon), "deploy:" (no password), binary.
         assert!(!verify(Checksum::BasicAuth, b"ZGVwbG95"));
         assert!(!verify(Checksum::BasicAuth, b"ZGVwbG95Og=="));
@@ -463,6 +480,14 @@ mod tests {
         assert!(!verify(
             Checksum::Jwt,
             b"eyJhbGciOi.eyJzdWIiOiJ0ZXN0In0.c2ln"
+        )); // {"alg":"none"}: unsecured, with junk or nothing after the last dot.
+        assert!(!verify(
+            Checksum::Jwt,
+            b"eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ0ZXN0In0.anVuaw"
+        ));
+        assert!(!verify(
+            Checksum::Jwt,
+            b"eyJ0eXAiOiJKV1QiLCAiYWxnIiA6ICJOT05FIn0.eyJzdWIiOiJ0ZXN0In0."
         ));
     }
 }

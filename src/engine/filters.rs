@@ -48,7 +48,8 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
 /// chance in random text; the rest are short symbols.
 const WORD_MARKERS: usize = 7;
 
-/// Values published in vendors' documentation as examples. They are public and inert.
+/// Values published in vendors' documentation and in standards as examples. They are public
+/// and inert.
 const DOCUMENTATION_VALUES: &[&str] = &[
     // AWS IAM user guide.
     "AKIAIOSFODNN7EXAMPLE",
@@ -66,6 +67,35 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "550e8400-e29b-41d4-a716-446655440000",
     // jwt.io's default token.
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    // The examples of the OAuth RFCs, which OAuth libraries' docstrings and tests reuse: RFC 6749
+    // (client `s6BhdRkqt3:gX1fBat3bV`, its Basic header, access and refresh tokens), RFC 6750's
+    // bearer token, RFC 7009's revoked token, RFC 5849's OAuth 1.0 credentials.
+    "gX1fBat3bV",
+    "czZCaGRSa3F0MzpnWDFmQmF0M2JW",
+    "2YotnFZFEjr1zCsicMWpAA",
+    "tGzv3JOkF0XG5Qx2TlKWIA",
+    "SplxlOBeZQQYbYS6WxSbIA",
+    "mF_9.B5f-4.1JqM",
+    "45ghiukldjahdnhzdauz",
+    "hh5s93j4hdidpola",
+    "hdhd0244k9j7ao03",
+    "nnch734d00sl2jdk",
+    "pfkkdhi9sl3r4s00",
+    "kkk9d7dh3k39sjv7",
+    "h480djs93hd8",
+    // JOSE test vectors, the private parts (`d`) of published keys: RFC 7520's bilbo.baggins
+    // keys (EC P-521 and RSA), RFC 7518 Appendix C's ECDH-ES keys, RFC 8037's Ed25519 key and
+    // the X25519/P-256 keys of the ECDH-1PU draft (draft-madden-jose-ecdh-1pu).
+    "AAhRON2r9cqXX1hg-RoI6R1tX5p2rUAYdmpHZoC1XNM56KtscrX6zbKipQrCW9CGZH3T4ubpnoTKLDYJ_fF3_rJt",
+    "bWUC9B-EFRIo8kpGfh0ZuyGPvMNKvYWNtB_ikiH9k20eT-O1q_I78eiZkpXxXQ0UTEs2LsNRS-8uJbvQ-A1irkwMSMkK1J3XTGgdrhCku9gRldY7sNA_AKZGh-Q661_42rINLRCe8W-nZ34ui_qOfkLnK9QWDDqpaIsA-bMwWWSDFu2MUBYwkHTMEzLYGqOe04noqeq1hExBTHBOBdkMXiuFhUq1BU6l-DqEiWxqg82sXt2h-LMnT3046AOYJoRioz75tSUQfGCshWTBnP5uDjd18kKhyv07lhfSJdrPdM5Plyl21hsFf4L_mHCuoFau7gdsPfHPxxjVOcOpBrQzwQ",
+    "VEmDZpDXXK8p8N0Cndsxs924q6nS1RXFASRl6BfUqdw",
+    "0_NxaRPUMQoAJt50Gz8YiTr8gRTwyEaCumd-MToTmIo",
+    "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A",
+    "Hndv7ZZjs_ke8o9zXYo3iq-Yr8SewI5vrqd0pAvEPqg",
+    "i9KuFhSzEBsiv3PKVL5115OCdsqQai5nj_Flzfkw5jU",
+    "1gDirl_r_Y3-qUa3WXHgEXrrEHngWThU3c9zj9A2uBg",
+    "Jcv8gklhMjC0b-lsk5onBbppWAx5ncNtbM63Jr9xBQE",
+    "x8EVZH4Fwk673_mUujnliJoSrLz0zYzzCWp5GUX2fc8",
 ];
 
 /// Prefixes of keys that vendors issue to be shipped in web pages and apps: PostHog project
@@ -341,6 +371,10 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_timestamp(value)
         || is_email_address(value)
         || super::checksum::is_jwt_header_only(value)
+        // `wx1a2b3c4d5e6f7a8b`: a WeChat AppID, the public half of a mini program's credentials.
+        || (value.len() == 18
+            && value.starts_with(b"wx")
+            && value[2..].iter().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
         || is_encoded_text(value)
         // `AKIA…/20210202/us-east-1/s3/aws4_request`: the credential scope of an AWS SigV4
         // `Authorization` header, an access key id and a date, never the secret key; other
@@ -801,17 +835,19 @@ fn is_constant_name(value: &[u8]) -> bool {
         })
 }
 
-/// `MZXW6YTBOI3DEMRZGQ======`: base32 (RFC 4648 alphabet) with its padding, as TOTP seeds are
+/// `MZXW6YTBOI3DEMRZGQ======`: base32 with its padding, as TOTP seeds are
 /// written; base64 pads with two `=` at most.
 fn is_padded_base32(value: &[u8]) -> bool {
     let body = value.trim_ascii_end();
     let padding = body.iter().rev().take_while(|&&b| b == b'=').count();
     let body = &body[..body.len() - padding];
+    // RFC 4648 base32 (`A-Z2-7`) or its extended-hex alphabet (`0-9A-V`, Erlang and Elixir
+    // tokens).
     (3..=6).contains(&padding)
         && !body.is_empty()
         && body
             .iter()
-            .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(b))
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 /// `2.AOs41Hd8OQiCPXjyJKCiDA==|O6OH…==|iD33…=`: a Bitwarden EncString, ciphertext (type digit,
@@ -3203,6 +3239,12 @@ mod tests {
         }
         assert!(is_placeholder_password(b"^PASS^:Incorrect"));
         assert!(is_placeholder(b"sk-12345", &[]));
+        // RFC 6749's access token and RFC 8037's Ed25519 key, as OAuth and JOSE tests reuse them.
+        assert!(is_placeholder(b"2YotnFZFEjr1zCsicMWpAA", &[]));
+        assert!(is_placeholder(
+            b"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A",
+            &[]
+        ));
         for m in [
             "mockPassword-1",
             "mockWrappedSigningKey-1",
@@ -3335,6 +3377,7 @@ mod tests {
             "dXNlcjpwYXNzd29yZA==",
             // A base32 TOTP seed with its padding.
             "MZXW6YTBOI3DEMRZGQ======",
+            "C14NGA87EJRR03G4QPR07A9C6G784TSSTHSF4TI5T0GD8D6L0VRG====",
             // A base64 JSON document that names a key is a credential file.
             "eyJ0eXBlIjoic2VydmljZV9hY2NvdW50IiwicHJpdmF0ZV9rZXkiOiJ4In0=",
         ] {
@@ -3459,6 +3502,7 @@ mod tests {
             "$argon2id$v=19$m=65536,t=1,p=1$Z3JlZW5hbmRlcnNlY3JldA$Z3JlZW5hbmRlcnNlY3JldA",
             "[name='screen'][value='credential-selection']",
             "phc_Qm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0Xk9QmTp2WvL",
+            "wx8f3c1e7b2d84a6f9",
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");
         }
