@@ -279,9 +279,11 @@ fn basic_auth(secret: &[u8]) -> bool {
         })
 }
 
-/// `eyJhbGciOi...` without a dot that decodes to a JSON object naming an `alg`: a JWT header
+/// `eyJhbGciOi...` without a dot (or with only a trailing one) that decodes to a JSON object naming an `alg`: a JWT header
 /// on its own, public and the same for every token of a service.
 pub(crate) fn is_jwt_header_only(value: &[u8]) -> bool {
+    // `eyJ….`: the header and its dot, a token cut before its payload.
+    let value = value.strip_suffix(b".").unwrap_or(value);
     value.starts_with(b"eyJ")
         && !value.contains(&b'.')
         && base64url_decode(value).is_some_and(|json| {

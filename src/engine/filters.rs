@@ -67,6 +67,17 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "550e8400-e29b-41d4-a716-446655440000",
     // jwt.io's default token.
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    // Mollie's API documentation key, in every example of its reference and SDK READMEs, and
+    // Square's API reference OAuth client secret and webhook signature key.
+    "test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM",
+    "live_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM",
+    "sq0csp-30a-4C_tVOnTh14Piza2BfTPBXyLafLPWSzY1qAjeBfM",
+    "1k9bIJKCeTmSQwyagtNRLg",
+    // Slack's API documentation: the signing secret and verification token of "Verifying
+    // requests from Slack" and the token of the Events API `url_verification` example.
+    "8f742231b10e8888abcd99yyyzzz85a5",
+    "xyzz0WbapA4vBCDEFasx0q6G",
+    "Jhj5dZrVaK7ZwHHjRyZWjbDl",
     // The examples of the OAuth RFCs, which OAuth libraries' docstrings and tests reuse: RFC 6749
     // (client `s6BhdRkqt3:gX1fBat3bV`, its Basic header, access and refresh tokens), RFC 6750's
     // bearer token, RFC 7009's revoked token, RFC 5849's OAuth 1.0 credentials.
@@ -371,6 +382,25 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_timestamp(value)
         || is_email_address(value)
         || super::checksum::is_jwt_header_only(value)
+        // `CiQA…`: a Cloud KMS ciphertext (a protobuf whose first field is the 36-byte key
+        // version id), encrypted to be committed, as Cloud Build's `secretEnv` documents it.
+        || (value.len() >= 60
+            && value.starts_with(b"CiQA")
+            && value
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')))
+        // `tok_ru6xnh53uovethkr2gy3gwpl2a`: a card token (Stripe, Checkout.com), made in the
+        // browser from card details and usable once by the merchant who owns the key.
+        || (value.starts_with(b"tok_")
+            && value[4..].iter().all(u8::is_ascii_alphanumeric)
+            && value.len() > 8)
+        // `ADYEN_MERCHANT_ACCOUNT=`: the next variable's name, after an empty value.
+        || value.strip_suffix(b"=").is_some_and(|name| {
+            name.len() >= 3
+                && name
+                    .iter()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+        })
         // `wx1a2b3c4d5e6f7a8b`: a WeChat AppID, the public half of a mini program's credentials.
         || (value.len() == 18
             && value.starts_with(b"wx")
@@ -2384,6 +2414,9 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     // (`ClientRequestToken`, `CreationToken`, `IdempotencyToken`) and pagination cursors
     // (`nextToken`, `pageToken`, `ContinuationToken`).
     "idempotency",
+    // Square's `version_token`: a payment's optimistic-concurrency stamp.
+    "version_token",
+    "versiontoken",
     "creationtoken",
     "creation_token",
     "clientrequesttoken",
@@ -3241,6 +3274,8 @@ mod tests {
         assert!(is_placeholder(b"sk-12345", &[]));
         // RFC 6749's access token and RFC 8037's Ed25519 key, as OAuth and JOSE tests reuse them.
         assert!(is_placeholder(b"2YotnFZFEjr1zCsicMWpAA", &[]));
+        assert!(is_placeholder(b"8f742231b10e8888abcd99yyyzzz85a5", &[]));
+        assert!(is_placeholder(b"test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM", &[]));
         assert!(is_placeholder(
             b"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A",
             &[]
@@ -3503,6 +3538,9 @@ mod tests {
             "[name='screen'][value='credential-selection']",
             "phc_Qm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0Xk9QmTp2WvL",
             "wx8f3c1e7b2d84a6f9",
+            "tok_ru6xnh53uovethkr2gy3gwpl2a",
+            "ADYEN_MERCHANT_ACCOUNT=",
+            "CiQAwtE8s7Ac0kRqMfBmYhfvxJ5KnL9pZrW2eT3yU6iO1aS4dF7gH0jK8lZxC5vB2nM=",
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");
         }
@@ -3773,6 +3811,7 @@ mod tests {
             "password_digest",
             "mtoken_gm3000_pcsc.dll",
             "token_uuid",
+            "version_token",
             "data-secret",
             "password_modified_date",
             "ms-mcs-AdmPwdExpirationTime",

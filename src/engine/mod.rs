@@ -609,6 +609,14 @@ impl Engine {
             if filters::is_search_only_key_config(&data[start..end], around) {
                 return false;
             }
+            // Cloud Build's `secrets: - kmsKeyName: … secretEnv: NAME: <ciphertext>`: the value
+            // is encrypted with the named KMS key, committed by design.
+            let before = &data[start.saturating_sub(400)..start];
+            if memchr::memmem::rfind(before, b"secretEnv:").is_some()
+                && memchr::memmem::rfind(before, b"kmsKeyName").is_some()
+            {
+                return false;
+            }
             // `?token=` in a URL: not a secret in a badge URL (Codecov's graph token is made
             // to be published in READMEs and only reads coverage images), nor for a host
             // reserved for documentation. The URL may come without its scheme, as adblock
