@@ -2498,6 +2498,10 @@ pub fn repeats_name(name: &[u8], value: &[u8]) -> bool {
     let plain = value
         .iter()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    let plain_words = value
+        .iter()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_'));
+    let raw = value;
     let (name, value) = (norm(name), norm(value));
     // `PrivateKey = "privatekey1"`: a long field name, lower-cased and numbered, is still the
     // name; a short one (`password1`) is a password people really choose, and so is one
@@ -2508,8 +2512,18 @@ pub fn repeats_name(name: &[u8], value: &[u8]) -> bool {
         .take_while(|b| b.is_ascii_digit())
         .count();
     let stem = &value[..value.len() - digits];
+    // `token: jwt-token`, `credentials: s3_credentials`: two or three lower-case words that
+    // end with the field's own word name a kind of it, not a value.
+    let words: Vec<&[u8]> = raw.split(|&b| b == b'-' || b == b'_').collect();
+    let kind_of_field = plain_words
+        && (2..=3).contains(&words.len())
+        && words.iter().all(|w| !w.is_empty())
+        && words
+            .last()
+            .is_some_and(|last| last.len() >= 5 && name.ends_with(last));
     (value.len() >= 4 && name.ends_with(&value))
         || (plain && stem.len() >= 10 && name.ends_with(stem))
+        || kind_of_field
 }
 
 /// `codecov.io/gh/org/repo/graph/badge.svg?`: a URL (without its scheme, up to the query
@@ -2877,6 +2891,16 @@ fn has_template(data: &[u8]) -> bool {
             .take_while(|b| b.is_ascii_alphanumeric() || b"_->[]'\"".contains(b))
             .count();
         name > 0 && rest.get(name) == Some(&b'}')
+    }) || after(data, b"@{").any(|rest| {
+        // telegraf's secret-store references: `@{store_id:key}`.
+        let end = rest.iter().position(|&b| b == b'}');
+        end.is_some_and(|end| {
+            let inner = &rest[..end];
+            inner.iter().filter(|&&b| b == b':').count() == 1
+                && inner
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
+        })
     }) || after(data, b"{{").any(|rest| {
         memchr::memmem::find(rest, b"}}").is_some_and(|end| brackets_balance(&rest[..end]))
     }) || after(data, b"%(").any(|rest| {
@@ -3141,6 +3165,10 @@ mod tests {
             "a password people choose"
         );
         assert!(!repeats_name(b"ClearTextPassword", b"CleartextPassword1"));
+        assert!(repeats_name(b"token", b"jwt-token"));
+        assert!(repeats_name(b"credentials", b"s3_credentials"));
+        assert!(!repeats_name(b"password", b"tundra-owl-password9x"));
+        assert!(!repeats_name(b"token", b"kx9-mq2-token7"));
         assert!(is_vendor_prefixed_identifier(
             b"xoxb-conversations_list_pagination2"
         ));
@@ -3207,6 +3235,7 @@ mod tests {
             "${arr[0]}",
             "#{SecureRandom.hex(64)}",
             "{{ default(\"x\") }}",
+            "@{mystore:db_password}",
             "MySampleToken9f8e7d",
             "contoso-pass",
             "barryIsTheBest{$i}",
