@@ -181,6 +181,11 @@ fn is_namespaced_reference(value: &[u8]) -> bool {
     dns_label(ns) && ns.contains(&b'-') && dns_label(name) && name.len() <= 40
 }
 
+/// `ENC[AES256_GCM,data:…,iv:…,tag:…,type:str]`: a value SOPS encrypted, committed by design.
+fn is_sops_value(value: &[u8]) -> bool {
+    value.starts_with(b"ENC[AES256_GCM,data:")
+}
+
 /// True when a generic rule's value looks like a literal secret: not a reference, a URL, a
 /// path, or a plain identifier (`tokenizer.next_token`, `String`). Literal secrets nearly
 /// always carry a digit or a symbol; identifiers and type names do not.
@@ -190,7 +195,11 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
     let datadog_client_token = value.len() == 35
         && value.starts_with(b"pub")
         && value[3..].iter().all(|b| b.is_ascii_hexdigit());
-    if is_tagged_digest(value) || is_namespaced_reference(value) || datadog_client_token {
+    if is_tagged_digest(value)
+        || is_namespaced_reference(value)
+        || datadog_client_token
+        || is_sops_value(value)
+    {
         return false;
     }
     // Cheap structural checks first: a candidate rejected here (a `password=x…` run in a
@@ -1692,7 +1701,10 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     {
         return false;
     }
-    if is_relative_module(value) || UNATTEND_PASSES.iter().any(|p| p.as_bytes() == value) {
+    if is_relative_module(value)
+        || is_sops_value(value)
+        || UNATTEND_PASSES.iter().any(|p| p.as_bytes() == value)
+    {
         return false;
     }
     // `Pass$RANDOM$RANDOM`, `pw-$HOSTNAME`: a shell or Compose variable expanded into the
@@ -3569,6 +3581,7 @@ mod tests {
             "wx8f3c1e7b2d84a6f9",
             "tok_ru6xnh53uovethkr2gy3gwpl2a",
             "ADYEN_MERCHANT_ACCOUNT=",
+            "ENC[AES256_GCM,data:Tr9xq2LmVb4=,iv:Qk3zP8vR2xLm7TbW9nYc4Hs6Jd1fG5eA0uI=,tag:Zx8=,type:str]",
             "CiQAwtE8s7Ac0kRqMfBmYhfvxJ5KnL9pZrW2eT3yU6iO1aS4dF7gH0jK8lZxC5vB2nM=",
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");
@@ -3710,6 +3723,7 @@ mod tests {
             "has-error",
             "windowsPE",
             "oobeSystem",
+            "ENC[AES256_GCM,data:Tr9xq2LmVb4=,iv:Qk3zP8vR2xLm7TbW9nYc4Hs6Jd1fG5eA0uI=,tag:Zx8=,type:str]",
         ] {
             assert!(!is_password_value(v.as_bytes(), true), "{v}");
         }
