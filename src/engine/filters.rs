@@ -398,6 +398,9 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
             && value
                 .iter()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')))
+        // `aws:ec2/getAmi:getAmi`, `azure-native:storage:StorageAccount`: a Pulumi type token
+        // (package, module, member).
+        || is_pulumi_type_token(value)
         // `tok_ru6xnh53uovethkr2gy3gwpl2a`: a card token (Stripe, Checkout.com), made in the
         // browser from card details and usable once by the merchant who owns the key.
         || (value.starts_with(b"tok_")
@@ -548,6 +551,26 @@ fn is_call_chain(value: &[u8]) -> bool {
             let arg = &part[open + 1..part.len() - 1];
             part.ends_with(b")") && ident(&part[..open]) && (arg.is_empty() || ident(arg))
         })
+}
+
+/// `aws:ec2/getAmi:getAmi`: a Pulumi type token, `package:module:Member`, the module maybe with
+/// a `/file` part.
+fn is_pulumi_type_token(value: &[u8]) -> bool {
+    let parts: Vec<&[u8]> = value.split(|&b| b == b':').collect();
+    let [package, module, member] = parts.as_slice() else {
+        return false;
+    };
+    let word = |s: &[u8], extra: &[u8]| {
+        s.first().is_some_and(u8::is_ascii_alphabetic)
+            && s.iter()
+                .all(|b| b.is_ascii_alphanumeric() || extra.contains(b))
+    };
+    package.first().is_some_and(u8::is_ascii_lowercase)
+        && word(package, b"-")
+        && word(module, b"/_-")
+        && member.first().is_some_and(u8::is_ascii_alphabetic)
+        && word(member, b"")
+        && (member[0].is_ascii_uppercase() || module.contains(&b'/'))
 }
 
 /// `smithy.api#httpApiKeyAuth`, `com.example.Auth#apiKey`: a member of a dotted namespace, as in
@@ -2685,7 +2708,11 @@ pub fn is_placeholder_password(secret: &[u8]) -> bool {
 }
 
 fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> bool {
-    if DOCUMENTATION_VALUES.iter().any(|v| v.as_bytes() == secret) {
+    // The value, or a long start of it (`wJalrXUtnFEMI/K7MDENG`, cut short in a README).
+    if DOCUMENTATION_VALUES
+        .iter()
+        .any(|v| v.as_bytes() == secret || (secret.len() >= 16 && v.as_bytes().starts_with(secret)))
+    {
         return true;
     }
     // The HOTP and TOTP test secrets of RFC 4226 and RFC 6238: the ASCII digits `1234567890`
@@ -3317,6 +3344,8 @@ mod tests {
         assert!(is_placeholder(b"2YotnFZFEjr1zCsicMWpAA", &[]));
         assert!(is_placeholder(b"8f742231b10e8888abcd99yyyzzz85a5", &[]));
         assert!(is_placeholder(b"test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM", &[]));
+        assert!(is_placeholder(b"wJalrXUtnFEMI/K7MDENG", &[]));
+        assert!(!is_placeholder(b"wJalrXUt", &[]));
         assert!(is_placeholder(
             b"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A",
             &[]
@@ -3580,6 +3609,8 @@ mod tests {
             "phc_Qm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0Xk9QmTp2WvL",
             "wx8f3c1e7b2d84a6f9",
             "tok_ru6xnh53uovethkr2gy3gwpl2a",
+            "aws:ec2/getAmi:getAmi",
+            "azure-native:storage:StorageAccount",
             "ADYEN_MERCHANT_ACCOUNT=",
             "ENC[AES256_GCM,data:Tr9xq2LmVb4=,iv:Qk3zP8vR2xLm7TbW9nYc4Hs6Jd1fG5eA0uI=,tag:Zx8=,type:str]",
             "CiQAwtE8s7Ac0kRqMfBmYhfvxJ5KnL9pZrW2eT3yU6iO1aS4dF7gH0jK8lZxC5vB2nM=",
