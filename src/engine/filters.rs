@@ -2550,9 +2550,14 @@ pub fn repeats_name(name: &[u8], value: &[u8]) -> bool {
     // `token: jwt-token`, `credentials: s3_credentials`: two or three lower-case words that
     // end with the field's own word name a kind of it, not a value.
     let words: Vec<&[u8]> = raw.split(|&b| b == b'-' || b == b'_').collect();
+    // The other words are words, or short names with a number (`s3`); `hunter2-passphrase`
+    // is a password that says where it goes.
     let kind_of_field = plain_words
         && (2..=3).contains(&words.len())
         && words.iter().all(|w| !w.is_empty())
+        && words[..words.len() - 1].iter().all(|w| {
+            w.iter().all(u8::is_ascii_lowercase) || (w.len() <= 3 && is_word_with_number(w))
+        })
         && words
             .last()
             .is_some_and(|last| last.len() >= 5 && name.ends_with(last));
@@ -3206,6 +3211,7 @@ mod tests {
         assert!(!repeats_name(b"ClearTextPassword", b"CleartextPassword1"));
         assert!(repeats_name(b"token", b"jwt-token"));
         assert!(repeats_name(b"credentials", b"s3_credentials"));
+        assert!(!repeats_name(b"passphrase", b"hunter2-passphrase"));
         assert!(!repeats_name(b"password", b"tundra-owl-password9x"));
         assert!(!repeats_name(b"token", b"kx9-mq2-token7"));
         assert!(is_vendor_prefixed_identifier(
