@@ -279,8 +279,8 @@ fn basic_auth(secret: &[u8]) -> bool {
         })
 }
 
-/// `eyJhbGciOi...` without a dot (or with only a trailing one) that decodes to a JSON object naming an `alg`: a JWT header
-/// on its own, public and the same for every token of a service.
+/// `eyJhbGciOi...` without a dot (or with only a trailing one) that decodes to a JSON object
+/// naming an `alg`: a JWT header on its own, public and the same for every token of a service.
 pub(crate) fn is_jwt_header_only(value: &[u8]) -> bool {
     // `eyJ….`: the header and its dot, a token cut before its payload.
     let value = value.strip_suffix(b".").unwrap_or(value);
@@ -482,7 +482,8 @@ mod tests {
         assert!(!verify(
             Checksum::Jwt,
             b"eyJhbGciOi.eyJzdWIiOiJ0ZXN0In0.c2ln"
-        )); // {"alg":"none"}: unsecured, with junk or nothing after the last dot.
+        ));
+        // {"alg":"none"}: unsecured, with junk or nothing after the last dot.
         assert!(!verify(
             Checksum::Jwt,
             b"eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ0ZXN0In0.anVuaw"

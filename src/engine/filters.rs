@@ -407,8 +407,10 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
             && value[4..].iter().all(u8::is_ascii_alphanumeric)
             && value.len() > 8)
         // `ADYEN_MERCHANT_ACCOUNT=`: the next variable's name, after an empty value.
+        // (It has a `_`: base32 with one `=` of padding is capitals and digits too.)
         || value.strip_suffix(b"=").is_some_and(|name| {
             name.len() >= 3
+                && name.contains(&b'_')
                 && name
                     .iter()
                     .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
@@ -545,11 +547,14 @@ fn is_call_chain(value: &[u8]) -> bool {
     };
     value.ends_with(b")")
         && value.split(|&b| b == b'.').all(|part| {
-            let Some(open) = memchr::memchr(b'(', part) else {
+            let Some((callee, arg)) = part
+                .strip_suffix(b")")
+                .and_then(|call| memchr::memchr(b'(', call).map(|open| call.split_at(open)))
+            else {
                 return false;
             };
-            let arg = &part[open + 1..part.len() - 1];
-            part.ends_with(b")") && ident(&part[..open]) && (arg.is_empty() || ident(arg))
+            let arg = &arg[1..];
+            ident(callee) && (arg.is_empty() || ident(arg))
         })
 }
 
@@ -3335,6 +3340,15 @@ mod tests {
         assert!(!is_placeholder_password(b"Qz123456xyz"));
         assert!(is_placeholder_password(b"ABCDEF12"));
         assert!(is_placeholder(b"abuser123456", &[]));
+    }
+
+    #[test]
+    fn call_chains_need_each_part_closed() {
+        assert!(is_call_chain(b"Base64(Header).Base64(Data)"));
+        // A `(` that does not close its own part, even as the last byte before a dot.
+        for v in ["abcd(.ef()", "ab(cd.ef()", "(.x()", "a.b()"] {
+            assert!(!is_call_chain(v.as_bytes()), "{v}");
+        }
     }
 
     #[test]
