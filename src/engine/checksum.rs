@@ -16,6 +16,7 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         Checksum::GrafanaLegacy => json_object_with(secret, &["k", "n", "id"]),
         Checksum::KeyStoreWithKey => key_store_with_key(secret),
         Checksum::StellarSecretSeed => stellar_strkey(secret, 18 << 3),
+        Checksum::NatsNkeySeed => nats_nkey_seed(secret),
         Checksum::Base36NotHex => secret
             .iter()
             .rev()
@@ -31,19 +32,52 @@ fn stellar_strkey(secret: &[u8], version: u8) -> bool {
     if secret.len() != 56 {
         return false;
     }
-    // RFC 4648 base32, unpadded.
-    let Some(bytes) = unpack_digits(secret, 5, |c| match c {
+    let Some(bytes) = base32_unpadded(secret) else {
+        return false;
+    };
+    bytes.len() == 35 && bytes[0] == version && crc16_xmodem_le_matches(&bytes)
+}
+
+/// NATS nkey seed: 58 base32 characters that decode to two prefix bytes, the 32-byte ed25519
+/// seed and a CRC16-XModem of the three, little-endian (the nkeys library's format, borrowed
+/// from Stellar). The prefix packs the seed marker 18 << 3 with the key's type byte spread
+/// over both bytes, so the text reads `SU` for a user, `SA` account, `SO` operator, `SN`
+/// server, `SC` cluster, `SX` curve key; public keys (`U...`, `A...`) are one byte shorter and
+/// fail here.
+fn nats_nkey_seed(secret: &[u8]) -> bool {
+    if secret.len() != 58 {
+        return false;
+    }
+    let Some(bytes) = base32_unpadded(secret) else {
+        return false;
+    };
+    if bytes.len() != 36 || bytes[0] & 0xf8 != 18 << 3 || bytes[1] & 0x07 != 0 {
+        return false;
+    }
+    let kind = (bytes[0] & 0x07) << 5 | bytes[1] >> 3;
+    // Account 0, cluster 2, server 13, operator 14, user 20, curve 23, each shifted by 3.
+    matches!(kind >> 3, 0 | 2 | 13 | 14 | 20 | 23)
+        && kind & 0x07 == 0
+        && crc16_xmodem_le_matches(&bytes)
+}
+
+/// RFC 4648 base32 without padding, upper case.
+fn base32_unpadded(text: &[u8]) -> Option<Vec<u8>> {
+    unpack_digits(text, 5, |c| match c {
         b'A'..=b'Z' => Some(c - b'A'),
         b'2'..=b'7' => Some(c - b'2' + 26),
         _ => None,
-    }) else {
+    })
+}
+
+/// Whether the last two bytes are the CRC16-XModem (polynomial 0x1021, initial 0) of the
+/// others, little-endian.
+fn crc16_xmodem_le_matches(bytes: &[u8]) -> bool {
+    let Some((body, check)) = bytes.split_last_chunk::<2>() else {
         return false;
     };
-    if bytes.len() != 35 || bytes[0] != version {
-        return false;
-    }
     let mut crc: u16 = 0;
-    for &b in &bytes[..33] {
+    for &b in body {
         crc ^= u16::from(b) << 8;
         for _ in 0..8 {
             crc = if crc & 0x8000 != 0 {
@@ -53,7 +87,7 @@ fn stellar_strkey(secret: &[u8], version: u8) -> bool {
             };
         }
     }
-    crc == u16::from_le_bytes([bytes[33], bytes[34]])
+    crc == u16::from_le_bytes(*check)
 }
 
 /// DER of the PKCS #12 bag type OIDs 1.2.840.113549.1.12.10.1.{1,2,3} (RFC 7292, 4.2): a key
@@ -382,6 +416,24 @@ mod tests {
         assert!(!verify(
             Checksum::Base64PrivateKey,
             b"LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUR4RENDQXF5Z0F3SUJBZ0lV"
+        ));
+    }
+
+    #[test]
+    fn nats_seeds_carry_their_type_and_crc() {
+        // Generated for this test: a user seed and an operator seed.
+        let user = b"SUAKWJDCIFBOHKMZPZUA2S6JYBYNSNE3QBW46UYSTYCAY7E4XW2CUX6C5U";
+        assert!(nats_nkey_seed(user));
+        assert!(nats_nkey_seed(
+            b"SOAMSMZN253V4R2K3DFBIHC3CN32ZO2ZJNDTWJEXKAV5K2Q3ZJWTYPSOKQ"
+        ));
+        let mut changed = *user;
+        changed[20] = if changed[20] == b'Q' { b'R' } else { b'Q' };
+        assert!(!nats_nkey_seed(&changed));
+        assert!(!nats_nkey_seed(&user[..57]));
+        // A Stellar seed is one byte shorter.
+        assert!(!nats_nkey_seed(
+            b"SB73U3WDFOPB43RT3ACAZW3IQHN7S36YWR6VHWADYI47Q4POX6LTR6CP"
         ));
     }
 

@@ -115,6 +115,9 @@ pub enum Checksum {
     KeyStoreWithKey,
     /// Stellar secret seed: a StrKey (base32 of version byte 18 << 3, 32 bytes, CRC16-XModem).
     StellarSecretSeed,
+    /// NATS nkey seed: base32 of two prefix bytes (seed marker and key type), a 32-byte
+    /// ed25519 seed and a CRC16-XModem.
+    NatsNkeySeed,
     /// Base36 body (Mailgun's `key-` keys): at least one letter past `f`. Thirty-two hex
     /// digits are an MD5 (`key-` + a cache id), and a random base36 body is all hex one time in
     /// 10^11.
