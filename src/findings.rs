@@ -269,7 +269,10 @@ pub fn is_translation_catalogue(path: &str) -> bool {
 /// OpenAPI and Swagger documents (`openapi.yaml`, `swagger/v1/swagger.json`, Okta's
 /// `openapi/management.yaml`) describe an API with example requests and responses: every
 /// `client_secret: …`, `password: …` or `token: …` in them is an example for readers, tens of
-/// them per spec. The context-word rules do not report there; provider rules still do.
+/// them per spec. The AWS SDKs' service models are the same kind of document
+/// (`botocore/data/waf/2015-08-24/examples-1.json`, aws-sdk-js's `apis/*.examples.json`),
+/// vendored into Lambda layers by the copy. The context-word rules do not report there;
+/// provider rules still do.
 pub fn is_api_specification(path: &str) -> bool {
     static SPEC: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(concat!(
@@ -279,6 +282,8 @@ pub fn is_api_specification(path: &str) -> bool {
             r"(?i)(?:^|[/!])(?:[a-z0-9]+[-_.])?(?:openapi|swagger)",
             r"(?:[-_.]?(?:v?[0-9][0-9a-z.]*|spec|schema|bundled?|full|public|internal))?\.(?:ya?ml|json)$",
             r"|(?:^|[/!])(?:openapi|swagger)(?:[-_.][^/!]*)?/(?:[^!.][^!]*)?\.(?:ya?ml|json)$",
+            r"|(?:^|[/!])(?:examples|service|paginators|waiters)-[0-9]+\.json$",
+            r"|(?:^|[/!])apis/[^/!]+\.(?:examples|normal|min)\.json$",
         ))
         .expect("valid regex")
     });

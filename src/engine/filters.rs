@@ -21,6 +21,10 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "replace_me",
     "replace-me",
     "replaceme",
+    // `CHANGE-THIS! VERY IMPORTANT!`
+    "changethis",
+    "change_this",
+    "change-this",
     "your_",
     "your-",
     "yourkey",
@@ -42,6 +46,17 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "xxxx",
     "****",
     "...",
+];
+
+/// The starts of the signatures of jwt.io's sample tokens (its HS256 samples, signed with
+/// `your-256-bit-secret`, `secret` and its newer default secret, and its RS256 samples signed
+/// with the key pair it publishes), over its sample claims with and without `"admin":true`.
+const JWT_IO_SIGNATURES: &[&str] = &[
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    "KMUFsIDTnFmyG3nMiGM6H9FNFUROf3wh7SmqJp-QV30",
+    "TJVA95OrM7E2cBab30RMHrHDcEfxjoYZgeFONFh7HgQ",
+    "NHVaYe26MbtOYhSKkoKYdFVomg4i8ZJd8_-RU8VNbftc4TSMb4bXP3l3YlNWACwyXPGffz5",
+    "EkN-DOsnsuRjRO6BxXemmJDm3HbxrbRzXglbN2S4sOkopdU4IsDxTI8jO19W_A4K8ZPJijNL",
 ];
 
 /// The first markers of [`PLACEHOLDER_MARKERS`] are words, long enough never to occur by
@@ -94,6 +109,14 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "pfkkdhi9sl3r4s00",
     "kkk9d7dh3k39sjv7",
     "h480djs93hd8",
+    // Google reCAPTCHA's test keys, which always pass (reCAPTCHA FAQ).
+    "6LeIxAcTAAAAAJcZVRqyHh71UMIEGNQ_MXjiZKhI",
+    "6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe",
+    // The `requirepass` example of redis.conf, copied into Redis URLs of READMEs.
+    "foobared",
+    // OpenID Connect Core 1.0's token response (section 3.1.3.3).
+    "SlAV32hkKG",
+    "8xLOxBtZp8",
     // JOSE test vectors, the private parts (`d`) of published keys: RFC 7520's bilbo.baggins
     // keys (EC P-521 and RSA), RFC 7518 Appendix C's ECDH-ES keys, RFC 8037's Ed25519 key and
     // the X25519/P-256 keys of the ECDH-1PU draft (draft-madden-jose-ecdh-1pu).
@@ -206,10 +229,13 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
     // 100 MB line yields one per match) skips the identifier checks below.
     // Code, not a value: string concatenation (`"+name+"`), query strings and format strings
     // (`%s&limit=1`), a key=value pair (`Server=localhost`; base64 padding at the end is fine).
-    if matches!(
+    // A random base64 key starts with `+` or `/` one time in 32 (a WireGuard key `+NLZ…=`).
+    let base64_key = is_base64_key_shaped(value);
+    if (matches!(
         value.first(),
         Some(b'+' | b'&' | b'.' | b'%' | b'=' | b'*' | b')' | b',' | b';' | b']' | b'}')
-    ) || value.last() == Some(&b'+')
+    ) && !base64_key)
+        || value.last() == Some(&b'+')
     {
         return false;
     }
@@ -241,7 +267,7 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
     {
         return false;
     }
-    if value.starts_with(b"/")
+    if (value.starts_with(b"/") && !base64_key)
         // `#/components/schemas/Token`: a JSON pointer (`$ref`), not a value.
         || value.starts_with(b"#/")
         || value.starts_with(b"./")
@@ -268,6 +294,7 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_rails_route_target(value)
         || is_shape_id(value)
         || is_call_chain(value)
+        || is_import_path(value)
         // `"@wandbcode{"`, `"\\begin{"`: the opening of a markup or template command, as a
         // parser matches it.
         || value.strip_suffix(b"{").is_some_and(|head| {
@@ -308,6 +335,14 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_typed_array_or_key_type(value)
         || is_camel_case_identifier(value)
         || is_pascal_case_identifier(value)
+        // `kCFBooleanTrue!`: a constant force-unwrapped in Swift, in a keychain query. Words in
+        // capitalised parts and no digit: `Summer2024!` and `hunter2!` are passwords.
+        || value.strip_suffix(b"!").is_some_and(|v| {
+            v.len() >= 10
+                && v.iter().all(u8::is_ascii_alphabetic)
+                && v.iter().filter(|b| b.is_ascii_uppercase()).count() >= 3
+                && !is_generic_literal(v)
+        })
         // `_mockEncryptedType7String`, `__v1PrivateKey`: a private field's name.
         || value
             .strip_prefix(b"__")
@@ -755,6 +790,7 @@ fn is_member_access(value: &[u8]) -> bool {
         !p.is_empty()
             && (p.len() <= 24
                 || is_constant_name(p)
+                || (p.len() <= 64 && is_snake_words(p))
                 || (p.len() <= 64 && (is_camel_case_identifier(p) || is_pascal_words(p))))
             && (p[0].is_ascii_alphabetic() || matches!(p[0], b'_' | b'$'))
             && p.iter()
@@ -783,6 +819,60 @@ fn is_member_access(value: &[u8]) -> bool {
             || (last.len() <= 6
                 && last.iter().take_while(|b| b.is_ascii_uppercase()).count() == 1
                 && last[1..].iter().all(u8::is_ascii_digit)))
+}
+
+/// Standard base64 of 18 or more bytes, whole (a multiple of 4 characters with its padding),
+/// mixing capitals, small letters and digits, and with few `/`: a path has one every few
+/// characters, random base64 one in 64.
+fn is_base64_key_shaped(value: &[u8]) -> bool {
+    let body = value
+        .strip_suffix(b"==")
+        .or_else(|| value.strip_suffix(b"="))
+        .unwrap_or(value);
+    value.len() >= 24
+        && value.len().is_multiple_of(4)
+        && body
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/'))
+        && body.iter().any(u8::is_ascii_uppercase)
+        && body.iter().any(u8::is_ascii_lowercase)
+        && body.iter().any(u8::is_ascii_digit)
+        && body.iter().filter(|&&b| b == b'/').count() * 12 <= body.len()
+}
+
+/// `experimental_s3_credentials`: lower-case words joined by `_`, a word maybe with digits.
+fn is_snake_words(value: &[u8]) -> bool {
+    value.contains(&b'_')
+        && value.split(|&b| b == b'_').all(|w| {
+            w.first().is_some_and(u8::is_ascii_lowercase)
+                && w.iter()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// `github.com/jcmturner/gokrb5/v8/ctxCredentials`: a Go import path (a host name, then two
+/// or more path segments), used as a context key's name.
+fn is_import_path(value: &[u8]) -> bool {
+    let mut parts = value.split(|&b| b == b'/');
+    let host = parts.next().unwrap_or_default();
+    let labels: Vec<&[u8]> = host.split(|&b| b == b'.').collect();
+    let tld = labels.last().copied().unwrap_or_default();
+    let segments: Vec<&[u8]> = parts.collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.iter()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        })
+        && tld.len() >= 2
+        && tld.iter().all(u8::is_ascii_lowercase)
+        && segments.len() >= 2
+        && segments.iter().all(|seg| {
+            !seg.is_empty()
+                && seg
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'~'))
+        })
 }
 
 /// `keyRSA2048`, `x509PrivateKeyRSA2048`, `EncryptionEncA128GCM`: a name ending in an acronym
@@ -1552,6 +1642,11 @@ const NON_PASSWORDS: &[&str] = &[
     "redacted",
     "removed",
     "unset",
+    // `-storepass storepass`: the option's own name, as keytool examples fill it.
+    "storepass",
+    "keypass",
+    // `KEY_PASSWORD: unused`, where a workflow must set a variable a step does not read.
+    "unused",
     "notset",
     "not_set",
     "not-set",
@@ -1772,7 +1867,13 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     }
     // `$(...)` (shell and PowerShell command substitution) and `#{...}` (Ruby interpolation)
     // build the value at run time: what is in the file is not the password.
-    let interpolated = has(b"$(") || (has(b"#{") && has(b"}"));
+    // `passdb/%u`: a Dovecot or Postfix lookup key, where `%u` and `%{user}` stand for the
+    // user; a path segment that is only such a variable is a template, not a password.
+    let lookup_template = value.split(|&b| b == b'/').skip(1).any(|seg| {
+        (seg.len() == 2 && seg[0] == b'%' && seg[1].is_ascii_alphabetic())
+            || (seg.starts_with(b"%{") && seg.ends_with(b"}"))
+    });
+    let interpolated = has(b"$(") || (has(b"#{") && has(b"}")) || lookup_template;
     // ``123`,r.confirm=`123`` in minified JavaScript: the quotes took in code between two
     // template literals.
     let code = value.contains(&b'`') && value.iter().any(|b| b",=();+".contains(b));
@@ -1785,7 +1886,8 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     let test_case = TEST_CASE_WORDS.iter().any(|w| w.as_bytes() == value);
     // `passwordWeak: 'is-weak'`: a CSS state class (`is-`/`has-` and words), as a strength
     // meter maps its levels to styles.
-    let state_class = [&b"is-"[..], b"has-"].iter().any(|p| {
+    // `'pass': 'fa-play'`: a Font Awesome icon class, as status maps pair words with icons.
+    let state_class = [&b"is-"[..], b"has-", b"fa-"].iter().any(|p| {
         value.strip_prefix(*p).is_some_and(|rest| {
             !rest.is_empty() && rest.iter().all(|b| b.is_ascii_lowercase() || *b == b'-')
         })
@@ -2221,8 +2323,12 @@ fn is_email_address(value: &[u8]) -> bool {
 }
 
 /// `user_password`, `hashedPassword`, `args.password`: letters joined by `_` or `.`, or
-/// camelCase, with no digit or other symbol. Such a value is a variable, not a password.
+/// camelCase, with no digit or other symbol, or a numbered variable (see
+/// [`is_numbered_variable`]). Such a value is a variable, not a password.
 fn is_identifier_shaped(value: &[u8]) -> bool {
+    if is_numbered_variable(value) {
+        return true;
+    }
     if !value
         .iter()
         .all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'.'))
@@ -2242,6 +2348,27 @@ fn is_identifier_shaped(value: &[u8]) -> bool {
             .windows(2)
             .any(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase());
     joined || camel
+}
+
+/// `srx2_pass`, `user2_tok`, `router1_pw`: lower-case snake_case words, the last one naming
+/// what the variable holds, as tests number their users and devices. A number alone does not
+/// make such a name a password.
+fn is_numbered_variable(value: &[u8]) -> bool {
+    is_snake_words(value)
+        && value.rsplit(|&b| b == b'_').next().is_some_and(|last| {
+            [
+                &b"pass"[..],
+                b"passwd",
+                b"password",
+                b"pw",
+                b"pwd",
+                b"tok",
+                b"token",
+                b"secret",
+                b"key",
+            ]
+            .contains(&last)
+        })
 }
 
 /// Identifier endings and parts that name something other than a secret value: ids, names,
@@ -2284,6 +2411,13 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "label",
     "policy",
     "strategy",
+    // `PasswordConnector = "local"`: which connector checks passwords.
+    "connector",
+    // `ErrorSchemaWeakPasswordReasons = "length"`, `revokeSessionOnPasswordReset: 'non-bool'`:
+    // why a password was refused, and a setting about resets.
+    "reason",
+    "reasons",
+    "reset",
     // `data-password-strength-target`: a Stimulus controller's target, in HTML.
     "target",
     // `password_ldap_host`, `password_charset`, `password_ldap_encodage`, `$token_regexp`,
@@ -2469,6 +2603,19 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "pagination_token",
     "continuationtoken",
     "continuation_token",
+    // An Ethereum validator's `withdrawal_credentials`: the public address its stake returns to.
+    "withdrawal_credentials",
+    "withdrawalcredentials",
+    // More AWS request tokens: `LifecycleActionToken` (Auto Scaling), `GrantTokens` (KMS),
+    // `taskToken` (a Step Functions callback), and CloudWatch Logs' `nextForwardToken`/
+    // `nextBackwardToken` cursors. Not EC2's `ClientToken` (Vault's `client_token` is the
+    // token itself) nor WAF's `ChangeToken` (a part of `exchange_token`).
+    "lifecycleactiontoken",
+    "granttoken",
+    "tasktoken",
+    "task_token",
+    "nextforwardtoken",
+    "nextbackwardtoken",
 ];
 
 /// Products whose names end in "pass" or "password".
@@ -2733,15 +2880,43 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     if is_attack_tool_marker(secret) || is_mock_value(secret) {
         return true;
     }
-    // jwt.io's sample claims (`{"sub":"1234567890","name":"John Doe"`), signed with any of
-    // its sample keys: a documentation token, whatever the algorithm.
-    if memchr::memmem::find(
-        secret,
-        b".eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lI",
-    )
-    .is_some()
+    // `Bearer ONE_API_KEY-CHANNEL_ID`: names in capitals standing for what goes there.
+    if secret.contains(&b'_')
+        && secret
+            .split(|&b| matches!(b, b'_' | b'-'))
+            .filter(|w| (2..=12).contains(&w.len()) && w.iter().all(u8::is_ascii_uppercase))
+            .count()
+            >= 3
+        && secret
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || matches!(b, b'_' | b'-'))
     {
         return true;
+    }
+    // `<?=$pconfig['password'];?>`: PHP printing a variable into a template.
+    if secret.starts_with(b"<?") {
+        return true;
+    }
+    // `projects/1234/secrets/PASSWORD/versions/latest`: where Google Secret Manager keeps the
+    // value, not the value.
+    if secret.starts_with(b"projects/") && memchr::memmem::find(secret, b"/secrets/").is_some() {
+        return true;
+    }
+    // jwt.io's sample claims (`{"sub":"1234567890","name":"John Doe"`) signed with one of its
+    // sample keys: a documentation token. Tests that sign the same claims with their own key
+    // hold a test token, and it is reported.
+    if let Some(at) = memchr::memmem::find(
+        secret,
+        b".eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lI",
+    ) && let Some(dot) = memchr::memchr(b'.', &secret[at + 1..])
+    {
+        let signature = &secret[at + 1 + dot + 1..];
+        if JWT_IO_SIGNATURES
+            .iter()
+            .any(|s| signature.starts_with(s.as_bytes()))
+        {
+            return true;
+        }
     }
     // `{"iss":"supabase-demo"`: the anon and service-role keys Supabase publishes for local
     // development and self-hosting, the same in every install that keeps the defaults.
@@ -3306,9 +3481,12 @@ mod tests {
 
     #[test]
     fn jwt_io_sample_claims_are_documentation() {
-        // jwt.io's RS256 sample header and claims with a made-up signature.
-        let token = b"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0.Qm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0";
+        // jwt.io's sample header and claims with its RS256 sample signature (cut short here).
+        let token = b"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0.NHVaYe26MbtOYhSKkoKYdFVomg4i8ZJd8_-RU8VNbftc4TSMb4bXP3l3YlNWACwyXPGffz5aXHc6";
         assert!(is_placeholder(token, &[]));
+        // The same claims signed with a test suite's own key: a test token.
+        let signed = b"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0.Qm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0";
+        assert!(!is_placeholder(signed, &[]));
         // The same header with other claims is a token.
         let other = b"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI4ZjJjIiwiaWF0IjoxNzAwMDAwMDAwfQ.Qm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0";
         assert!(!is_placeholder(other, &[]));
@@ -3352,6 +3530,31 @@ mod tests {
     }
 
     #[test]
+    fn code_read_as_a_generic_value() {
+        for v in [
+            "kCFBooleanTrue!",
+            "localDev.experimental_s3_credentials",
+            "local_dev?.experimental_s3_credentials",
+            "github.com/jcmturner/gokrb5/v8/ctxCredentials",
+            "+name+",
+            "/Users/Dev1/Projects/App2/src/Main3/x",
+        ] {
+            assert!(!is_generic_literal(v.as_bytes()), "{v}");
+        }
+        // Random base64 starts with `+` or `/` too.
+        for v in [
+            "+Yd+MYjAmY3MYDnmjlkiQuQm53G/G1c5EY3YglRggyc=",
+            "/Yd+MYjAmY3MYDnmjlkiQuQm53G/G1c5EY3YglRggyc=",
+        ] {
+            assert!(is_generic_literal(v.as_bytes()), "{v}");
+        }
+        // A host with one path segment, or a token holding dots and slashes, is no import path.
+        for v in ["Xk9q.Lm2/Vb3nZ8pW/7Tq", "k8s.io/Xq9mLv2Tb7Rw4Zp"] {
+            assert!(!is_import_path(v.as_bytes()), "{v}");
+        }
+    }
+
+    #[test]
     fn attack_tool_markers() {
         for m in [
             "^PASS^", "^USER64^", "FUZZ", "FUZZ2", "FUZ2Z", "FILE0", "COMBO00", "NET1",
@@ -3366,6 +3569,21 @@ mod tests {
         assert!(is_placeholder(b"test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM", &[]));
         assert!(is_placeholder(b"wJalrXUtnFEMI/K7MDENG", &[]));
         assert!(!is_placeholder(b"wJalrXUt", &[]));
+        // Names in capitals, a Secret Manager path, a "change this" note, published test keys.
+        for v in [
+            "ONE_API_KEY-CHANNEL_ID",
+            "projects/1234/secrets/PASSWORD/versions/latest",
+            "CHANGE-THIS!",
+            "<?=$pconfig[",
+            "6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe",
+            "foobared",
+        ] {
+            assert!(is_placeholder(v.as_bytes(), &[]), "{v}");
+        }
+        // Capitals with a digit, or only two words, may be a token.
+        for v in ["KQ7_ZLMR-WXT9_PLQA", "PROD_XKQZTVRLMW"] {
+            assert!(!is_placeholder(v.as_bytes(), &[]), "{v}");
+        }
         assert!(is_placeholder(
             b"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A",
             &[]
@@ -3772,22 +3990,38 @@ mod tests {
             "30..52",
             "is-weak",
             "has-error",
+            "fa-play",
             "windowsPE",
             "oobeSystem",
             "ENC[AES256_GCM,data:Tr9xq2LmVb4=,iv:Qk3zP8vR2xLm7TbW9nYc4Hs6Jd1fG5eA0uI=,tag:Zx8=,type:str]",
+            "unused",
+            "passdb/%u",
+            "userdb/%{user}",
         ] {
             assert!(!is_password_value(v.as_bytes(), true), "{v}");
         }
+        // A password may hold a `%` as long as no path segment is a lookup variable.
+        assert!(is_password_value(b"Xk9%uq2/mT", true));
         // Paths need only path characters; a password with a `/` has other symbols too.
         assert!(is_password_value(b"x9/k!q.pw", true));
         // A leading dot alone makes no module: `.Xk9!q` and `.hunter2!` are passwords.
         assert!(is_password_value(b".Xk9q2mT", true));
         assert!(is_password_value(b".hunter2!", true));
         // Where only a literal can stand, identifier-shaped values are passwords too.
-        for v in ["dev_admin", "specialbill_user", "open_sesame"] {
+        for v in [
+            "dev_admin",
+            "specialbill_user",
+            "open_sesame",
+            "srx2_pass",
+            "user2_tok",
+        ] {
             assert!(is_password_value(v.as_bytes(), true), "{v}");
             assert!(!is_password_value(v.as_bytes(), false), "{v}");
         }
+        // Unquoted, a number and snake_case alone still make a password, and a `!` ends a
+        // password (`letMeIn!`), not an unwrapped variable.
+        assert!(is_password_value(b"admin2_prod", false));
+        assert!(is_password_value(b"letMeIn!", false));
         for v in [
             "$DB_PASSWORD",
             "%PASSWORD%",

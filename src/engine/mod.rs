@@ -428,6 +428,17 @@ impl Engine {
                 if !rule.fallback && rule.path.is_none() {
                     claimed.push(start..start + secret.len());
                 }
+                // `LS0tLS1CRUdJTi…ZzL3cw...`: a value cut short with an ellipsis shows the
+                // format of one and opens nothing. A checksum over the whole value proves it
+                // complete, and then a sentence may well end after it.
+                let rest = &data[start + secret.len()..];
+                if !rule
+                    .checksum
+                    .is_some_and(crate::rules::Checksum::covers_whole_value)
+                    && (rest.starts_with(b"...") || rest.starts_with("\u{2026}".as_bytes()))
+                {
+                    continue;
+                }
                 if (rule.generic || rule.password)
                     && !self.generic_context_ok(rule, data, w.range.start, &caps, group_idx)
                 {
@@ -554,15 +565,28 @@ impl Engine {
             return false;
         }
         // `signInWithWeb3(credentials: Web3Credentials)`: an unquoted word closing a parameter
-        // list is the parameter's type, not a value.
+        // list is the parameter's type, not a value. `oauth2clientFields[1].Descriptor()`,
+        // `pkg.GCPCredentials{`: an unquoted name before `[` is indexed and before `{` builds a
+        // struct, code (before `(` it is called, see above).
         if let Some(value) = caps.get(secret_group)
-            && data.get(offset + value.end()) == Some(&b')')
             && (offset + value.start())
                 .checked_sub(1)
                 .and_then(|i| data.get(i))
                 .is_some_and(|b| !matches!(b, b'"' | b'\'' | b'`'))
         {
-            return false;
+            let next = data.get(offset + value.end());
+            let name = value.as_bytes();
+            if next == Some(&b')')
+                || (matches!(next, Some(b'[' | b'{'))
+                    && name
+                        .first()
+                        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+                    && name
+                        .iter()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.')))
+            {
+                return false;
+            }
         }
         // Credentials for a host reserved for documentation (RFC 2606: example.com, .org,
         // .net) open nothing.

@@ -124,6 +124,17 @@ pub enum Checksum {
     Base36NotHex,
 }
 
+impl Checksum {
+    /// Whether the check covers every character of the value, so that a value passing it is
+    /// known to be complete. The others look at a part (a JWT's header, a key's first line).
+    pub fn covers_whole_value(self) -> bool {
+        matches!(
+            self,
+            Checksum::GithubCrc32 | Checksum::StellarSecretSeed | Checksum::NatsNkeySeed
+        )
+    }
+}
+
 /// The `[provider]` table of a rule file.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
