@@ -282,7 +282,7 @@ pub fn is_api_specification(path: &str) -> bool {
             r"(?i)(?:^|[/!])(?:[a-z0-9]+[-_.])?(?:openapi|swagger)",
             r"(?:[-_.]?(?:v?[0-9][0-9a-z.]*|spec|schema|bundled?|full|public|internal))?\.(?:ya?ml|json)$",
             r"|(?:^|[/!])(?:openapi|swagger)(?:[-_.][^/!]*)?/(?:[^!.][^!]*)?\.(?:ya?ml|json)$",
-            r"|(?:^|[/!])(?:examples|service|paginators|waiters)-[0-9]+\.json$",
+            r"|(?:^|[/!])(?:examples|service|paginators|waiters)-[0-9]+\.json(?:\.gz)?$",
             r"|(?:^|[/!])apis/[^/!]+\.(?:examples|normal|min)\.json$",
         ))
         .expect("valid regex")

@@ -249,9 +249,51 @@ fn api_specifications_hold_examples_not_secrets() {
 }
 
 #[test]
+fn salted_password_digests_are_not_passwords() {
+    let digest = "4a1f6c2e9b7d03e58c1a2f4b6d8e0a3c5e7f9b1d";
+    let seed =
+        format!("<user username=\"admin\" password=\"{digest}\" salt=\"c5e7f9b1d4a1f6c2\"/>\n");
+    assert_eq!(generic_values("dataset.xml", &seed), Vec::<String>::new());
+    // Without a salt beside it, forty hex digits in a password field are reported.
+    let bare = format!("<user username=\"admin\" password=\"{digest}\"/>\n");
+    assert_eq!(
+        generic_values("dataset.xml", &bare),
+        vec![digest.to_string()]
+    );
+}
+
+#[test]
+fn numbered_test_variables_are_code_after_an_equals_sign() {
+    // A keyword argument on its own line, and a Cisco-style `srx2_pass` variable.
+    assert_eq!(
+        generic_values("t.py", "resp = self.get(\n    access_token=user2_tok\n)\n"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        generic_values("t.py", "net_connect.password = srx2_pass\n"),
+        Vec::<String>::new()
+    );
+    // An environment file's value, and the same word after a `:` (a YAML value, a
+    // tutorial's password), are values.
+    assert_eq!(
+        generic_values(".env", "JWT_KEY=mirotalkp2p_jwt_secret\n"),
+        vec!["mirotalkp2p_jwt_secret".to_string()]
+    );
+    assert_eq!(
+        generic_values("auth.yaml", "password: consumer1_pwd\n"),
+        vec!["consumer1_pwd".to_string()]
+    );
+}
+
+#[test]
 fn password_contexts_leave_variables_and_non_values_alone() {
     for (name, text) in [
         ("a.py", "password = user_password\n"),
+        // A shell test comparing `$pass`, in libtool's ltmain.sh.
+        (
+            "ltmain.sh",
+            "if test \"$linkmode,$pass\" = \"lib,link\" ||\n",
+        ),
         ("a.js", "  password: hashedPassword\n"),
         ("a.yml", "password: null\n"),
         ("a.py", "password = \"string\"\n"),

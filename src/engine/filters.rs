@@ -21,6 +21,8 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "replace_me",
     "replace-me",
     "replaceme",
+    // pyotp's documented example secret (`base32secret3232`) and its variants.
+    "base32secret",
     // `CHANGE-THIS! VERY IMPORTANT!`
     "changethis",
     "change_this",
@@ -74,6 +76,8 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     // The account key of Microsoft's storage emulator (Azurite, `devstoreaccount1`), the same
     // in every install.
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+    // The Azure Cosmos DB emulator's fixed key, published in its documentation.
+    "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==",
     // Google Authenticator's Key URI Format example TOTP secret.
     "JBSWY3DPEHPK3PXP",
     // The example UUIDs of RFC 4122 and of Wikipedia's UUID article, in every API reference
@@ -112,8 +116,15 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     // Google reCAPTCHA's test keys, which always pass (reCAPTCHA FAQ).
     "6LeIxAcTAAAAAJcZVRqyHh71UMIEGNQ_MXjiZKhI",
     "6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe",
-    // The `requirepass` example of redis.conf, copied into Redis URLs of READMEs.
-    "foobared",
+    // The Maps JavaScript API samples' key (developers.google.com/maps/documentation/javascript),
+    // restricted to Google's sample site.
+    "AIzaSyB41DRUbKWJHPxaFjMAwdrzWzbVKartNGg",
+    // The MD5, SHA-1 and SHA-256 digests of empty input, compared against as sentinels.
+    "d41d8cd98f00b204e9800998ecf8427e",
+    "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    // RFC 7662's introspection request, sent with this bearer token (section 2.1).
+    "23410913-abewfq.123483",
     // OpenID Connect Core 1.0's token response (section 3.1.3.3).
     "SlAV32hkKG",
     "8xLOxBtZp8",
@@ -204,9 +215,10 @@ fn is_namespaced_reference(value: &[u8]) -> bool {
     dns_label(ns) && ns.contains(&b'-') && dns_label(name) && name.len() <= 40
 }
 
-/// `ENC[AES256_GCM,data:…,iv:…,tag:…,type:str]`: a value SOPS encrypted, committed by design.
+/// `ENC[AES256_GCM,data:…,iv:…,tag:…,type:str]`: a value SOPS encrypted, committed by design;
+/// `U2FsdGVkX1…`: base64 of `Salted__`, the header of `openssl enc` output.
 fn is_sops_value(value: &[u8]) -> bool {
-    value.starts_with(b"ENC[AES256_GCM,data:")
+    value.starts_with(b"ENC[AES256_GCM,data:") || value.starts_with(b"U2FsdGVkX1")
 }
 
 /// True when a generic rule's value looks like a literal secret: not a reference, a URL, a
@@ -295,6 +307,14 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_shape_id(value)
         || is_call_chain(value)
         || is_import_path(value)
+        || is_template_method_call(value)
+        // `--color-chart-series-2`: a CSS custom property (or a long option) named as a value.
+        || value.strip_prefix(b"--").is_some_and(|v| {
+            v.first().is_some_and(u8::is_ascii_lowercase)
+                && v.contains(&b'-')
+                && v.iter()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        })
         // `"@wandbcode{"`, `"\\begin{"`: the opening of a markup or template command, as a
         // parser matches it.
         || value.strip_suffix(b"{").is_some_and(|head| {
@@ -848,6 +868,25 @@ fn is_snake_words(value: &[u8]) -> bool {
                 && w.iter()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         })
+}
+
+/// `$l10n.get("`: a Velocity (or PHP) variable's method called in a template, cut at the
+/// quote of its argument.
+fn is_template_method_call(value: &[u8]) -> bool {
+    let Some(rest) = value.strip_prefix(b"$") else {
+        return false;
+    };
+    let ident = |s: &[u8]| {
+        s.iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .count()
+    };
+    let object = ident(rest);
+    let Some(after) = rest.get(object..).and_then(|r| r.strip_prefix(b".")) else {
+        return false;
+    };
+    let method = ident(after);
+    object > 0 && rest[0].is_ascii_alphabetic() && method > 0 && after.get(method) == Some(&b'(')
 }
 
 /// `github.com/jcmturner/gokrb5/v8/ctxCredentials`: a Go import path (a host name, then two
@@ -2353,7 +2392,7 @@ fn is_identifier_shaped(value: &[u8]) -> bool {
 /// `srx2_pass`, `user2_tok`, `router1_pw`: lower-case snake_case words, the last one naming
 /// what the variable holds, as tests number their users and devices. A number alone does not
 /// make such a name a password.
-fn is_numbered_variable(value: &[u8]) -> bool {
+pub(crate) fn is_numbered_variable(value: &[u8]) -> bool {
     is_snake_words(value)
         && value.rsplit(|&b| b == b'_').next().is_some_and(|last| {
             [
@@ -2413,6 +2452,16 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "strategy",
     // `PasswordConnector = "local"`: which connector checks passwords.
     "connector",
+    // Buildroot's `DOCKER_CREDENTIAL_GCR_LICENSE = Apache-2.0`: a package's licence, named
+    // after a package whose name holds the word.
+    "license",
+    "licence",
+    "license_files",
+    // `OBFUSCATION_START_TOKEN = "$^*ENCRYPT="`: the delimiters a parser looks for.
+    "start_token",
+    "end_token",
+    "starttoken",
+    "endtoken",
     // `ErrorSchemaWeakPasswordReasons = "length"`, `revokeSessionOnPasswordReset: 'non-bool'`:
     // why a password was refused, and a setting about resets.
     "reason",
@@ -2564,6 +2613,11 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "expiry",
     "authenticity",
     "captcha",
+    // BitBake's `SRC_URI[jsonwebtoken-10.4.0.sha256sum] = "…"`: a download's checksum.
+    "sha256sum",
+    "sha512sum",
+    "sha1sum",
+    "md5sum",
     "postman-token",
     // etcd's bootstrap cluster id (`ETCD_INITIAL_CLUSTER_TOKEN`), documented as no secret.
     "initial_cluster_token",
@@ -2650,9 +2704,13 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
     if lower.starts_with(b"data-") {
         return true;
     }
+    // `RECAPTCHA_SECRET_KEY`: a CAPTCHA's site key is public, its secret key is not.
+    let has = |w: &[u8]| memchr::memmem::find(lower, w).is_some();
+    let captcha_secret = has(b"secret") && !has(b"site") && !has(b"public");
     if NON_SECRET_NAME_PARTS
         .iter()
-        .any(|p| memchr::memmem::find(lower, p.as_bytes()).is_some())
+        .filter(|p| !(captcha_secret && **p == "captcha"))
+        .any(|p| has(p.as_bytes()))
     {
         return true;
     }
@@ -2880,6 +2938,22 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     if is_attack_tool_marker(secret) || is_mock_value(secret) {
         return true;
     }
+    // `eyJhbGciOiJSUzI1NiJ9.fake-payload.fake-sig`, `header.!!!not-base64!!!.sig`: a token
+    // shaped for a parser test, its parts called fake or crossed out. (A fixture whose
+    // signature is the word `signature` is labelled a test token: it is still reported.)
+    if secret.contains(&b'.') && {
+        let mut parts = secret.split(|&b| b == b'.');
+        let first = parts.next().unwrap_or_default();
+        (first.starts_with(b"eyJ") || first == b"header")
+            && parts.any(|p| {
+                let p = p.to_ascii_lowercase();
+                memchr::memmem::find(&p, b"fake").is_some()
+                    || p.contains(&b'!')
+                    || (p.len() >= 3 && p.iter().all(|&b| b == b'x'))
+            })
+    } {
+        return true;
+    }
     // `Bearer ONE_API_KEY-CHANNEL_ID`: names in capitals standing for what goes there.
     if secret.contains(&b'_')
         && secret
@@ -2895,6 +2969,10 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     }
     // `<?=$pconfig['password'];?>`: PHP printing a variable into a template.
     if secret.starts_with(b"<?") {
+        return true;
+    }
+    // `{env:DEEPSEEK_API_KEY}`: opencode's (and others') reference to an environment variable.
+    if secret.starts_with(b"{env:") && secret.ends_with(b"}") {
         return true;
     }
     // `projects/1234/secrets/PASSWORD/versions/latest`: where Google Secret Manager keeps the
@@ -3533,6 +3611,8 @@ mod tests {
     fn code_read_as_a_generic_value() {
         for v in [
             "kCFBooleanTrue!",
+            "$l10n.get(\"",
+            "--color-chart-series-2",
             "localDev.experimental_s3_credentials",
             "local_dev?.experimental_s3_credentials",
             "github.com/jcmturner/gokrb5/v8/ctxCredentials",
@@ -3541,8 +3621,9 @@ mod tests {
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");
         }
-        // Random base64 starts with `+` or `/` too.
+        // Random base64 starts with `+` or `/` too, and a password with `$` and a dot.
         for v in [
+            "$ecret.Pass9",
             "+Yd+MYjAmY3MYDnmjlkiQuQm53G/G1c5EY3YglRggyc=",
             "/Yd+MYjAmY3MYDnmjlkiQuQm53G/G1c5EY3YglRggyc=",
         ] {
@@ -3574,9 +3655,13 @@ mod tests {
             "ONE_API_KEY-CHANNEL_ID",
             "projects/1234/secrets/PASSWORD/versions/latest",
             "CHANGE-THIS!",
+            "eyJhbGciOiJSUzI1NiJ9.fake-payload.fake-sig",
+            "eyJraWQiOiJva3RhLWFjY2Vzcy10b2tlbiJ9.xxx",
+            "header.!!!not-base64!!!.sig",
+            "23410913-abewfq.123483",
             "<?=$pconfig[",
+            "{env:DEEPSEEK_API_KEY_E2E}",
             "6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe",
-            "foobared",
         ] {
             assert!(is_placeholder(v.as_bytes(), &[]), "{v}");
         }
@@ -3851,6 +3936,7 @@ mod tests {
             "azure-native:storage:StorageAccount",
             "ADYEN_MERCHANT_ACCOUNT=",
             "ENC[AES256_GCM,data:Tr9xq2LmVb4=,iv:Qk3zP8vR2xLm7TbW9nYc4Hs6Jd1fG5eA0uI=,tag:Zx8=,type:str]",
+            "U2FsdGVkX19Ji6JpgnVHW3V47OtMJwuKi1Yf9nc0aP5Q",
             "CiQAwtE8s7Ac0kRqMfBmYhfvxJ5KnL9pZrW2eT3yU6iO1aS4dF7gH0jK8lZxC5vB2nM=",
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");
@@ -4144,10 +4230,18 @@ mod tests {
             "password_modified_date",
             "ms-mcs-AdmPwdExpirationTime",
             "tokenExpiry",
+            "RECAPTCHA_SITE_KEY",
+            "recaptcha_site_secret",
+            "captchaToken",
+            "OBFUSCATION_START_TOKEN",
+            "PYTHON_SECRETSTORAGE_LICENSE",
+            "SRC_URI[jsonwebtoken-10.4.0.sha256sum]",
         ] {
             assert!(is_non_secret_name(n.as_bytes()), "{n}");
         }
         for n in [
+            "RECAPTCHA_SECRET_KEY",
+            "hcaptcha_secret",
             "password",
             "db_password",
             "apiKey",

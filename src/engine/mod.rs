@@ -588,6 +588,51 @@ impl Engine {
                 return false;
             }
         }
+        // `password="8d3c…"` with `salt="…"` beside it: a salted digest of the password, as
+        // user tables and seed data store it (OpenMRS, Liquibase change sets), not the password.
+        if (rule.password
+            || caps.name("name").is_some_and(|n| {
+                memchr::memmem::find(&n.as_bytes().to_ascii_lowercase(), b"pass").is_some()
+            }))
+            && let Some(value) = caps.get(secret_group)
+            // Java's BigInteger hex drops leading zeros (39 and 127 digits in OpenMRS).
+            && (30..=128).contains(&value.len())
+            && value.as_bytes().iter().all(u8::is_ascii_hexdigit)
+        {
+            let at = offset + value.start();
+            let around = &data[at.saturating_sub(300)..(at + value.len() + 300).min(data.len())];
+            if memchr::memmem::find(&around.to_ascii_lowercase(), b"salt").is_some() {
+                return false;
+            }
+        }
+        // `test "$linkmode,$pass" = "lib,link"`: a shell test comparing an expanded variable,
+        // quoted, with a string. (PHP's `$pass = "…"` assigns, and has no quote after the name.)
+        if let Some(name) = caps.name("name")
+            && let start = offset + name.start()
+            && start > 0
+            && data[start - 1] == b'$'
+            && data.get(offset + name.end()) == Some(&b'"')
+            && data[offset + name.end() + 1..].starts_with(b" = ")
+        {
+            return false;
+        }
+        // `access_token=user2_tok` (a keyword argument): a numbered test variable assigned
+        // with `=`, unquoted, to a lower-case name. After a `:` it is a YAML value
+        // (`password: consumer1_pwd`), and after an environment variable's capitals a value
+        // too (`JWT_KEY=mirotalkp2p_jwt_secret`).
+        if let Some(value) = caps.get(secret_group)
+            && filters::is_numbered_variable(value.as_bytes())
+            && caps
+                .name("name")
+                .is_some_and(|n| !n.as_bytes().iter().any(u8::is_ascii_uppercase))
+            && data[..offset + value.start()]
+                .iter()
+                .rev()
+                .find(|b| !matches!(b, b' ' | b'\t'))
+                == Some(&b'=')
+        {
+            return false;
+        }
         // Credentials for a host reserved for documentation (RFC 2606: example.com, .org,
         // .net) open nothing.
         if let Some(host) = caps.name("host")
