@@ -2704,12 +2704,13 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
     if lower.starts_with(b"data-") {
         return true;
     }
-    // `RECAPTCHA_SECRET_KEY`: a CAPTCHA's site key is public, its secret key is not.
+    // `RECAPTCHA_SECRET_KEY`: a CAPTCHA's site key is public, its secret key is not; and
+    // `CSRF_COOKIE_SECRET` signs the tokens that `csrf_token` fields carry.
     let has = |w: &[u8]| memchr::memmem::find(lower, w).is_some();
-    let captcha_secret = has(b"secret") && !has(b"site") && !has(b"public");
+    let named_secret = has(b"secret") && !has(b"site") && !has(b"public");
     if NON_SECRET_NAME_PARTS
         .iter()
-        .filter(|p| !(captcha_secret && **p == "captcha"))
+        .filter(|p| !(named_secret && matches!(**p, "captcha" | "csrf" | "xsrf")))
         .any(|p| has(p.as_bytes()))
     {
         return true;
@@ -4241,6 +4242,7 @@ mod tests {
         }
         for n in [
             "RECAPTCHA_SECRET_KEY",
+            "CSRF_COOKIE_SECRET",
             "hcaptcha_secret",
             "password",
             "db_password",
