@@ -92,6 +92,8 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "live_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM",
     "sq0csp-30a-4C_tVOnTh14Piza2BfTPBXyLafLPWSzY1qAjeBfM",
     "1k9bIJKCeTmSQwyagtNRLg",
+    // Slack's `oauth.v2.access` response example, which Slack apps copy into tests.
+    "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy",
     // Slack's API documentation: the signing secret and verification token of "Verifying
     // requests from Slack" and the token of the Events API `url_verification` example.
     "8f742231b10e8888abcd99yyyzzz85a5",
@@ -2613,6 +2615,8 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "expiry",
     "authenticity",
     "captcha",
+    // `password-bcrypt-base64`, `PasswordBcryptHashBase64Encoded`: a bcrypt hash's field.
+    "bcrypt",
     // BitBake's `SRC_URI[jsonwebtoken-10.4.0.sha256sum] = "…"`: a download's checksum.
     "sha256sum",
     "sha512sum",
@@ -2697,6 +2701,10 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
     // `OnePassword = "bada5566-…"`: password managers by name, as lists of passkey
     // authenticators (their AAGUIDs) and import formats name them.
     if PASSWORD_MANAGER_NAMES.iter().any(|n| n.as_bytes() == lower) {
+        return true;
+    }
+    // `'_token' => '…'`: the CSRF field of Symfony and Laravel forms, as tests fill it.
+    if lower == b"_token" || lower == b"'_token'" || lower == b"\"_token\"" {
         return true;
     }
     // `data-secret="…"` (WordPress oEmbed), `data-api-key="pk_…"`: an HTML data attribute is
@@ -2797,6 +2805,9 @@ pub fn is_public_badge_url(url: &[u8]) -> bool {
         // authkey is what makes the link work for whoever it is sent to; malware blocklists
         // list thousands of them.
         || lower.starts_with(b"onedrive.live.com/")
+        // logo.dev's image API (`img.logo.dev/<domain>?token=pk_…`): a publishable key, made
+        // to sit in `<img>` tags of public pages.
+        || lower.starts_with(b"img.logo.dev/")
 }
 
 /// True when an `apiKey` sits in an Algolia search configuration (`appId`, `apiKey`,
@@ -2972,6 +2983,19 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     if secret.starts_with(b"<?") {
         return true;
     }
+    // `{contactfield=firstname}`, `{assetlink=(.*?)}`: Mautic's mail-merge tokens, a word and
+    // `=` or `:` inside braces.
+    if let Some(inner) = secret.strip_prefix(b"{")
+        && inner.ends_with(b"}")
+        && let word = inner
+            .iter()
+            .take_while(|b| b.is_ascii_lowercase() || matches!(b, b'_' | b'-'))
+            .count()
+        && word >= 3
+        && matches!(inner.get(word), Some(b'=' | b':'))
+    {
+        return true;
+    }
     // `{env:DEEPSEEK_API_KEY}`: opencode's (and others') reference to an environment variable.
     if secret.starts_with(b"{env:") && secret.ends_with(b"}") {
         return true;
@@ -2996,6 +3020,15 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
         {
             return true;
         }
+    }
+    // jwt.io's RS256 sample private key (PKCS #8), which JWT libraries' tests sign with.
+    if memchr::memmem::find(
+        secret,
+        b"MIIEvwIBADANBgkqhkiG9w0BAQEFAASCBKkwggSlAgEAAoIBAQC7VJTUt9Us8cKj",
+    )
+    .is_some()
+    {
+        return true;
     }
     // `{"iss":"supabase-demo"`: the anon and service-role keys Supabase publishes for local
     // development and self-hosting, the same in every install that keeps the defaults.
@@ -3662,6 +3695,9 @@ mod tests {
             "23410913-abewfq.123483",
             "<?=$pconfig[",
             "{env:DEEPSEEK_API_KEY_E2E}",
+            "{contactfield=firstname}",
+            "{assetlink=(.*?)}",
+            "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy",
             "6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe",
         ] {
             assert!(is_placeholder(v.as_bytes(), &[]), "{v}");
@@ -4231,6 +4267,8 @@ mod tests {
             "password_modified_date",
             "ms-mcs-AdmPwdExpirationTime",
             "tokenExpiry",
+            "_token",
+            "password-bcrypt-base64",
             "RECAPTCHA_SITE_KEY",
             "recaptcha_site_secret",
             "captchaToken",
