@@ -2454,6 +2454,8 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "strategy",
     // `PasswordConnector = "local"`: which connector checks passwords.
     "connector",
+    // `email_password_status = "success"`: the outcome of setting one.
+    "status",
     // Buildroot's `DOCKER_CREDENTIAL_GCR_LICENSE = Apache-2.0`: a package's licence, named
     // after a package whose name holds the word.
     "license",
@@ -3374,6 +3376,10 @@ fn brackets_balance(body: &[u8]) -> bool {
 fn has_angle_placeholder(data: &[u8]) -> bool {
     memchr::memchr(b'<', data)
         .is_some_and(|start| memchr::memchr(b'>', &data[start + 1..]).is_some())
+        // `Password=<your password>` cut at its space: `<your`, a slot opened and a word.
+        || data.strip_prefix(b"<").is_some_and(|word| {
+            word.len() >= 2 && word.iter().all(|b| b.is_ascii_alphabetic() || *b == b'_')
+        })
 }
 
 /// `len` identical characters in a row: `XXXXXXXXXXXX` filler in a template key block.
@@ -3696,6 +3702,7 @@ mod tests {
             "<?=$pconfig[",
             "{env:DEEPSEEK_API_KEY_E2E}",
             "{contactfield=firstname}",
+            "<your",
             "{assetlink=(.*?)}",
             "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy",
             "6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe",
@@ -4268,6 +4275,7 @@ mod tests {
             "ms-mcs-AdmPwdExpirationTime",
             "tokenExpiry",
             "_token",
+            "email_password_status",
             "password-bcrypt-base64",
             "RECAPTCHA_SITE_KEY",
             "recaptcha_site_secret",
