@@ -76,6 +76,10 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     // The account key of Microsoft's storage emulator (Azurite, `devstoreaccount1`), the same
     // in every install.
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+    // MinIO's public playground (play.min.io), whose keys its documentation and `mc`'s default
+    // configuration publish.
+    "Q3AM3UQ867SPQQA43P2F",
+    "zuf+tfteSlswRu7BJ86wekitnifILbZam1KYY3TG",
     // The Azure Cosmos DB emulator's fixed key, published in its documentation.
     "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==",
     // Google Authenticator's Key URI Format example TOTP secret.
@@ -3703,6 +3707,7 @@ mod tests {
             "{env:DEEPSEEK_API_KEY_E2E}",
             "{contactfield=firstname}",
             "<your",
+            "zuf+tfteSlswRu7BJ86wekitnifILbZam1KYY3TG",
             "{assetlink=(.*?)}",
             "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy",
             "6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe",
