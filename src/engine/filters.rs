@@ -1618,6 +1618,8 @@ pub fn encodes_placeholder_pair(value: &[u8]) -> bool {
 
 /// `0x115`, `0xFFFF`: a hexadecimal number literal.
 fn is_hex_literal(value: &[u8]) -> bool {
+    // `SIOCGLIFTOKEN = -0x3f879678`: a negative constant in generated syscall tables.
+    let value = value.strip_prefix(b"-").unwrap_or(value);
     value
         .strip_prefix(b"0x")
         .or_else(|| value.strip_prefix(b"0X"))
@@ -3655,6 +3657,7 @@ mod tests {
     fn code_read_as_a_generic_value() {
         for v in [
             "kCFBooleanTrue!",
+            "-0x3f879678",
             "$l10n.get(\"",
             "--color-chart-series-2",
             "localDev.experimental_s3_credentials",
