@@ -294,6 +294,10 @@ fn password_contexts_leave_variables_and_non_values_alone() {
             "ltmain.sh",
             "if test \"$linkmode,$pass\" = \"lib,link\" ||\n",
         ),
+        (
+            "ltmain.sh",
+            "if test \"$linkmode,$pass\" != \"prog,link\"; then\n",
+        ),
         ("a.js", "  password: hashedPassword\n"),
         ("a.yml", "password: null\n"),
         ("a.py", "password = \"string\"\n"),

@@ -612,7 +612,9 @@ impl Engine {
             && start > 0
             && data[start - 1] == b'$'
             && data.get(offset + name.end()) == Some(&b'"')
-            && data[offset + name.end() + 1..].starts_with(b" = ")
+            && [&b" = "[..], b" != ", b" == "]
+                .iter()
+                .any(|op| data[offset + name.end() + 1..].starts_with(op))
         {
             return false;
         }
