@@ -82,6 +82,10 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "zuf+tfteSlswRu7BJ86wekitnifILbZam1KYY3TG",
     // The Azure Cosmos DB emulator's fixed key, published in its documentation.
     "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==",
+    // The S3 key pair of Argo Workflows' artifact repository documentation, copied by
+    // Litestream's, GoToSocial's and many other projects' storage guides.
+    "AKIAJSIE27KKMHXI3BJQ",
+    "5bEYu26084qjSFyclM/f2pz4gviSfoOg+mFwBH39",
     // Google Authenticator's Key URI Format example TOTP secret.
     "JBSWY3DPEHPK3PXP",
     // The example UUIDs of RFC 4122 and of Wikipedia's UUID article, in every API reference
@@ -368,6 +372,19 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
                 && v.iter().all(u8::is_ascii_alphabetic)
                 && v.iter().filter(|b| b.is_ascii_uppercase()).count() >= 3
                 && !is_generic_literal(v)
+        })
+        // `Credential#`, `Req#coap_message` (before `{`): an Erlang variable whose map or
+        // record is updated; `?REDACT_VAL`: an Erlang macro.
+        || memchr::memchr(b'#', value).is_some_and(|at| {
+            let (var, record) = (&value[..at], &value[at + 1..]);
+            var.first().is_some_and(u8::is_ascii_uppercase)
+                && var.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+                && record.iter().all(|b| b.is_ascii_lowercase() || *b == b'_')
+        })
+        || value.strip_prefix(b"?").is_some_and(|m| {
+            m.len() >= 3
+                && m.iter()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
         })
         // `_mockEncryptedType7String`, `__v1PrivateKey`: a private field's name.
         || value
@@ -2101,6 +2118,7 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         || sentence
         || my_placeholder
         || is_self_describing_password(&lower)
+        || is_described_value(&lower)
         || file_mode
         || enum_word
         || test_case
@@ -2178,6 +2196,12 @@ fn is_self_describing_password(lower: &[u8]) -> bool {
         b"i",
         b"have",
         b"removed",
+        // `somelongandcomplicatedpassword`, `somethingsecret`: documentation asking for one.
+        b"something",
+        b"long",
+        b"and",
+        b"complicated",
+        b"complex",
     ];
     // `super_secret`, `some-strong-pass`: the same words with separators.
     if lower.len() > 40
@@ -2215,6 +2239,20 @@ fn is_self_describing_password(lower: &[u8]) -> bool {
         }
     }
     reach[lower.len()] == 2
+}
+
+/// `db-value`, `secret_value`, `some-placeholder`: lower-case words whose last one says the
+/// string stands for a value, as tests that check which of two sources won label theirs.
+fn is_described_value(lower: &[u8]) -> bool {
+    let mut words = lower.split(|&b| b == b'-' || b == b'_');
+    let Some(last) = words.next_back() else {
+        return false;
+    };
+    lower
+        .iter()
+        .all(|b| b.is_ascii_lowercase() || matches!(b, b'-' | b'_'))
+        && matches!(last, b"value" | b"placeholder")
+        && words.next().is_some_and(|w| !w.is_empty())
 }
 
 /// `Contrasenya`, `Parool`, `Lozinka`: one capitalised word with no digit or symbol, the way
@@ -2682,6 +2720,10 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "task_token",
     "nextforwardtoken",
     "nextbackwardtoken",
+    // pgx's `ERRCODE_INVALID_PASSWORD = "28P01"`: the SQLSTATE a server answers with.
+    "errcode",
+    "error_code",
+    "errorcode",
 ];
 
 /// Products whose names end in "pass" or "password".
@@ -3006,6 +3048,14 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     {
         return true;
     }
+    // `{ident}`, `{string}`: a named slot of a template or a grammar (Python's `str.format`,
+    // Rust's `format!`, lexers that expand macros), one lower-case word inside braces.
+    if let Some(inner) = secret.strip_prefix(b"{").and_then(|s| s.strip_suffix(b"}"))
+        && !inner.is_empty()
+        && inner.iter().all(|b| b.is_ascii_lowercase() || *b == b'_')
+    {
+        return true;
+    }
     // `{env:DEEPSEEK_API_KEY}`: opencode's (and others') reference to an environment variable.
     if secret.starts_with(b"{env:") && secret.ends_with(b"}") {
         return true;
@@ -3030,6 +3080,18 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
         {
             return true;
         }
+    }
+    // A NATS operator or account JWT (`alg` `ed25519-nkey`): signed public claims that servers
+    // preload (`resolver_preload`) and anyone may read; what grants access is the nkey seed,
+    // which its own rule reports. User JWTs are left: some are bearer tokens.
+    if let Some(rest) = secret.strip_prefix(b"eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.")
+        && let Some(payload) = rest.split(|&b| b == b'.').next()
+        && let Some(claims) = crate::engine::checksum::base64url_decode(payload)
+        && memchr::memmem::find(&claims, b"\"nats\"").is_some()
+        && (memchr::memmem::find(&claims, b"\"type\":\"operator\"").is_some()
+            || memchr::memmem::find(&claims, b"\"type\":\"account\"").is_some())
+    {
+        return true;
     }
     // jwt.io's RS256 sample private key (PKCS #8), which JWT libraries' tests sign with.
     if memchr::memmem::find(
@@ -3664,6 +3726,10 @@ mod tests {
     fn code_read_as_a_generic_value() {
         for v in [
             "kCFBooleanTrue!",
+            "Credential#",
+            "Credentials0#",
+            "Req#coap_message",
+            "?SN_RC2_NOT_AUTHORIZE",
             "-0x3f879678",
             "$l10n.get(\"",
             "--color-chart-series-2",
@@ -3716,8 +3782,10 @@ mod tests {
             "<?=$pconfig[",
             "{env:DEEPSEEK_API_KEY_E2E}",
             "{contactfield=firstname}",
+            "{ident}",
             "<your",
             "zuf+tfteSlswRu7BJ86wekitnifILbZam1KYY3TG",
+            "5bEYu26084qjSFyclM/f2pz4gviSfoOg+mFwBH39",
             "{assetlink=(.*?)}",
             "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy",
             "6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe",
@@ -3725,6 +3793,9 @@ mod tests {
             assert!(is_placeholder(v.as_bytes(), &[]), "{v}");
         }
         // Capitals with a digit, or only two words, may be a token.
+        // A NATS account JWT is public; a user JWT may be a bearer token.
+        assert!(is_placeholder(b"eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJqdGkiOiJRN0tYM1oiLCJpYXQiOjE3MDAwMDAwMDAsImlzcyI6Ik9BQkMiLCJuYW1lIjoib3BzIiwic3ViIjoiQURFRiIsIm5hdHMiOnsidHlwZSI6ImFjY291bnQiLCJ2ZXJzaW9uIjoyfX0.Xk3v9QmR2TzL8pW4nY6bHc1JfD5sG7aK0uE3iO9wZqVtN2rM8yB4lC6xP1hS5dA7gF0jK3oU9eI2wQ4", &[]));
+        assert!(!is_placeholder(b"eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJqdGkiOiJRN0tYM1oiLCJpYXQiOjE3MDAwMDAwMDAsImlzcyI6Ik9BQkMiLCJuYW1lIjoib3BzIiwic3ViIjoiQURFRiIsIm5hdHMiOnsidHlwZSI6InVzZXIiLCJ2ZXJzaW9uIjoyfX0.Xk3v9QmR2TzL8pW4nY6bHc1JfD5sG7aK0uE3iO9wZqVtN2rM8yB4lC6xP1hS5dA7gF0jK3oU9eI2wQ4", &[]));
         for v in ["KQ7_ZLMR-WXT9_PLQA", "PROD_XKQZTVRLMW"] {
             assert!(!is_placeholder(v.as_bytes(), &[]), "{v}");
         }
@@ -4111,6 +4182,10 @@ mod tests {
             "secretpassphrase",
             "thisisnotapassword",
             "fakepassword",
+            "somelongandcomplicatedpassword",
+            "somethingsecret",
+            "db-value",
+            "secret_value",
         ] {
             assert!(!is_password_value(v.as_bytes(), false), "{v}");
         }
@@ -4291,6 +4366,7 @@ mod tests {
             "tokenExpiry",
             "_token",
             "email_password_status",
+            "ERRCODE_INVALID_PASSWORD",
             "password-bcrypt-base64",
             "RECAPTCHA_SITE_KEY",
             "recaptcha_site_secret",
