@@ -290,9 +290,63 @@ pub fn is_api_specification(path: &str) -> bool {
     SPEC.is_match(path)
 }
 
+/// True when `data` begins like an OpenAPI or Swagger document: within its first lines, after
+/// a YAML document marker, comments or a JSON `{`, an `openapi:` or `swagger:` key whose value
+/// is a version number.
+pub fn is_api_specification_text(data: &[u8]) -> bool {
+    let head = &data[..data.len().min(1024)];
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    head.split(|&b| b == b'\n')
+        .take(12)
+        .map(|line| {
+            // A JSON document's first key may share the line with its `{`.
+            let line = line.trim_ascii();
+            line.strip_prefix(b"{").unwrap_or(line).trim_ascii_start()
+        })
+        .find(|line| !line.is_empty() && !line.starts_with(b"#") && *line != b"---")
+        .is_some_and(|line| {
+            let key = line.strip_prefix(b"\"").unwrap_or(line);
+            let rest = key
+                .strip_prefix(b"openapi")
+                .or_else(|| key.strip_prefix(b"swagger"));
+            rest.is_some_and(|rest| {
+                let rest = rest.strip_prefix(b"\"").unwrap_or(rest);
+                let value = rest
+                    .strip_prefix(b":")
+                    .map(|v| v.trim_ascii_start())
+                    .map(|v| {
+                        v.strip_prefix(b"\"")
+                            .or_else(|| v.strip_prefix(b"'"))
+                            .unwrap_or(v)
+                    });
+                value.is_some_and(|v| v.first().is_some_and(u8::is_ascii_digit))
+            })
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_specifications_are_known_by_their_first_key() {
+        for doc in [
+            "---\nopenapi: 3.0.3\ninfo:\n  title: Admin API\n",
+            "# generated\nswagger: \"2.0\"\n",
+            "{\n  \"openapi\": \"3.1.0\",\n  \"info\": {}\n}",
+            "{\"swagger\":\"2.0\",\"info\":{}}",
+        ] {
+            assert!(is_api_specification_text(doc.as_bytes()), "{doc}");
+        }
+        for doc in [
+            "openapi: true\n",
+            "services:\n  openapi:\n    image: x\n",
+            "generator: openapi\nopenapi: 3.0.0\n",
+            "password: hunter22\n",
+        ] {
+            assert!(!is_api_specification_text(doc.as_bytes()), "{doc}");
+        }
+    }
 
     #[test]
     fn redaction_hides_most_of_the_secret() {

@@ -241,6 +241,21 @@ fn api_specifications_hold_examples_not_secrets() {
         generic_values(".github/workflows/openapi-diff.yaml", text).len(),
         2
     );
+    // A document that says it is one, whatever its name (Spree's `docs/api-reference/
+    // admin.yaml`), and the same document without its first key.
+    let spec = format!("---\nopenapi: 3.0.3\ninfo:\n  title: Admin API\npaths:\n{text}");
+    assert_eq!(
+        generic_values("docs/api-reference/admin.yaml", &spec),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        generic_values(
+            "docs/api-reference/admin.yaml",
+            &spec.replace("openapi", "title")
+        )
+        .len(),
+        2
+    );
     let dir = Dir::new();
     let token = Fake::new(42).github("ghp_");
     dir.write("openapi.yaml", format!("example:\n  token: {token}\n"));

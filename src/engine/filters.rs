@@ -1702,6 +1702,13 @@ const NON_PASSWORDS: &[&str] = &[
     "mask",
     "obscured",
     "invalid",
+    // What tests send to see a login refused (`password: 'wrong'`): the word says it fails.
+    "wrong",
+    "incorrect",
+    "bogus",
+    "whatever",
+    "too-short",
+    "should-not-exist",
     "missing",
     "redacted",
     "removed",
@@ -2119,6 +2126,7 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         || my_placeholder
         || is_self_describing_password(&lower)
         || is_described_value(&lower)
+        || is_numbered_slot(&lower)
         || file_mode
         || enum_word
         || test_case
@@ -2239,6 +2247,22 @@ fn is_self_describing_password(lower: &[u8]) -> bool {
         }
     }
     reach[lower.len()] == 2
+}
+
+/// `token1`, `secret2`: a slot word numbered, as documentation lists `user1:token1`,
+/// `user2:token2` and CLI help shows `{"a":"secret1","b":"secret2"}`. Not `password1`, a
+/// password people do set.
+fn is_numbered_slot(lower: &[u8]) -> bool {
+    let digits = lower
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    (1..=2).contains(&digits)
+        && matches!(
+            &lower[..lower.len() - digits],
+            b"token" | b"secret" | b"apikey" | b"api_key" | b"key"
+        )
 }
 
 /// `db-value`, `secret_value`, `some-placeholder`: lower-case words whose last one says the
@@ -4184,6 +4208,10 @@ mod tests {
             "fakepassword",
             "somelongandcomplicatedpassword",
             "somethingsecret",
+            "wrong",
+            "incorrect",
+            "token1",
+            "secret2",
             "db-value",
             "secret_value",
         ] {

@@ -301,6 +301,22 @@ impl Engine {
         found.sort_by_key(|m| (m.secret.start, m.secret.end, m.rule));
         self.drop_generic_overlaps(out, first, &scratch.claimed);
         self.drop_fallback_duplicates(out, first);
+        // An OpenAPI or Swagger document, whatever its file name (`docs/api-reference/
+        // admin.yaml`): its example values show what an API returns, not a configuration.
+        // Context-word rules skip it, as they skip a document named like one (see
+        // `findings::is_api_specification`); provider rules still report real formats in it.
+        let rules = &self.rules;
+        if out[first..]
+            .iter()
+            .any(|m| rules[m.rule].generic || rules[m.rule].password)
+            && crate::findings::is_api_specification_text(data)
+        {
+            let mut i = first;
+            out.retain(|m| {
+                i += 1;
+                i <= first || !(rules[m.rule].generic || rules[m.rule].password)
+            });
+        }
     }
 
     /// Two fallback rules on one value (`DB_PASSWORD=...` is both a generic assignment and a
