@@ -544,3 +544,23 @@ fn look_alikes_from_real_code_are_left_alone_and_real_values_kept() {
         assert_eq!(generic_values(name, text), [value], "{name}: {text}");
     }
 }
+
+#[test]
+fn docsearch_search_only_keys_are_public() {
+    let key = "eda7daf0df1bbbb89cb3e2abe2b8970d";
+    let config = format!(
+        "docsearch({{\n  appId: 'R2IYF7ETH7',\n  apiKey: '{key}',\n  indexName: 'docs',\n}});\n"
+    );
+    assert_eq!(
+        generic_values("assets/js/search.js", &config),
+        Vec::<String>::new()
+    );
+    // The same assignment anywhere else is a key.
+    assert_eq!(
+        generic_values(
+            "config/search.js",
+            &format!("const client = {{ apiKey: '{key}' }};\n")
+        ),
+        vec![key.to_string()]
+    );
+}

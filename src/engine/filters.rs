@@ -386,6 +386,21 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
                 && m.iter()
                     .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
         })
+        // `el.innerHTML=` (minified code assigning a member), `AWS::Signature4-` (a Perl
+        // class method call cut at `->`).
+        || value
+            .strip_suffix(b"=")
+            .is_some_and(|v| v.contains(&b'.') && is_member_access(v))
+        || value.strip_suffix(b"-").is_some_and(|v| {
+            let text = String::from_utf8_lossy(v);
+            text.contains("::")
+                && text.split("::").all(|p| {
+                    p.starts_with(|c: char| c.is_ascii_uppercase())
+                        && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                })
+        })
+        // `60/minute`, `100/hour`: a rate limit.
+        || is_rate(value)
         // `_mockEncryptedType7String`, `__v1PrivateKey`: a private field's name.
         || value
             .strip_prefix(b"__")
@@ -1705,6 +1720,10 @@ const NON_PASSWORDS: &[&str] = &[
     // What tests send to see a login refused (`password: 'wrong'`): the word says it fails.
     "wrong",
     "incorrect",
+    // `redis-server --requirepass with a short test password`, `a -password suffix`: prose
+    // about the option, its next word.
+    "with",
+    "suffix",
     "bogus",
     "whatever",
     "too-short",
@@ -2150,6 +2169,8 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         .or_else(|| bare.strip_suffix(b"."))
         .or_else(|| bare.strip_suffix(b","))
         .unwrap_or(bare);
+    // `(a -password suffix).`: a parenthesis closed before the stop.
+    let bare = bare.strip_suffix(b")").unwrap_or(bare);
     !NON_PASSWORDS.iter().any(|w| w.as_bytes() == bare)
         && !is_rule_list(value)
         && !is_attribute_selector(value)
@@ -2262,6 +2283,27 @@ fn is_numbered_slot(lower: &[u8]) -> bool {
         && matches!(
             &lower[..lower.len() - digits],
             b"token" | b"secret" | b"apikey" | b"api_key" | b"key"
+        )
+}
+
+/// `60/minute`, `15/minute`, `1000/day`: a count per unit of time, as rate limiters are set.
+fn is_rate(value: &[u8]) -> bool {
+    let digits = value.iter().take_while(|b| b.is_ascii_digit()).count();
+    digits > 0
+        && value.get(digits) == Some(&b'/')
+        && matches!(
+            &value[digits + 1..],
+            b"s" | b"sec"
+                | b"second"
+                | b"m"
+                | b"min"
+                | b"minute"
+                | b"h"
+                | b"hour"
+                | b"d"
+                | b"day"
+                | b"week"
+                | b"month"
         )
 }
 
@@ -2744,6 +2786,11 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "task_token",
     "nextforwardtoken",
     "nextbackwardtoken",
+    // Lezer's generated parsers (CodeMirror, in bundled JavaScript): `tokenData:"…"` is a
+    // packed automaton.
+    "tokendata",
+    // `InvalidUppercasePassword = "uppercase"`: why a password is refused.
+    "invalid",
     // pgx's `ERRCODE_INVALID_PASSWORD = "28P01"`: the SQLSTATE a server answers with.
     "errcode",
     "error_code",
@@ -2797,9 +2844,14 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
     {
         return true;
     }
+    // Rails' `key_derivation_salt` derives Active Record encryption's keys: it is secret,
+    // unlike a hash's salt.
     if lower.ends_with(b"secret_id")
         || lower.ends_with(b"secretid")
         || lower.ends_with(b"secret-id")
+        || lower.ends_with(b"derivation_salt")
+        || lower.ends_with(b"derivationsalt")
+        || lower.ends_with(b"derivation-salt")
     {
         return false;
     }
@@ -3751,6 +3803,10 @@ mod tests {
         for v in [
             "kCFBooleanTrue!",
             "Credential#",
+            "el.innerHTML=",
+            "AWS::Signature4-",
+            "60/minute",
+            "1000/day",
             "Credentials0#",
             "Req#coap_message",
             "?SN_RC2_NOT_AUTHORIZE",
@@ -4210,6 +4266,8 @@ mod tests {
             "somethingsecret",
             "wrong",
             "incorrect",
+            "suffix).",
+            "with",
             "token1",
             "secret2",
             "db-value",
@@ -4395,6 +4453,8 @@ mod tests {
             "_token",
             "email_password_status",
             "ERRCODE_INVALID_PASSWORD",
+            "InvalidUppercasePassword",
+            "tokenData",
             "password-bcrypt-base64",
             "RECAPTCHA_SITE_KEY",
             "recaptcha_site_secret",

@@ -621,6 +621,20 @@ impl Engine {
                 return false;
             }
         }
+        // `docsearch({ apiKey: '50fe…', indexName: … })`: Algolia DocSearch's search-only key,
+        // which every visitor's browser sends; DocSearch configurations hold no other kind.
+        // Algolia's own rule still reports admin keys by name.
+        if (rule.generic || rule.fallback)
+            && let Some(value) = caps.get(secret_group)
+            && value.len() == 32
+            && value.as_bytes().iter().all(u8::is_ascii_hexdigit)
+        {
+            let at = offset + value.start();
+            let around = &data[at.saturating_sub(600)..(at + value.len() + 600).min(data.len())];
+            if memchr::memmem::find(&around.to_ascii_lowercase(), b"docsearch").is_some() {
+                return false;
+            }
+        }
         // `test "$linkmode,$pass" = "lib,link"`: a shell test comparing an expanded variable,
         // quoted, with a string. (PHP's `$pass = "…"` assigns, and has no quote after the name.)
         if let Some(name) = caps.name("name")
