@@ -38,6 +38,9 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     // Crowdin's in-context translation placeholders (`crwdns6798:0crwdne6798:0`), which fill
     // every string of its pseudo-language.
     "crwdns",
+    // Laravel's `APP_KEY=SomeRandomStringOf32CharsExactly`: what to put there, described.
+    "somerandom",
+    "randomstring",
     // `base64encodedaccountkey`: what to put there, written as one word.
     "base64encoded",
     "base64_encoded",
@@ -401,6 +404,10 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         })
         // `60/minute`, `100/hour`: a rate limit.
         || is_rate(value)
+        // `EmitterSubscription|null`: a TypeScript union type in a field declaration.
+        || [&b"|null"[..], b"|undefined", b"| null", b"| undefined"]
+            .iter()
+            .any(|t| value.ends_with(t) && value.len() > t.len())
         // `_mockEncryptedType7String`, `__v1PrivateKey`: a private field's name.
         || value
             .strip_prefix(b"__")
@@ -1655,7 +1662,13 @@ fn is_hex_literal(value: &[u8]) -> bool {
     value
         .strip_prefix(b"0x")
         .or_else(|| value.strip_prefix(b"0X"))
-        .is_some_and(|d| (1..=16).contains(&d.len()) && d.iter().all(u8::is_ascii_hexdigit))
+        .is_some_and(|d| {
+            // `0xAABB_CCDD_EEFF_0011`: digit separators of Rust, Java and C#.
+            let digits = d.iter().filter(|&&b| b != b'_').count();
+            (1..=16).contains(&digits)
+                && d.first().is_some_and(u8::is_ascii_hexdigit)
+                && d.iter().all(|&b| b.is_ascii_hexdigit() || b == b'_')
+        })
 }
 
 /// `keys/jira.pass`, `key/path/some.pass`: a relative path written only with path characters,
@@ -1728,6 +1741,8 @@ const NON_PASSWORDS: &[&str] = &[
     "whatever",
     "too-short",
     "should-not-exist",
+    "nomatch",
+    "no-match",
     "missing",
     "redacted",
     "removed",
@@ -2210,6 +2225,8 @@ fn is_self_describing_password(lower: &[u8]) -> bool {
         b"secret",
         b"wrong",
         b"bad",
+        // `hashedpassword`: a mock user's stored hash, named.
+        b"hashed",
         b"incorrect",
         b"invalid",
         b"dummy",
@@ -2232,6 +2249,21 @@ fn is_self_describing_password(lower: &[u8]) -> bool {
         b"complicated",
         b"complex",
     ];
+    // `wrong_password2`: a refused one, numbered (one or two digits). A number after other
+    // qualifiers makes a password people set (`supersecret1`).
+    let digits = lower
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let refused = [&b"wrong"[..], b"incorrect", b"invalid", b"bad"]
+        .iter()
+        .any(|w| memchr::memmem::find(lower, w).is_some());
+    let lower = if digits <= 2 && refused {
+        &lower[..lower.len() - digits]
+    } else {
+        lower
+    };
     // `super_secret`, `some-strong-pass`: the same words with separators.
     if lower.len() > 40
         || !lower
@@ -2789,6 +2821,8 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     // Lezer's generated parsers (CodeMirror, in bundled JavaScript): `tokenData:"…"` is a
     // packed automaton.
     "tokendata",
+    // LinkedIn's e-mail tracking parameter (`&midToken=AQF…` in links of saved mails).
+    "midtoken",
     // `InvalidUppercasePassword = "uppercase"`: why a password is refused.
     "invalid",
     // pgx's `ERRCODE_INVALID_PASSWORD = "28P01"`: the SQLSTATE a server answers with.
@@ -3117,10 +3151,36 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
         && inner.ends_with(b"}")
         && let word = inner
             .iter()
-            .take_while(|b| b.is_ascii_lowercase() || matches!(b, b'_' | b'-'))
+            .take_while(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'-'))
             .count()
         && word >= 3
         && matches!(inner.get(word), Some(b'=' | b':'))
+    {
+        return true;
+    }
+    // `SENTINEL-3`, `SENTINEL-CRONLY2`: a marker tests plant to see whether it is redacted.
+    // (`sentinel`, lower-case, is Redis Sentinel's password in some compose files.)
+    if secret.starts_with(b"SENTINEL-") || secret.starts_with(b"SENTINEL_") {
+        return true;
+    }
+    // `<product-name`, `<your`: a slot in angle brackets, cut at its space.
+    if let Some(rest) = secret.strip_prefix(b"<")
+        && rest.len() >= 3
+        && rest
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || matches!(b, b'-' | b'_'))
+    {
+        return true;
+    }
+    // `11111111-2222-3333-4444-555555555555`: a UUID typed as one repeated character a group.
+    if secret.len() == 36
+        && secret
+            .split(|&b| b == b'-')
+            .map(|g| g.len())
+            .eq([8usize, 4, 4, 4, 12])
+        && secret
+            .split(|&b| b == b'-')
+            .all(|g| g.iter().all(|&b| b == g[0] && b.is_ascii_alphanumeric()))
     {
         return true;
     }
@@ -3804,6 +3864,8 @@ mod tests {
             "kCFBooleanTrue!",
             "Credential#",
             "el.innerHTML=",
+            "0xAABB_CCDD_EEFF_0011",
+            "EmitterSubscription|null",
             "AWS::Signature4-",
             "60/minute",
             "1000/day",
@@ -3863,6 +3925,11 @@ mod tests {
             "{env:DEEPSEEK_API_KEY_E2E}",
             "{contactfield=firstname}",
             "{ident}",
+            "SomeRandomStringOf32CharsExactly",
+            "SENTINEL-14",
+            "<product-name",
+            "11111111-2222-3333-4444-555555555555",
+            "{TmdbId:12345}",
             "<your",
             "zuf+tfteSlswRu7BJ86wekitnifILbZam1KYY3TG",
             "5bEYu26084qjSFyclM/f2pz4gviSfoOg+mFwBH39",
@@ -4267,6 +4334,9 @@ mod tests {
             "wrong",
             "incorrect",
             "suffix).",
+            "wrong_password2",
+            "hashedpassword",
+            "nomatch",
             "with",
             "token1",
             "secret2",
@@ -4454,6 +4524,7 @@ mod tests {
             "email_password_status",
             "ERRCODE_INVALID_PASSWORD",
             "InvalidUppercasePassword",
+            "midToken",
             "tokenData",
             "password-bcrypt-base64",
             "RECAPTCHA_SITE_KEY",
