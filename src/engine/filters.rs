@@ -404,6 +404,18 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         })
         // `60/minute`, `100/hour`: a rate limit.
         || is_rate(value)
+        // `CLOUDFLARE_ACCESS_KEY!`: a constant with TypeScript's non-null assertion;
+        // `a.type==`: a member compared.
+        || value.strip_suffix(b"!").is_some_and(is_constant_name)
+        || value
+            .strip_suffix(b"==")
+            .is_some_and(|v| v.contains(&b'.') && is_member_access(v))
+        // `01-unpwd-set.cpp`, `test_login.py`: a source file named.
+        || is_source_file_name(value)
+        // `{s3_creds["aws_access_key_id"]}`: an f-string or template interpolating a lookup.
+        || (value.starts_with(b"{")
+            && value.ends_with(b"}")
+            && memchr::memchr(b'[', value).is_some())
         // `EmitterSubscription|null`: a TypeScript union type in a field declaration.
         || [&b"|null"[..], b"|undefined", b"| null", b"| undefined"]
             .iter()
@@ -2318,6 +2330,25 @@ fn is_numbered_slot(lower: &[u8]) -> bool {
         )
 }
 
+/// `01-unpwd-set.cpp`, `test_login.py`: one file name (no directory) with a source or
+/// configuration extension.
+fn is_source_file_name(value: &[u8]) -> bool {
+    const EXTENSIONS: &[&[u8]] = &[
+        b"c", b"cc", b"cpp", b"h", b"hpp", b"py", b"js", b"mjs", b"ts", b"tsx", b"jsx", b"go",
+        b"rs", b"java", b"kt", b"php", b"rb", b"sh", b"pl", b"cs", b"swift", b"scala", b"lua",
+    ];
+    let Some(dot) = memchr::memrchr(b'.', value) else {
+        return false;
+    };
+    let (stem, ext) = (&value[..dot], &value[dot + 1..]);
+    stem.len() >= 2
+        && stem
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+        && stem.iter().any(u8::is_ascii_alphabetic)
+        && EXTENSIONS.contains(&ext)
+}
+
 /// `60/minute`, `15/minute`, `1000/day`: a count per unit of time, as rate limiters are set.
 fn is_rate(value: &[u8]) -> bool {
     let digits = value.iter().take_while(|b| b.is_ascii_digit()).count();
@@ -3865,6 +3896,10 @@ mod tests {
             "Credential#",
             "el.innerHTML=",
             "0xAABB_CCDD_EEFF_0011",
+            "CLOUDFLARE_ACCESS_KEY!",
+            "a.type==",
+            "01-unpwd-set.cpp",
+            "{s3_creds[\"aws_access_key_id\"]}",
             "EmitterSubscription|null",
             "AWS::Signature4-",
             "60/minute",
