@@ -89,6 +89,10 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     // Litestream's, GoToSocial's and many other projects' storage guides.
     "AKIAJSIE27KKMHXI3BJQ",
     "5bEYu26084qjSFyclM/f2pz4gviSfoOg+mFwBH39",
+    // The i18n-tasks gem's configuration template (`i18n-tasks init`), which Rails projects
+    // commit with its translation-service examples commented out.
+    "AbC-dEf5",
+    "48E92789-57A3-466A-9959-1A1A1A1A1A1A",
     // Google Authenticator's Key URI Format example TOTP secret.
     "JBSWY3DPEHPK3PXP",
     // The example UUIDs of RFC 4122 and of Wikipedia's UUID article, in every API reference
@@ -2239,6 +2243,10 @@ fn is_self_describing_password(lower: &[u8]) -> bool {
         b"bad",
         // `hashedpassword`: a mock user's stored hash, named.
         b"hashed",
+        // `newpassword`, `oldpassword`, `currentpassword`: which one a form asks for.
+        b"new",
+        b"old",
+        b"current",
         b"incorrect",
         b"invalid",
         b"dummy",
@@ -2917,6 +2925,9 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
         || lower.ends_with(b"derivation_salt")
         || lower.ends_with(b"derivationsalt")
         || lower.ends_with(b"derivation-salt")
+        // `secretB64Url`: the secret in base64url, not a URL.
+        || lower.ends_with(b"b64url")
+        || lower.ends_with(b"base64url")
     {
         return false;
     }
@@ -4371,6 +4382,7 @@ mod tests {
             "suffix).",
             "wrong_password2",
             "hashedpassword",
+            "newpassword",
             "nomatch",
             "with",
             "token1",
@@ -4582,6 +4594,8 @@ mod tests {
             "client_secret",
             "AUTH_TOKEN",
             "tokenid_x",
+            "secretB64Url",
+            "ENCRYPTION_KEY_DERIVATION_SALT",
         ] {
             assert!(!is_non_secret_name(n.as_bytes()), "{n}");
         }
