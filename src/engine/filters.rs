@@ -420,6 +420,11 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || (value.starts_with(b"{")
             && value.ends_with(b"}")
             && memchr::memchr(b'[', value).is_some())
+        // `(userAccountControl:1.2.840.113556.1.4.803:=65536)`: an LDAP search filter.
+        || (value.starts_with(b"(")
+            && value.ends_with(b")")
+            && memchr::memchr(b'=', value).is_some()
+            && value[1..].first().is_some_and(|b| b.is_ascii_alphabetic() || matches!(b, b'&' | b'|' | b'!')))
         // `EmitterSubscription|null`: a TypeScript union type in a field declaration.
         || [&b"|null"[..], b"|undefined", b"| null", b"| undefined"]
             .iter()
@@ -1752,6 +1757,14 @@ const NON_PASSWORDS: &[&str] = &[
     // `redis-server --requirepass with a short test password`, `a -password suffix`: prose
     // about the option, its next word.
     "with",
+    "both",
+    "from",
+    "that",
+    "when",
+    "flag",
+    "option",
+    "argument",
+    "parameter",
     "suffix",
     "bogus",
     "whatever",
@@ -2243,10 +2256,6 @@ fn is_self_describing_password(lower: &[u8]) -> bool {
         b"bad",
         // `hashedpassword`: a mock user's stored hash, named.
         b"hashed",
-        // `newpassword`, `oldpassword`, `currentpassword`: which one a form asks for.
-        b"new",
-        b"old",
-        b"current",
         b"incorrect",
         b"invalid",
         b"dummy",
@@ -2600,6 +2609,8 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "secrets",
     "tokens",
     "passwords",
+    // `AUTHENTICATION_APIKEY_USERS='alice@…,bob'`: who may use the keys.
+    "users",
     "id",
     "ids",
     "name",
@@ -3197,6 +3208,21 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
             .count()
         && word >= 3
         && matches!(inner.get(word), Some(b'=' | b':'))
+    {
+        return true;
+    }
+    // `Basic YWRtaW46cGFzcw==` (`admin:pass`): HTTP Basic credentials whose password is the
+    // slot's own word cut short, as recorded test traffic sends them. Not `admin:password` in
+    // full: other scanners' suites count that one, in a Kubernetes Secret, as a leak.
+    if secret.len() <= 200
+        && secret.len() % 4 == 0
+        && let Some(plain) = super::checksum::base64url_decode(secret)
+        && plain.iter().all(|b| (0x20..0x7f).contains(b))
+        && let Some(colon) = memchr::memchr(b':', &plain)
+        && matches!(
+            plain[colon + 1..].to_ascii_lowercase().as_slice(),
+            b"pass" | b"passwd" | b"pwd" | b"changeme"
+        )
     {
         return true;
     }
@@ -3907,6 +3933,8 @@ mod tests {
             "Credential#",
             "el.innerHTML=",
             "0xAABB_CCDD_EEFF_0011",
+            "(userAccountControl:1.2.840.113556.1.4.803:=65536)",
+            "(&(objectClass=user)(pwdLastSet=0))",
             "CLOUDFLARE_ACCESS_KEY!",
             "a.type==",
             "01-unpwd-set.cpp",
@@ -3973,6 +4001,7 @@ mod tests {
             "{ident}",
             "SomeRandomStringOf32CharsExactly",
             "SENTINEL-14",
+            "YWRtaW46cGFzcw==",
             "<product-name",
             "11111111-2222-3333-4444-555555555555",
             "{TmdbId:12345}",
@@ -4380,9 +4409,9 @@ mod tests {
             "wrong",
             "incorrect",
             "suffix).",
+            "both",
             "wrong_password2",
             "hashedpassword",
-            "newpassword",
             "nomatch",
             "with",
             "token1",
@@ -4572,6 +4601,7 @@ mod tests {
             "ERRCODE_INVALID_PASSWORD",
             "InvalidUppercasePassword",
             "midToken",
+            "AUTHENTICATION_APIKEY_USERS",
             "tokenData",
             "password-bcrypt-base64",
             "RECAPTCHA_SITE_KEY",
