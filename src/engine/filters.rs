@@ -406,8 +406,9 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
                         && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                 })
         })
-        // `60/minute`, `100/hour`: a rate limit.
+        // `60/minute`, `100/hour`: a rate limit; `0.5309473760000005`: a measurement.
         || is_rate(value)
+        || is_decimal_fraction(value)
         // `CLOUDFLARE_ACCESS_KEY!`: a constant with TypeScript's non-null assertion;
         // `a.type==`: a member compared.
         || value.strip_suffix(b"!").is_some_and(is_constant_name)
@@ -1756,6 +1757,10 @@ const NON_PASSWORDS: &[&str] = &[
     "incorrect",
     // `redis-server --requirepass with a short test password`, `a -password suffix`: prose
     // about the option, its next word.
+    // `mysql … | xargs … find . -print`: find's `-print` and `-prune` after a `-p`.
+    "rint",
+    "rint0",
+    "rune",
     "with",
     "both",
     "from",
@@ -2206,15 +2211,14 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         .strip_prefix(b"`")
         .and_then(|b| b.strip_suffix(b"`"))
         .unwrap_or(bare);
-    // `-keypass value.` in a sentence: the word and its full stop.
-    let bare = bare
-        .strip_suffix(b"!")
-        .or_else(|| bare.strip_suffix(b"?"))
-        .or_else(|| bare.strip_suffix(b"."))
-        .or_else(|| bare.strip_suffix(b","))
-        .unwrap_or(bare);
-    // `(a -password suffix).`: a parenthesis closed before the stop.
-    let bare = bare.strip_suffix(b")").unwrap_or(bare);
+    // `-keypass value.` in a sentence: the word and its full stop; `(a -password suffix).`,
+    // `` `keyPassword: string;`. ``: the statement, code span and parenthesis closed before it.
+    let mut bare = bare;
+    while let Some((last, rest)) = bare.split_last()
+        && matches!(last, b'!' | b'?' | b'.' | b',' | b';' | b')' | b'`')
+    {
+        bare = rest;
+    }
     !NON_PASSWORDS.iter().any(|w| w.as_bytes() == bare)
         && !is_rule_list(value)
         && !is_attribute_selector(value)
@@ -2364,6 +2368,31 @@ fn is_source_file_name(value: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
         && stem.iter().any(u8::is_ascii_alphabetic)
         && EXTENSIONS.contains(&ext)
+}
+
+/// `0.5309473760000005`, `-12.25`, `1.5e-07`: a number with a fraction, as pytest's
+/// `.test_durations` records each test's seconds under the test's name.
+fn is_decimal_fraction(value: &[u8]) -> bool {
+    let v = value.strip_prefix(b"-").unwrap_or(value);
+    let (mantissa, exponent) = match memchr::memchr2(b'e', b'E', v) {
+        Some(i) => (&v[..i], Some(&v[i + 1..])),
+        None => (v, None),
+    };
+    let Some(dot) = memchr::memchr(b'.', mantissa) else {
+        return false;
+    };
+    let (int, frac) = (&mantissa[..dot], &mantissa[dot + 1..]);
+    !int.is_empty()
+        && !frac.is_empty()
+        && int.iter().all(u8::is_ascii_digit)
+        && frac.iter().all(u8::is_ascii_digit)
+        && exponent.is_none_or(|e| {
+            let e = e
+                .strip_prefix(b"-")
+                .or_else(|| e.strip_prefix(b"+"))
+                .unwrap_or(e);
+            !e.is_empty() && e.iter().all(u8::is_ascii_digit)
+        })
 }
 
 /// `60/minute`, `15/minute`, `1000/day`: a count per unit of time, as rate limiters are set.
@@ -3942,6 +3971,8 @@ mod tests {
             "EmitterSubscription|null",
             "AWS::Signature4-",
             "60/minute",
+            "0.5309473760000005",
+            "1.5e-07",
             "1000/day",
             "Credentials0#",
             "Req#coap_message",
@@ -4409,6 +4440,7 @@ mod tests {
             "wrong",
             "incorrect",
             "suffix).",
+            "string;`.",
             "both",
             "wrong_password2",
             "hashedpassword",
