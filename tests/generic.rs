@@ -564,3 +564,21 @@ fn docsearch_search_only_keys_are_public() {
         vec![key.to_string()]
     );
 }
+
+#[test]
+fn key_names_in_dotenv_files_only() {
+    let line = "LASTFM_KEY=e03bde71ad50010a6fe74521a485d6ce\n";
+    // A dotenv file configures services: any NAME_KEY with a random value is a key.
+    for name in [".env", ".env.example", "test/.env.test", "deploy/app.env"] {
+        let dir = Dir::new();
+        dir.write(name, line);
+        let (_, report) = dir.scan_json(&[".", "--show-secrets"]);
+        let rules: Vec<&str> = report.findings.iter().map(|f| f.rule.id.as_str()).collect();
+        assert_eq!(rules, vec!["dotenv-key-assignment"], "{name}");
+    }
+    // Elsewhere `*_KEY` names too much that is no secret; only qualified names count there.
+    let dir = Dir::new();
+    dir.write("settings.py", line);
+    let (_, report) = dir.scan_json(&["."]);
+    assert!(report.findings.is_empty(), "{:?}", report.places());
+}
