@@ -3244,7 +3244,7 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     // slot's own word cut short, as recorded test traffic sends them. Not `admin:password` in
     // full: other scanners' suites count that one, in a Kubernetes Secret, as a leak.
     if secret.len() <= 200
-        && secret.len() % 4 == 0
+        && secret.len().is_multiple_of(4)
         && let Some(plain) = super::checksum::base64url_decode(secret)
         && plain.iter().all(|b| (0x20..0x7f).contains(b))
         && let Some(colon) = memchr::memchr(b':', &plain)
