@@ -74,8 +74,10 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     // AWS IAM user guide.
     "AKIAIOSFODNN7EXAMPLE",
     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-    // Stripe API reference test key.
+    // Stripe API reference test keys (today's, and the one its documentation showed for
+    // years before, which SDK test suites still carry).
     "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    "sk_test_BQokikJOvBiI2HlWgH4olfQ2",
     // The account key of Microsoft's storage emulator (Azurite, `devstoreaccount1`), the same
     // in every install.
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
@@ -406,6 +408,11 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
                         && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                 })
         })
+        // `EC-5Y6569149D2936947` (PayPal's Express Checkout token, in approval URLs): the id of
+        // one checkout, not a credential.
+        || (value.len() == 20
+            && value.starts_with(b"EC-")
+            && value[3..].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
         // `60/minute`, `100/hour`: a rate limit; `0.5309473760000005`: a measurement.
         || is_rate(value)
         || is_decimal_fraction(value)
@@ -1757,6 +1764,16 @@ const NON_PASSWORDS: &[&str] = &[
     "incorrect",
     // `redis-server --requirepass with a short test password`, `a -password suffix`: prose
     // about the option, its next word.
+    // `Client(auth=('key_id', 'key_secret'))`: the fields' names where their values go.
+    "key_secret",
+    "key_id",
+    "api_key",
+    "api_secret",
+    "secret_key",
+    "client_secret",
+    "access_key",
+    "access_token",
+    "auth_token",
     // `mysql … | xargs … find . -print`: find's `-print` and `-prune` after a `-p`.
     "rint",
     "rint0",
@@ -3971,6 +3988,7 @@ mod tests {
             "EmitterSubscription|null",
             "AWS::Signature4-",
             "60/minute",
+            "EC-5Y6569149D2936947",
             "0.5309473760000005",
             "1.5e-07",
             "1000/day",
@@ -4440,6 +4458,7 @@ mod tests {
             "wrong",
             "incorrect",
             "suffix).",
+            "key_secret",
             "string;`.",
             "both",
             "wrong_password2",
