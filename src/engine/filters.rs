@@ -413,6 +413,13 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || (value.len() == 20
             && value.starts_with(b"EC-")
             && value[3..].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
+        // `xpub6CUGRUon…`: a BIP 32 extended public key (`tpub` on testnet, `ypub`/`zpub` for
+        // SegWit accounts), which wallets share to watch an account; the private ones are `xprv`.
+        || (value.len() == 111
+            && [&b"xpub"[..], b"tpub", b"ypub", b"zpub", b"upub", b"vpub", b"Ypub", b"Zpub"]
+                .iter()
+                .any(|p| value.starts_with(p))
+            && value.iter().all(u8::is_ascii_alphanumeric))
         // `60/minute`, `100/hour`: a rate limit; `0.5309473760000005`: a measurement.
         || is_rate(value)
         || is_decimal_fraction(value)
@@ -2657,6 +2664,8 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "passwords",
     // `AUTHENTICATION_APIKEY_USERS='alice@…,bob'`: who may use the keys.
     "users",
+    // `baseTokenAddress`: where a token lives on a chain, public.
+    "address",
     "id",
     "ids",
     "name",
@@ -3988,6 +3997,7 @@ mod tests {
             "EmitterSubscription|null",
             "AWS::Signature4-",
             "60/minute",
+            "xpub6CUGRUonZSQ4TWtTMmzXdrXDtypWKiKrhko4egpiMZbpiaQL2jkwSB1icqYh2cfDfVxdx4df189oLKnC5fSwqPfgyP3hooxujYzAu3fDVmz",
             "EC-5Y6569149D2936947",
             "0.5309473760000005",
             "1.5e-07",
@@ -4653,6 +4663,7 @@ mod tests {
             "InvalidUppercasePassword",
             "midToken",
             "AUTHENTICATION_APIKEY_USERS",
+            "baseTokenAddress",
             "tokenData",
             "password-bcrypt-base64",
             "RECAPTCHA_SITE_KEY",
