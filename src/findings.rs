@@ -260,6 +260,8 @@ pub fn is_translation_catalogue(path: &str) -> bool {
             r"(?i)(?:^|[/!])(?:i18n|l10n|locales?|locali[sz]ations?|langs?|languages?|translations?)/",
             r"|\.(?:po|pot|xlf|xliff|strings|stringsdict|arb|ftl)$",
             r"|(?:^|[/!])res/values-[a-z]{2}[^/!]*/strings\.xml$",
+            // Java resource bundles per locale (`messages_fr.properties`, `ValidationMessages_pt_BR`).
+            r"|(?i:messages|strings|labels|resources|bundle|text)_[a-z]{2}(?:_[A-Z]{2})?\.properties$",
         ))
         .expect("valid regex")
     });
@@ -284,6 +286,8 @@ pub fn is_api_specification(path: &str) -> bool {
             r"|(?:^|[/!])(?:openapi|swagger)(?:[-_.][^/!]*)?/(?:[^!.][^!]*)?\.(?:ya?ml|json)$",
             r"|(?:^|[/!])(?:examples|service|paginators|waiters)-[0-9]+\.json(?:\.gz)?$",
             r"|(?:^|[/!])apis/[^/!]+\.(?:examples|normal|min)\.json$",
+            // API Blueprint and RAML documents, the other API description formats.
+            r"|\.(?:apib|raml)$",
         ))
         .expect("valid regex")
     });

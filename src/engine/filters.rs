@@ -1785,6 +1785,9 @@ const NON_PASSWORDS: &[&str] = &[
     "rint",
     "rint0",
     "rune",
+    // A form's checkbox state under a password setting's name.
+    "checked",
+    "unchecked",
     "with",
     "both",
     "from",
@@ -2219,6 +2222,8 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         || is_self_describing_password(&lower)
         || is_described_value(&lower)
         || is_numbered_slot(&lower)
+        // `"change_password": "1/m/user"`: a rate limit on the password form.
+        || is_rate(value)
         || file_mode
         || enum_word
         || test_case
@@ -2422,22 +2427,36 @@ fn is_decimal_fraction(value: &[u8]) -> bool {
 /// `60/minute`, `15/minute`, `1000/day`: a count per unit of time, as rate limiters are set.
 fn is_rate(value: &[u8]) -> bool {
     let digits = value.iter().take_while(|b| b.is_ascii_digit()).count();
+    // django-ratelimit's `1/m/ip`: the rate, then what it is counted by.
+    let unit = value[digits..]
+        .strip_prefix(b"/")
+        .map(|rest| match memchr::memchr(b'/', rest) {
+            Some(i)
+                if rest[i + 1..]
+                    .iter()
+                    .all(|b| b.is_ascii_lowercase() || *b == b'_') =>
+            {
+                &rest[..i]
+            }
+            _ => rest,
+        });
     digits > 0
-        && value.get(digits) == Some(&b'/')
-        && matches!(
-            &value[digits + 1..],
-            b"s" | b"sec"
-                | b"second"
-                | b"m"
-                | b"min"
-                | b"minute"
-                | b"h"
-                | b"hour"
-                | b"d"
-                | b"day"
-                | b"week"
-                | b"month"
-        )
+        && unit.is_some_and(|unit| {
+            matches!(
+                unit,
+                b"s" | b"sec"
+                    | b"second"
+                    | b"m"
+                    | b"min"
+                    | b"minute"
+                    | b"h"
+                    | b"hour"
+                    | b"d"
+                    | b"day"
+                    | b"week"
+                    | b"month"
+            )
+        })
 }
 
 /// `db-value`, `secret_value`, `some-placeholder`: lower-case words whose last one says the
@@ -2928,8 +2947,10 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "tokendata",
     // LinkedIn's e-mail tracking parameter (`&midToken=AQF…` in links of saved mails).
     "midtoken",
-    // `InvalidUppercasePassword = "uppercase"`: why a password is refused.
+    // `InvalidUppercasePassword = "uppercase"`, `CodeIncorrectPassword = 40069`: why a
+    // password is refused, and the code that says so.
     "invalid",
+    "incorrect",
     // pgx's `ERRCODE_INVALID_PASSWORD = "28P01"`: the SQLSTATE a server answers with.
     "errcode",
     "error_code",
@@ -3997,6 +4018,7 @@ mod tests {
             "EmitterSubscription|null",
             "AWS::Signature4-",
             "60/minute",
+            "1/m/ip",
             "xpub6CUGRUonZSQ4TWtTMmzXdrXDtypWKiKrhko4egpiMZbpiaQL2jkwSB1icqYh2cfDfVxdx4df189oLKnC5fSwqPfgyP3hooxujYzAu3fDVmz",
             "EC-5Y6569149D2936947",
             "0.5309473760000005",
@@ -4472,6 +4494,7 @@ mod tests {
             "string;`.",
             "both",
             "wrong_password2",
+            "1/m/user",
             "hashedpassword",
             "nomatch",
             "with",
@@ -4661,6 +4684,7 @@ mod tests {
             "email_password_status",
             "ERRCODE_INVALID_PASSWORD",
             "InvalidUppercasePassword",
+            "CodeIncorrectPassword",
             "midToken",
             "AUTHENTICATION_APIKEY_USERS",
             "baseTokenAddress",
