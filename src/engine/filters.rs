@@ -420,6 +420,18 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
                 .iter()
                 .any(|p| value.starts_with(p))
             && value.iter().all(u8::is_ascii_alphanumeric))
+        // `ssh-ed25519`, `ecdsa-sha2-nistp256`: an SSH key's type, the first word of a public
+        // key line assigned whole.
+        || matches!(
+            value,
+            b"ssh-ed25519"
+                | b"ssh-rsa"
+                | b"ssh-dss"
+                | b"ecdsa-sha2-nistp256"
+                | b"ecdsa-sha2-nistp384"
+                | b"ecdsa-sha2-nistp521"
+                | b"sk-ssh-ed25519@openssh.com"
+        )
         // `60/minute`, `100/hour`: a rate limit; `0.5309473760000005`: a measurement.
         || is_rate(value)
         || is_decimal_fraction(value)
@@ -4018,6 +4030,7 @@ mod tests {
             "EmitterSubscription|null",
             "AWS::Signature4-",
             "60/minute",
+            "ssh-ed25519",
             "1/m/ip",
             "xpub6CUGRUonZSQ4TWtTMmzXdrXDtypWKiKrhko4egpiMZbpiaQL2jkwSB1icqYh2cfDfVxdx4df189oLKnC5fSwqPfgyP3hooxujYzAu3fDVmz",
             "EC-5Y6569149D2936947",
