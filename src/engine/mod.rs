@@ -311,10 +311,11 @@ impl Engine {
             .any(|m| rules[m.rule].generic || rules[m.rule].password)
             && crate::findings::is_api_specification_text(data)
         {
-            let mut i = first;
+            let mut i = 0;
             out.retain(|m| {
+                let earlier = i < first;
                 i += 1;
-                i <= first || !(rules[m.rule].generic || rules[m.rule].password)
+                earlier || !(rules[m.rule].generic || rules[m.rule].password)
             });
         }
     }
@@ -488,7 +489,7 @@ impl Engine {
         if specific.is_empty() || !out[first..].iter().any(|m| rules[m.rule].fallback) {
             return;
         }
-        let mut i = first;
+        let mut i = 0;
         out.retain(|m| {
             let keep_index = i;
             i += 1;
@@ -1100,6 +1101,38 @@ examples = ["x"]
         );
         let ids: Vec<&str> = out.iter().map(|m| e.rules()[m.rule].id.as_str()).collect();
         assert_eq!(ids, ["pw-line", "pw-line"]);
+    }
+
+    #[test]
+    fn a_scan_appends_without_touching_earlier_matches() {
+        // `scan` appends to `out`: what an earlier blob found stays, whatever the next blob
+        // is (an OpenAPI document drops its own generic matches; a specific rule's claim on a
+        // range of its own blob says nothing about another blob's range).
+        let text = "[provider]\nname = \"Generic\"\nrotation = \"r\"\n\
+            [[rules]]\nid = \"catch-all\"\nname = \"c\"\nseverity = \"low\"\nexamples = [\"x\"]\ngeneric = true\nfallback = true\nkeywords = [\"pw\"]\nregex = '''pw=([A-Za-z0-9!]{8,})'''\n\
+            [[rules]]\nid = \"acme\"\nname = \"a\"\nseverity = \"high\"\nexamples = [\"x\"]\nkeywords = [\"acme_\"]\nregex = '''(acme_[A-Za-z0-9]{16})'''\n";
+        let e = engine_from(text);
+        let mut scratch = Scratch::default();
+        let mut out = Vec::new();
+        e.scan(b"pw=Q8vR2mXk7!Lp\n", &mut scratch, &mut out);
+        assert_eq!(out.len(), 1);
+        e.scan(
+            b"openapi: 3.0.3\npaths:\n  pw=Zt4Nw9Yc2!Hq\n",
+            &mut scratch,
+            &mut out,
+        );
+        assert_eq!(
+            out.len(),
+            1,
+            "the document's example goes, the earlier match stays"
+        );
+        e.scan(
+            b"acme_Q8vR2mXk7Lp4Zt4N\npw=Hq7vT2zLk9Wn\n",
+            &mut scratch,
+            &mut out,
+        );
+        let ids: Vec<&str> = out.iter().map(|m| e.rules()[m.rule].id.as_str()).collect();
+        assert_eq!(ids, ["catch-all", "acme", "catch-all"]);
     }
 
     #[test]
