@@ -438,8 +438,11 @@ impl Engine {
                 else {
                     continue;
                 };
-                let secret = &hay[group.range()];
                 let start = w.range.start + group.start();
+                let secret = without_escaped_quote(
+                    &hay[group.range()],
+                    &data[w.range.start + group.end()..],
+                );
                 // A path rule's match may be dropped for its path after the scan, so it claims
                 // nothing that would hide another rule's finding.
                 if !rule.fallback && rule.path.is_none() {
@@ -883,6 +886,26 @@ pub fn anchored_case_sensitively(rule: &Rule) -> bool {
 /// binary ones (key stores) up to [`crate::rules::WHOLE_BLOB_MAX`].
 const WHOLE_TEXT_MAX: usize = 4096;
 
+/// `password=bloggs&quot;`: in HTML-escaped text (a page, a wiki tiddler, an XML attribute) the
+/// entity of a closing quote ends the value; the `;` after it stopped the match, so the entity's
+/// name is left on the end. `rest` is the text after the value.
+fn without_escaped_quote<'a>(secret: &'a [u8], rest: &[u8]) -> &'a [u8] {
+    if !rest.starts_with(b";") {
+        return secret;
+    }
+    [
+        &b"&quot"[..],
+        b"&apos",
+        b"&#34",
+        b"&#39",
+        b"&#x27",
+        b"&#x22",
+    ]
+    .iter()
+    .find_map(|e| secret.strip_suffix(*e))
+    .unwrap_or(secret)
+}
+
 /// The region around `hit` a rule's regex runs on.
 fn window(data: &[u8], hit: &Range<usize>, multiline: Option<usize>) -> Window {
     let back_limit = hit.start.saturating_sub(LINE_BACK);
@@ -1150,6 +1173,20 @@ examples = ["x"]
                 "tok_Kd8Rw2Lq7VbN4mT9cXzP"
             ]
         );
+    }
+
+    #[test]
+    fn an_escaped_closing_quote_is_not_part_of_the_value() {
+        let e = engine(
+            "keywords = [\"password\"]\nregex = '''password=([^;\\s\"]{4,64})(?:;|\\s|$)'''",
+        );
+        assert_eq!(
+            secrets(&e, "--listen &quot;password=Tq8vLm2Rx9&quot; tls=1"),
+            ["Tq8vLm2Rx9"]
+        );
+        assert_eq!(secrets(&e, "password=Tq8vLm2Rx9&#39;"), ["Tq8vLm2Rx9"]);
+        // Without the `;` the entity is not one: the value is what was written.
+        assert_eq!(secrets(&e, "password=Tq8v&quotLm2"), ["Tq8v&quotLm2"]);
     }
 
     #[test]
