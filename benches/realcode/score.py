@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Re-score keyhound on the labelled real-code sets in labels/.
 
-    benches/realcode/score.py [--keyhound BIN] [--worktrees DIR] [--sets BK,BL] [--lost] [--gained]
+    benches/realcode/score.py [--keyhound BIN] [--worktrees DIR] [--sets BK,BL] [--lost] [--gained] [--missed]
 
 Each set is three files in labels/: <SET>.repos.tsv (owner/name and the commit that was
 labelled), <SET>.jsonl (one row per keyhound finding location: path, line, rule, label tp|fp,
@@ -28,6 +28,7 @@ def main():
     ap.add_argument('--sets', default='')
     ap.add_argument('--lost', action='store_true', help='list the tp rows BIN no longer reports')
     ap.add_argument('--gained', action='store_true', help='list the competitor-only tp rows BIN finds')
+    ap.add_argument('--missed', action='store_true', help='list the competitor-only tp rows BIN still misses')
     a = ap.parse_args()
     sets = sorted(f[:-len('.repos.tsv')] for f in os.listdir(a.labels) if f.endswith('.repos.tsv'))
     if a.sets:
@@ -86,6 +87,8 @@ def main():
                 c['found'] += 1
                 if a.gained:
                     print(f"  found {s} {r['repo']} {r['path']}:{r['line']} ({r.get('class', '')})")
+            elif a.missed:
+                print(f"  missed {s} {r['repo']} {r['path']}:{r['line']} {r.get('rule', '')} ({r.get('class', '')})")
         report(s, c)
         total.update(c)
     report('ALL', total)
