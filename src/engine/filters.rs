@@ -14,13 +14,12 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "fabrikam",
     "change_me",
     "change-me",
-    "replacethis",
-    "replace_this",
-    "replace-this",
+    // `replace_me`, `REPLACE-THIS`, `swarm2replace2password`: an instruction to replace it.
+    "replace",
     "yourown",
-    "replace_me",
-    "replace-me",
-    "replaceme",
+    // `insert_random_key_at_least_32_bytes`, `insert-token`: an instruction to insert one.
+    "insert_",
+    "insert-",
     // pyotp's documented example secret (`base32secret3232`) and its variants.
     "base32secret",
     // `CHANGE-THIS! VERY IMPORTANT!`
@@ -3282,6 +3281,10 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     {
         return true;
     }
+    // `YourPwdShouldBeLongAndSecure!`, `YourApiKey`: "your" starting words in camel case.
+    if secret.starts_with(b"Your") && secret.get(4).is_some_and(u8::is_ascii_uppercase) {
+        return true;
+    }
     // `<?=$pconfig['password'];?>`: PHP printing a variable into a template.
     if secret.starts_with(b"<?") {
         return true;
@@ -3951,6 +3954,9 @@ mod tests {
             "px-dep-d4c3b2a1-f6e5-h8g7-j1i8-p5o0n5m3l2k1",
             "abcd1234abcd1234abcd1234ABCD1234ABCD1234--__extra",
             "743b294a-cd03-11ec-9d64-0242ac120002",
+            "swarm2replace2password",
+            "insert_random_key_at_least_32_bytes",
+            "YourPwdShouldBeLongAndSecure!",
         ] {
             assert!(
                 is_placeholder(p.as_bytes(), &k),
@@ -4080,6 +4086,8 @@ mod tests {
         assert!(is_placeholder(b"test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM", &[]));
         assert!(is_placeholder(b"wJalrXUtnFEMI/K7MDENG", &[]));
         assert!(!is_placeholder(b"wJalrXUt", &[]));
+        // Random text may start with "Your", but not with "Your" and a capital word.
+        assert!(!is_placeholder(b"Yourk7Vq2mZx9Lp4Wn8R", &[]));
         // Names in capitals, a Secret Manager path, a "change this" note, published test keys.
         for v in [
             "ONE_API_KEY-CHANNEL_ID",
