@@ -161,6 +161,15 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "x8EVZH4Fwk673_mUujnliJoSrLz0zYzzCWp5GUX2fc8",
 ];
 
+/// Vendors' documentation examples that tests copy with their last part changed: Akamai's
+/// EdgeGrid `.edgerc` example (its client token, access token and client secret spell their
+/// names in digits), whose tests end in `-request` or another made-up suffix.
+const DOCUMENTATION_PREFIXES: &[&str] = &[
+    "akab-c113ntt0k3n4qtari252bfxxbsl",
+    "akab-acc35t0k3nodujqunph3w7hzp7",
+    "C113nt53KR3TN6N90yVuAgICxIRwsObLi0E67/",
+];
+
 /// Prefixes of keys that vendors issue to be shipped in web pages and apps: PostHog project
 /// keys, Stripe publishable keys. A generic rule must not report them as secrets.
 const PUBLIC_KEY_PREFIXES: &[&str] = &["phc_", "pk_live_", "pk_test_"];
@@ -277,15 +286,22 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         value
     };
     // Only a name before the `=` makes a pair (`Server=localhost`, `abc123&oauth_method=…` in a
-    // query string): generated secrets hold `=` among other symbols (`3CF=;@vy`).
+    // query string): generated secrets hold `=` among other symbols (`3CF=;@vy`), and a name
+    // has one run of digits at most (`sha256sum`, `arg2`), where a random run of letters and
+    // digits (`hg40239oirjgBHD9450=Beew123-`, an API key whose alphabet includes `=`) has more.
     let named_pair = |part: &[u8]| {
         part.iter().position(|&b| b == b'=').is_some_and(|eq| {
-            part[..eq]
-                .first()
+            let name = &part[..eq];
+            let digit_runs = name
+                .split(|b| !b.is_ascii_digit())
+                .filter(|run| !run.is_empty())
+                .count();
+            name.first()
                 .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
-                && part[..eq]
+                && name
                     .iter()
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+                && digit_runs < 2
         })
     };
     if trimmed.split(|&b| b == b'&').any(named_pair) {
@@ -2692,8 +2708,13 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "secrets",
     "tokens",
     "passwords",
-    // `AUTHENTICATION_APIKEY_USERS='alice@…,bob'`: who may use the keys.
+    // `AUTHENTICATION_APIKEY_USERS='alice@…,bob'`: who may use the keys; roundcube's
+    // `password_plesk_user`: the account that changes passwords, and `password_driver`, the
+    // plugin that does it.
     "users",
+    "user",
+    "username",
+    "driver",
     // `baseTokenAddress`: where a token lives on a chain, public.
     "address",
     "id",
@@ -3239,6 +3260,9 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     if DOCUMENTATION_VALUES
         .iter()
         .any(|v| v.as_bytes() == secret || (secret.len() >= 16 && v.as_bytes().starts_with(secret)))
+        || DOCUMENTATION_PREFIXES
+            .iter()
+            .any(|p| secret.starts_with(p.as_bytes()))
     {
         return true;
     }
@@ -3957,6 +3981,9 @@ mod tests {
             "swarm2replace2password",
             "insert_random_key_at_least_32_bytes",
             "YourPwdShouldBeLongAndSecure!",
+            "akab-c113ntt0k3n4qtari252bfxxbsl-yvsdj",
+            "akab-acc35t0k3nodujqunph3w7hzp7-request",
+            "C113nt53KR3TN6N90yVuAgICxIRwsObLi0E67/N8eRN=",
         ] {
             assert!(
                 is_placeholder(p.as_bytes(), &k),
@@ -4262,11 +4289,15 @@ mod tests {
             "C14NGA87EJRR03G4QPR07A9C6G784TSSTHSF4TI5T0GD8D6L0VRG====",
             // A base64 JSON document that names a key is a credential file.
             "eyJ0eXBlIjoic2VydmljZV9hY2NvdW50IiwicHJpdmF0ZV9rZXkiOiJ4In0=",
+            // SuperTokens API keys: `=` and `-` are in their alphabet.
+            "hg40239oirjgBHD9450=Beew123-dsvfaihjbco3",
         ] {
             assert!(is_generic_literal(v.as_bytes()), "{v}");
         }
         for v in [
             "tableLines=",
+            "sha256sum=9f2c",
+            "Server=localhost",
             "c.MODE.SCRIPT_DATA:e===v.PLAINTEXT",
             "e.crossOrigin===",
             "base64-decoded",
@@ -4708,6 +4739,9 @@ mod tests {
             "CodeIncorrectPassword",
             "midToken",
             "AUTHENTICATION_APIKEY_USERS",
+            "password_plesk_user",
+            "password_strength_driver",
+            "TOKEN_USERNAME",
             "baseTokenAddress",
             "tokenData",
             "password-bcrypt-base64",
