@@ -20,6 +20,11 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     // `insert_random_key_at_least_32_bytes`, `insert-token`: an instruction to insert one.
     "insert_",
     "insert-",
+    // `Bearer tr_dev_completely_invalid_key_xyz_not_real`: a value a test makes fail on purpose.
+    "invalid",
+    "not_real",
+    "not-real",
+    "notreal",
     // pyotp's documented example secret (`base32secret3232`) and its variants.
     "base32secret",
     // `CHANGE-THIS! VERY IMPORTANT!`
@@ -261,6 +266,7 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_namespaced_reference(value)
         || datadog_client_token
         || is_sops_value(value)
+        || is_ipv4_address(value)
     {
         return false;
     }
@@ -620,6 +626,26 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
     value
         .iter()
         .any(|b| b.is_ascii_digit() || b"!@#%^&*+=?~|".contains(b))
+}
+
+/// `127.0.0.1:3567`, `10.0.0.12`: an IPv4 address, maybe with a port, where a setting whose
+/// name holds a product's name (`supertokens_saas_…`) says where to connect.
+fn is_ipv4_address(value: &[u8]) -> bool {
+    let (host, port) = match value.iter().position(|&b| b == b':') {
+        Some(i) => (&value[..i], Some(&value[i + 1..])),
+        None => (value, None),
+    };
+    let octets: Vec<&[u8]> = host.split(|&b| b == b'.').collect();
+    octets.len() == 4
+        && octets.iter().all(|o| {
+            (1..=3).contains(&o.len())
+                && o.iter().all(u8::is_ascii_digit)
+                && std::str::from_utf8(o)
+                    .ok()
+                    .and_then(|o| o.parse::<u16>().ok())
+                    .is_some_and(|n| n <= 255)
+        })
+        && port.is_none_or(|p| (1..=5).contains(&p.len()) && p.iter().all(u8::is_ascii_digit))
 }
 
 /// `0002_auto_20160226_1747`, `0001_initial`: a Django migration, as a migration's
@@ -2938,6 +2964,10 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "hashed_password",
     "hashedpassword",
     "encrypted_password",
+    // logto's `passwordEncrypted` and `encryptedPassword` hold a digest of the password.
+    "encryptedpassword",
+    "passwordencrypted",
+    "password_encrypted",
     "hashedtoken",
     "hashed_token",
     // `DESCRIPTION_MAIL_SERVICE_PASSWORD="wekan's mail-service-password"`: text about a field.
@@ -4296,6 +4326,8 @@ mod tests {
         }
         for v in [
             "tableLines=",
+            "127.0.0.1:3567",
+            "10.20.30.40",
             "sha256sum=9f2c",
             "Server=localhost",
             "c.MODE.SCRIPT_DATA:e===v.PLAINTEXT",
@@ -4740,6 +4772,8 @@ mod tests {
             "midToken",
             "AUTHENTICATION_APIKEY_USERS",
             "password_plesk_user",
+            "mockPasswordEncrypted",
+            "encryptedPassword",
             "password_strength_driver",
             "TOKEN_USERNAME",
             "baseTokenAddress",
