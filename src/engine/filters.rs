@@ -514,6 +514,7 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         // `$argon2id$v=19$...`, `$6$salt$...`: a password hash in PHC / crypt(3) form, which
         // the hash rules judge.
         || is_phc_hash(value)
+        || is_django_hash(value)
         || is_encoded_password_prefix(value)
         || is_version(value)
         // `actions=`, `client_cert=`, `native-value=` (Vue's `:native-value="true"`): a name and
@@ -2043,8 +2044,11 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     {
         return false;
     }
+    // A Django hash (`md5$<salt>$<hex>` in a fixture's `password` field) is not the password;
+    // the hash rules judge it.
     if is_relative_module(value)
         || is_sops_value(value)
+        || is_django_hash(value)
         || UNATTEND_PASSES.iter().any(|p| p.as_bytes() == value)
     {
         return false;
@@ -2599,6 +2603,31 @@ fn is_phc_hash(value: &[u8]) -> bool {
             .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
             .count();
         (1..=32).contains(&id) && rest.get(id) == Some(&b'$')
+    })
+}
+
+/// `md5$<salt>$<hex>`, `pbkdf2_sha256$870000$<salt>$<hash>`: a hash in Django's
+/// `<algorithm>$…$<hash>` form (its current hashers and the legacy ones fixtures still carry).
+fn is_django_hash(value: &[u8]) -> bool {
+    const HASHERS: &[&[u8]] = &[
+        b"pbkdf2_sha256$",
+        b"pbkdf2_sha1$",
+        b"argon2$",
+        b"bcrypt_sha256$",
+        b"bcrypt$",
+        b"scrypt$",
+        b"sha1$",
+        b"md5$",
+        b"unsalted_sha1$",
+        b"unsalted_md5$",
+        b"crypt$",
+    ];
+    HASHERS.iter().any(|h| {
+        value.strip_prefix(*h).is_some_and(|rest| {
+            let hash = rest.rsplit(|&b| b == b'$').next().unwrap_or_default();
+            hash.len() >= 16 && hash.len() < rest.len()
+                || (h.starts_with(b"unsalted") && rest.len() >= 32)
+        })
     })
 }
 
@@ -4326,6 +4355,8 @@ mod tests {
         }
         for v in [
             "tableLines=",
+            "md5$seasalt$d21c7cd1e6e0d2f7b8c3ad8c6f1bb9e0",
+            "pbkdf2_sha256$870000$7gSUtBSjaB07viEMPpghBQ$VPvomg+I9PgkcUM8CoU4frF56R72iHgLQgyW1vBANb8=",
             "127.0.0.1:3567",
             "10.20.30.40",
             "sha256sum=9f2c",
@@ -4586,6 +4617,8 @@ mod tests {
             "secret2",
             "db-value",
             "secret_value",
+            "md5$seasalt$d21c7cd1e6e0d2f7b8c3ad8c6f1bb9e0",
+            "unsalted_md5$d21c7cd1e6e0d2f7b8c3ad8c6f1bb9e0",
         ] {
             assert!(!is_password_value(v.as_bytes(), false), "{v}");
         }
