@@ -2049,6 +2049,7 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     if is_relative_module(value)
         || is_sops_value(value)
         || is_django_hash(value)
+        || names_a_digest(value)
         || UNATTEND_PASSES.iter().any(|p| p.as_bytes() == value)
     {
         return false;
@@ -2604,6 +2605,22 @@ fn is_phc_hash(value: &[u8]) -> bool {
             .count();
         (1..=32).contains(&id) && rest.get(id) == Some(&b'$')
     })
+}
+
+/// `existing-hash`, `old_password_digest`: words, one of which says the value stands for a
+/// hash or a ciphertext (a mock user's stored password), not for a password.
+fn names_a_digest(value: &[u8]) -> bool {
+    let words: Vec<&[u8]> = value.split(|&b| matches!(b, b'-' | b'_')).collect();
+    words.len() >= 2
+        && words
+            .iter()
+            .all(|w| !w.is_empty() && w.iter().all(u8::is_ascii_lowercase))
+        && words.iter().any(|w| {
+            matches!(
+                *w,
+                b"hash" | b"hashed" | b"digest" | b"encrypted" | b"ciphertext"
+            )
+        })
 }
 
 /// `md5$<salt>$<hex>`, `pbkdf2_sha256$870000$<salt>$<hash>`: a hash in Django's
@@ -4619,6 +4636,7 @@ mod tests {
             "secret_value",
             "md5$seasalt$d21c7cd1e6e0d2f7b8c3ad8c6f1bb9e0",
             "unsalted_md5$d21c7cd1e6e0d2f7b8c3ad8c6f1bb9e0",
+            "existing-hash",
         ] {
             assert!(!is_password_value(v.as_bytes(), false), "{v}");
         }
