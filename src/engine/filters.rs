@@ -2789,6 +2789,11 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "driver",
     // `baseTokenAddress`: where a token lives on a chain, public.
     "address",
+    // `ca.crt`, `tls.crt`, `client-cert` in a Kubernetes Secret: certificates, public.
+    "crt",
+    "ca",
+    "cert",
+    "certificate",
     "id",
     "ids",
     "name",
@@ -3321,7 +3326,28 @@ pub fn secret_entropy(secret: &[u8]) -> f64 {
 /// rule's keywords: a leading keyword (`ghp_`) is stripped before the shape checks, so
 /// `ghp_xxxxxxxx…` is recognised as one repeated character.
 pub fn is_placeholder(secret: &[u8], keywords: &[String]) -> bool {
-    is_placeholder_value(secret, keywords, false)
+    is_placeholder_value(secret, keywords, false) || encodes_placeholder(secret)
+}
+
+/// `MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=`: base64 of filler (here the hex digits in
+/// order, twice), as an example Azure account key or Kubernetes Secret writes it. Random keys
+/// decode to bytes, not to text that is itself a placeholder, judged as a password would be
+/// (`userAdmin123456` is a default password). One word only: an encoded
+/// document (a `.dockercfg` naming `example` as its registry) still carries its credential.
+fn encodes_placeholder(secret: &[u8]) -> bool {
+    if !secret.len().is_multiple_of(4) {
+        return false;
+    }
+    decode_short_base64(secret, 172).is_some_and(|text| {
+        text.len() >= 12
+            && text
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            && (is_placeholder_value(&text, &[], true)
+                // Hex filler (`0123456789abcdef…`) is judged as a token would be.
+                || (text.iter().all(u8::is_ascii_hexdigit)
+                    && is_placeholder_value(&text, &[], false)))
+    })
 }
 
 /// [`is_placeholder`] for a password a person chose: a run like `123456` is filler in a
@@ -4060,6 +4086,9 @@ mod tests {
             "akab-c113ntt0k3n4qtari252bfxxbsl-yvsdj",
             "akab-acc35t0k3nodujqunph3w7hzp7-request",
             "C113nt53KR3TN6N90yVuAgICxIRwsObLi0E67/N8eRN=",
+            "tr_dev_completely_invalid_key_xyz_not_real",
+            "tr_dev_definitely_not_real_key",
+            "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
         ] {
             assert!(
                 is_placeholder(p.as_bytes(), &k),
@@ -4189,6 +4218,14 @@ mod tests {
         assert!(is_placeholder(b"test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM", &[]));
         assert!(is_placeholder(b"wJalrXUtnFEMI/K7MDENG", &[]));
         assert!(!is_placeholder(b"wJalrXUt", &[]));
+        // Base64 of random bytes, and of a real-looking password, is no placeholder.
+        assert!(!is_placeholder(
+            b"iBqZ9TCmcbvBiT1hOlKiBBzOBjycR0CWwMCm6hI9+LE=",
+            &[]
+        ));
+        assert!(!is_placeholder(b"VHE4dkxtMlJ4OVd6NGtQ", &[]));
+        // `userAdmin123456`: a default password with a run in it, as a password is judged.
+        assert!(!is_placeholder(b"dXNlckFkbWluMTIzNDU2", &[]));
         // Random text may start with "Your", but not with "Your" and a capital word.
         assert!(!is_placeholder(b"Yourk7Vq2mZx9Lp4Wn8R", &[]));
         // Names in capitals, a Secret Manager path, a "change this" note, published test keys.
@@ -4823,6 +4860,9 @@ mod tests {
             "midToken",
             "AUTHENTICATION_APIKEY_USERS",
             "password_plesk_user",
+            "ca.crt",
+            "tls.ca",
+            "client-cert",
             "mockPasswordEncrypted",
             "encryptedPassword",
             "password_strength_driver",
