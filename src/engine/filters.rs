@@ -2607,14 +2607,14 @@ fn is_phc_hash(value: &[u8]) -> bool {
     })
 }
 
-/// `existing-hash`, `old_password_digest`: words, one of which says the value stands for a
+/// `existing-hash`, `hashed_user1_password`: words, one of which says the value stands for a
 /// hash or a ciphertext (a mock user's stored password), not for a password.
 fn names_a_digest(value: &[u8]) -> bool {
     let words: Vec<&[u8]> = value.split(|&b| matches!(b, b'-' | b'_')).collect();
     words.len() >= 2
         && words
             .iter()
-            .all(|w| !w.is_empty() && w.iter().all(u8::is_ascii_lowercase))
+            .all(|w| word_then_digits(w).is_some_and(|letters| letters > 0))
         && words.iter().any(|w| {
             matches!(
                 *w,
@@ -4674,6 +4674,7 @@ mod tests {
             "md5$seasalt$d21c7cd1e6e0d2f7b8c3ad8c6f1bb9e0",
             "unsalted_md5$d21c7cd1e6e0d2f7b8c3ad8c6f1bb9e0",
             "existing-hash",
+            "hashed_user1_password",
         ] {
             assert!(!is_password_value(v.as_bytes(), false), "{v}");
         }
