@@ -1231,7 +1231,8 @@ fn is_jose_algorithm(value: &[u8]) -> bool {
 }
 
 /// `VARCHAR(80)`, `decimal(10,2)`: a sized SQL column type, as schema arrays map column names
-/// (`"client_secret" => "VARCHAR(80)"`) to types.
+/// (`"client_secret" => "VARCHAR(80)"`) to types; `password(8,)`, `str(1,32)`: a Home Assistant
+/// add-on's options schema, a type with its length bounds.
 fn is_sized_sql_type(value: &[u8]) -> bool {
     let Some(open) = value.iter().position(|&b| b == b'(') else {
         return false;
@@ -1258,6 +1259,8 @@ fn is_sized_sql_type(value: &[u8]) -> bool {
         b"text",
         b"blob",
         b"character varying",
+        b"password",
+        b"str",
     ]
     .contains(&lower.as_slice())
         && size.strip_suffix(b")").is_some_and(|n| {
@@ -2050,6 +2053,7 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         || is_sops_value(value)
         || is_django_hash(value)
         || names_a_digest(value)
+        || is_sized_sql_type(value)
         || UNATTEND_PASSES.iter().any(|p| p.as_bytes() == value)
     {
         return false;
@@ -3968,6 +3972,9 @@ mod tests {
         assert!(is_sized_sql_type(b"VARCHAR(80)"));
         assert!(is_sized_sql_type(b"decimal(10,2)"));
         assert!(!is_sized_sql_type(b"Passw(123)"));
+        assert!(is_sized_sql_type(b"password(8,)"));
+        assert!(is_sized_sql_type(b"password(,10)"));
+        assert!(!is_password_value(b"password(5,10)", true));
         assert!(!is_sized_sql_type(b"VARCHAR(abc)"));
         assert!(is_namespaced_class(
             br"OAuth2\Storage\UserCredentialsInterface"
