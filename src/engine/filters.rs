@@ -3336,8 +3336,8 @@ pub fn is_placeholder(secret: &[u8], keywords: &[String]) -> bool {
 /// `MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=`: base64 of filler (here the hex digits in
 /// order, twice), as an example Azure account key or Kubernetes Secret writes it. Random keys
 /// decode to bytes, not to text that is itself a placeholder, judged as a password would be
-/// (`userAdmin123456` is a default password). One word only: an encoded
-/// document (a `.dockercfg` naming `example` as its registry) still carries its credential.
+/// (`userAdmin123456` is a default password). One word only: an encoded document (a
+/// `.dockercfg` naming `example` as its registry) still carries its credential.
 fn encodes_placeholder(secret: &[u8]) -> bool {
     if !secret.len().is_multiple_of(4) {
         return false;
