@@ -2372,6 +2372,8 @@ fn is_self_describing_password(lower: &[u8]) -> bool {
         b"and",
         b"complicated",
         b"complex",
+        // `notasecreteither`: a second one, said the same way.
+        b"either",
     ];
     // `wrong_password2`: a refused one, numbered (one or two digits). A number after other
     // qualifiers makes a password people set (`supersecret1`).
@@ -2380,7 +2382,8 @@ fn is_self_describing_password(lower: &[u8]) -> bool {
         .rev()
         .take_while(|b| b.is_ascii_digit())
         .count();
-    let refused = [&b"wrong"[..], b"incorrect", b"invalid", b"bad"]
+    // `notasecret2`: a denial, numbered, too.
+    let refused = [&b"wrong"[..], b"incorrect", b"invalid", b"bad", b"not"]
         .iter()
         .any(|w| memchr::memmem::find(lower, w).is_some());
     let lower = if digits <= 2 && refused {
@@ -4681,6 +4684,8 @@ mod tests {
             "md5$seasalt$d21c7cd1e6e0d2f7b8c3ad8c6f1bb9e0",
             "unsalted_md5$d21c7cd1e6e0d2f7b8c3ad8c6f1bb9e0",
             "existing-hash",
+            "notasecret2",
+            "notasecreteither",
             "hashed_user1_password",
         ] {
             assert!(!is_password_value(v.as_bytes(), false), "{v}");
