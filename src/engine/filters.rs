@@ -39,6 +39,8 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "yourpassword",
     "yourpass",
     "redacted",
+    // `redactme01`: a test's value for the redaction it checks.
+    "redactme",
     // Crowdin's in-context translation placeholders (`crwdns6798:0crwdne6798:0`), which fill
     // every string of its pseudo-language.
     "crwdns",
@@ -3414,6 +3416,14 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     {
         return true;
     }
+    // `random24`, `random16`: a deployment template's generator spec (a random value of that
+    // length), not the value.
+    if let Some(n) = secret.strip_prefix(b"random")
+        && (1..=3).contains(&n.len())
+        && n.iter().all(u8::is_ascii_digit)
+    {
+        return true;
+    }
     // `YourPwdShouldBeLongAndSecure!`, `YourApiKey`: "your" starting words in camel case.
     if secret.starts_with(b"Your") && secret.get(4).is_some_and(u8::is_ascii_uppercase) {
         return true;
@@ -4099,6 +4109,8 @@ mod tests {
             "tr_dev_completely_invalid_key_xyz_not_real",
             "tr_dev_definitely_not_real_key",
             "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            "random24",
+            "redactme01",
         ] {
             assert!(
                 is_placeholder(p.as_bytes(), &k),
