@@ -116,6 +116,16 @@ fn references_calls_types_and_placeholders_are_left_alone() {
 }
 
 #[test]
+fn psql_variables_are_not_passwords() {
+    // `:'pgpass'` interpolates a psql variable set from the environment; a literal password
+    // in the same file is still found.
+    let sql = "\\set pgpass `echo \"$POSTGRES_PASSWORD\"`\n\
+               ALTER USER authenticator WITH PASSWORD :'pgpass';\n\
+               -- password: 'Hv7qLm2xTz9R'\n";
+    assert_eq!(generic_values("roles.sql", sql), vec!["Hv7qLm2xTz9R"]);
+}
+
+#[test]
 fn one_value_matched_by_two_generic_rules_is_one_finding() {
     // `DB_PASSWORD=...` is both a generic assignment and a dotenv password line.
     let found = generic_findings(".env", "DB_PASSWORD=Zq7vR2mXk9LpW3nT\n");

@@ -521,6 +521,20 @@ impl Engine {
         {
             return false;
         }
+        // `ALTER USER app WITH PASSWORD :'pgpass';`: psql interpolating the variable `pgpass`
+        // (set from the environment by `\set`) as a quoted literal, not a password.
+        if let Some(value) = caps.get(secret_group)
+            && let at = offset + value.start()
+            && at >= 3
+            && &data[at - 2..at] == b":'"
+            && matches!(data[at - 3], b' ' | b'\t')
+            && value
+                .as_bytes()
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        {
+            return false;
+        }
         // `'prefix_' . $name` (PHP), `"key-" + id` (JavaScript, Java, Python): the literal is
         // only the start of a value built at run time.
         if let Some(value) = caps.get(secret_group)
