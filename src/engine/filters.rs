@@ -638,16 +638,7 @@ fn is_ipv4_address(value: &[u8]) -> bool {
         Some(i) => (&value[..i], Some(&value[i + 1..])),
         None => (value, None),
     };
-    let octets: Vec<&[u8]> = host.split(|&b| b == b'.').collect();
-    octets.len() == 4
-        && octets.iter().all(|o| {
-            (1..=3).contains(&o.len())
-                && o.iter().all(u8::is_ascii_digit)
-                && std::str::from_utf8(o)
-                    .ok()
-                    .and_then(|o| o.parse::<u16>().ok())
-                    .is_some_and(|n| n <= 255)
-        })
+    std::str::from_utf8(host).is_ok_and(|h| h.parse::<std::net::Ipv4Addr>().is_ok())
         && port.is_none_or(|p| (1..=5).contains(&p.len()) && p.iter().all(u8::is_ascii_digit))
 }
 
