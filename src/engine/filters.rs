@@ -77,6 +77,10 @@ const WORD_MARKERS: usize = 7;
 /// Values published in vendors' documentation and in standards as examples. They are public
 /// and inert.
 const DOCUMENTATION_VALUES: &[&str] = &[
+    // Datadog's API documentation (its API and application key in every example), which
+    // module documentation and tests copy.
+    "9775a026f1ca7d1c6c5af9d94d9595a4",
+    "87ce4a24b5553d2e482ea8a8500e71b8ad4554ff",
     // AWS IAM user guide.
     "AKIAIOSFODNN7EXAMPLE",
     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
@@ -178,8 +182,9 @@ const DOCUMENTATION_PREFIXES: &[&str] = &[
 ];
 
 /// Prefixes of keys that vendors issue to be shipped in web pages and apps: PostHog project
-/// keys, Stripe publishable keys. A generic rule must not report them as secrets.
-const PUBLIC_KEY_PREFIXES: &[&str] = &["phc_", "pk_live_", "pk_test_"];
+/// keys, Stripe publishable keys, Mapbox public tokens (`pk.eyJ…` in tile URLs; its secret
+/// tokens are `sk.`). A generic rule must not report them as secrets.
+const PUBLIC_KEY_PREFIXES: &[&str] = &["phc_", "pk_live_", "pk_test_", "pk.eyJ"];
 
 /// Substrings (ASCII-case-insensitive) of values that name where a secret lives instead of
 /// holding one: environment lookups, settings objects, secret-store references.
@@ -271,6 +276,19 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_ipv4_address(value)
     {
         return false;
+    }
+    // `tskey-client-abc?ephemeral=false`: a token with options in a query string, as some
+    // CLIs take them; the token is the part before the `?`, judged alone.
+    if let Some(q) = memchr::memchr(b'?', value)
+        && q > 0
+        && let query = &value[q + 1..]
+        && let Some(eq) = memchr::memchr(b'=', query)
+        && eq > 0
+        && query[..eq]
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || *b == b'_')
+    {
+        return is_generic_literal(&value[..q]);
     }
     // Cheap structural checks first: a candidate rejected here (a `password=x…` run in a
     // 100 MB line yields one per match) skips the identifier checks below.
@@ -714,9 +732,11 @@ fn is_rails_route_target(value: &[u8]) -> bool {
     const ACTIONS: &[&[u8]] = &[
         b"index", b"show", b"new", b"create", b"edit", b"update", b"destroy",
     ];
+    // A namespaced plural controller (`users/confirmations#confirm`) takes any action.
+    let namespaced_plural = controller.contains(&b'/') && controller.ends_with(b"s");
     word(controller, b"/")
         && word(action, b"")
-        && (action.contains(&b'_') || ACTIONS.contains(&action))
+        && (action.contains(&b'_') || ACTIONS.contains(&action) || namespaced_plural)
         && (controller.ends_with(b"s") || controller.contains(&b'/') || controller.contains(&b'_'))
 }
 
@@ -921,6 +941,19 @@ fn is_anchored_pattern(value: &[u8]) -> bool {
 /// short identifier and the last names a field (no digit, or words joined by `_`); dotted
 /// tokens (`hvs.CAES…`, JWTs) have long random parts.
 fn is_member_access(value: &[u8]) -> bool {
+    // `MySociety::Util.generate_token`: Ruby's (and C++'s) `::` reads like a dot. Every colon
+    // must be half of one (`a:b` is an entry point, judged elsewhere).
+    if let Some(at) = memchr::memmem::find(value, b"::") {
+        let mut plain = Vec::with_capacity(value.len());
+        let mut rest = value;
+        while let Some(i) = memchr::memmem::find(rest, b"::") {
+            plain.extend_from_slice(&rest[..i]);
+            plain.push(b'.');
+            rest = &rest[i + 2..];
+        }
+        plain.extend_from_slice(rest);
+        return at > 0 && !plain.contains(&b':') && is_member_access(&plain);
+    }
     // `apiKey?.value`: optional chaining reads the same way (a `?` ends a part), and
     // `user?.keys?.` is one cut before its index (`?.[org]`).
     let value = value.strip_suffix(b".").unwrap_or(value);
@@ -2158,6 +2191,15 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     {
         return false;
     }
+    // `"password": "PASSWORD=21"`: a mock's value that echoes its own field and a number, so
+    // a test can tell which field went where.
+    if let Some(eq) = memchr::memchr2(b'=', b':', value)
+        && value[..eq].eq_ignore_ascii_case(b"password")
+        && eq + 1 < value.len()
+        && value[eq + 1..].iter().all(u8::is_ascii_digit)
+    {
+        return false;
+    }
     // `v2.Password`, `keystoneclient.auth.identity.v3:Password` (an entry point): code.
     let entry_point = value.iter().filter(|&&b| b == b':').count() == 1
         && value.split(|&b| b == b':').all(is_member_access_or_name);
@@ -2367,6 +2409,11 @@ fn is_self_describing_password(lower: &[u8]) -> bool {
         b"complex",
         // `notasecreteither`: a second one, said the same way.
         b"either",
+        // `reallysecurepasswordstringhere`: where one goes.
+        b"really",
+        b"string",
+        b"here",
+        b"goes",
     ];
     // `wrong_password2`: a refused one, numbered (one or two digits). A number after other
     // qualifiers makes a password people set (`supersecret1`).
@@ -2398,9 +2445,10 @@ fn is_self_describing_password(lower: &[u8]) -> bool {
         .filter(u8::is_ascii_lowercase)
         .collect();
     let lower = joined.as_slice();
-    let lower = lower.strip_prefix(b"my").unwrap_or(lower);
+    let mine = lower.strip_prefix(b"my");
+    let lower = mine.unwrap_or(lower);
     if FIELD.contains(&lower) {
-        return false;
+        return mine.is_some();
     }
     // Segmentation by dynamic programming: reach[i] says how the prefix of length i splits
     // (0 unreachable, 1 by qualifiers only, 2 with a field word among them).
@@ -2802,8 +2850,10 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "types",
     "url",
     "urls",
-    // `token_uuid`: the id of a token, as APIs list them.
+    // `token_uuid`: the id of a token, as APIs list them; `LOGIN_TOKEN_NAMESPACE`: the UUID
+    // namespace tokens are derived in (v5 UUIDs), a constant, not the key.
     "uuid",
+    "namespace",
     "uri",
     "uris",
     "path",
@@ -2827,8 +2877,15 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "label",
     "policy",
     "strategy",
-    // `PasswordConnector = "local"`: which connector checks passwords.
+    // `PasswordConnector = "local"`: which connector checks passwords; `passwordstore_backend:
+    // "gopass"` and `passwordstore: "<path>"`: Ansible's lookup of a pass(1) store, where one
+    // lives; `htpasswd_password_characters`: which characters a generated one may hold.
     "connector",
+    "backend",
+    "passwordstore",
+    "password_store",
+    "characters",
+    "chars",
     // `email_password_status = "success"`: the outcome of setting one.
     "status",
     // Buildroot's `DOCKER_CREDENTIAL_GCR_LICENSE = Apache-2.0`: a package's licence, named
@@ -4525,6 +4582,9 @@ mod tests {
             "UITextField!",
             "ROTP::Base32.random",
             "web_requests#handle_request",
+            "users/confirmations#confirm",
+            "tskey-client-abc?ephemeral=false",
+            "pk.eyJ1IjoibWFwdXNlciIsImEiOiJja3Q5cXo3bWQwMDAxMnBwZ3Z4b2Y4d2VkIn0.Zk3vQ8mTx2LpW7nR4bC9hJ",
             "smithy.api#httpApiKeyAuth",
             "okta.api.o_auth2_resource_server_credentials_keys_api",
             "Base64(Header).Base64(Data).Base64(Signature)",
@@ -4607,21 +4667,21 @@ mod tests {
 
     #[test]
     fn encoded_values_are_judged_decoded() {
-        // test-password, SECRETVAL, hello-world (in a token's place), 12345678.
+        // test-password, SECRETVAL, hello-world (in a token's place), 12345678, mypassword.
         for (v, password) in [
             ("dGVzdC1wYXNzd29yZA==", true),
+            ("bXlwYXNzd29yZA==", false),
             ("U0VDUkVUVkFM", true),
             ("aGVsbG8td29ybGQ=", false),
             ("MTIzNDU2Nzg=", true),
         ] {
             assert!(encodes_non_secret(v.as_bytes(), password), "{v}");
         }
-        // JKvOKc2NOu, hello-world as a password, mypassword, admin:password, a .dockercfg
-        // document, random bytes, not base64-sized.
+        // JKvOKc2NOu, hello-world as a password, admin:password, a .dockercfg document, random
+        // bytes, not base64-sized.
         for (v, password) in [
             ("Skt2T0tjMk5PdQ==", true),
             ("aGVsbG8td29ybGQ=", true),
-            ("bXlwYXNzd29yZA==", false),
             ("YWRtaW46cGFzc3dvcmQ=", false),
             (
                 "eyJhdXRocyI6eyJodHRwczovL3IudGVzdCI6eyJhdXRoIjoiazl4In19fQ==",
@@ -4648,8 +4708,8 @@ mod tests {
             "rootpasswd",
             "rootpass",
             "testpass",
-            "mypassword",
             "supersecret1",
+            "Tr0ub4dor::3",
         ] {
             assert!(is_password_value(v.as_bytes(), false), "{v}");
         }
@@ -4690,6 +4750,11 @@ mod tests {
             "notasecret2",
             "notasecreteither",
             "hashed_user1_password",
+            "MySociety::Util.generate_token",
+            "PASSWORD=21",
+            "reallysecurepasswordstringhere",
+            "mypassword",
+            "my-pass",
         ] {
             assert!(!is_password_value(v.as_bytes(), false), "{v}");
         }

@@ -572,6 +572,31 @@ impl Engine {
                 }
             }
         }
+        // `username, password := "alice", "s3cret"`: a tuple assignment (Go, Python). The first
+        // literal belongs to the first name, so a name after a comma would take another's value.
+        if let Some(name) = caps.name("name").or_else(|| caps.get(0))
+            && let Some(value) = caps.get(secret_group)
+            && let start = offset + name.start()
+            && let line_start = memchr::memrchr(b'\n', &data[..start]).map_or(0, |i| i + 1)
+            && let before = data[line_start..start].trim_ascii()
+            && before.ends_with(b",")
+            && before
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b',' | b' ' | b'\t'))
+            && data
+                .get(offset + value.end()..)
+                .and_then(|after| {
+                    after
+                        .strip_prefix(b"\"")
+                        .or_else(|| after.strip_prefix(b"'"))
+                })
+                .and_then(|after| after.trim_ascii_start().strip_prefix(b","))
+                // The next item is another literal; a name (`password_ok="…"`) makes the
+                // line keyword arguments, each with its own value.
+                .is_some_and(|next| matches!(next.trim_ascii_start().first(), Some(b'"' | b'\'')))
+        {
+            return false;
+        }
         // `access_token=user1_tok,` (a keyword argument), `key = api_key2;`: an unquoted
         // identifier before a `,` or `;` is a variable in code; a config file's value would
         // end the line. Not where only a literal can stand: `;` separates the fields of a
