@@ -39,8 +39,13 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "yourpassword",
     "yourpass",
     "redacted",
-    // `redactme01`: a test's value for the redaction it checks.
+    // `redactme01`: a test's value for the redaction it checks; `_FLOWISE_BLANK_<uuid>`: the
+    // sentinel an API returns in place of a stored credential.
     "redactme",
+    "_blank_",
+    // `secret-key-missing!`: a default that says none was set.
+    "key-missing",
+    "key_missing",
     // Crowdin's in-context translation placeholders (`crwdns6798:0crwdne6798:0`), which fill
     // every string of its pseudo-language.
     "crwdns",
@@ -269,9 +274,59 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
     let datadog_client_token = value.len() == 35
         && value.starts_with(b"pub")
         && value[3..].iter().all(|b| b.is_ascii_hexdigit());
+    // `SCWBDFF054RNNE8204AJ`: a Scaleway access key's id, the public half of the pair (its
+    // secret key is a UUID), as API responses and test recordings list it.
+    let scaleway_access_key_id = value.len() == 20
+        && value.starts_with(b"SCW")
+        && value[3..]
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    // `@canvas/SET_COMPONENT_CREDENTIALS`: a Redux action type, a scope and a constant's name.
+    let action_type = value.strip_prefix(b"@").is_some_and(|v| {
+        memchr::memchr(b'/', v).is_some_and(|slash| {
+            v[..slash]
+                .iter()
+                .all(|b| b.is_ascii_lowercase() || matches!(b, b'-' | b'_'))
+                && is_constant_name(&v[slash + 1..])
+        })
+    });
+    // `$$2a$$05$$Pc…`: a crypt hash with each `$` doubled, as Compose files escape it; and
+    // `#jbcrypt:$2a$10$…` (Jenkins), `{CRYPT}$6$…`: one behind a scheme tag. The crypt rule
+    // reports hashes only in credential-store lines.
+    let escaped_crypt = [
+        &b"$$2a$$"[..],
+        b"$$2b$$",
+        b"$$2y$$",
+        b"$$5$$",
+        b"$$6$$",
+        b"$$1$$",
+    ]
+    .iter()
+    .any(|p| value.starts_with(p))
+        || [
+            &b"$2a$"[..],
+            b"$2b$",
+            b"$2y$",
+            b"$5$",
+            b"$6$",
+            b"$1$",
+            b"$y$",
+        ]
+        .iter()
+        .any(|p| {
+            memchr::memmem::find(value, p).is_some_and(|at| {
+                value.len() - at >= 30
+                    && value[at..]
+                        .iter()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/' | b'$'))
+            })
+        });
     if is_tagged_digest(value)
         || is_namespaced_reference(value)
+        || action_type
+        || escaped_crypt
         || datadog_client_token
+        || scaleway_access_key_id
         || is_sops_value(value)
         || is_ipv4_address(value)
     {
@@ -366,6 +421,7 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_rails_route_target(value)
         || is_shape_id(value)
         || is_call_chain(value)
+        || is_member_call(value)
         || is_import_path(value)
         || is_template_method_call(value)
         // `--color-chart-series-2`: a CSS custom property (or a long option) named as a value.
@@ -761,6 +817,21 @@ fn is_call_chain(value: &[u8]) -> bool {
         })
 }
 
+/// `@provider.prefix.charAt(0)` (a Razor or Twirl expression), `token.slice(7)`: a method
+/// called on a member, with a name, a number or nothing as its argument.
+fn is_member_call(value: &[u8]) -> bool {
+    let value = value.strip_prefix(b"@").unwrap_or(value);
+    let Some((callee, arg)) = value.strip_suffix(b")").and_then(|call| {
+        memchr::memrchr(b'(', call).map(|open| (&call[..open], &call[open + 1..]))
+    }) else {
+        return false;
+    };
+    is_member_access(callee)
+        && arg
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b' ' | b','))
+}
+
 /// `aws:ec2/getAmi:getAmi`: a Pulumi type token, `package:module:Member`, the module maybe with
 /// a `/file` part.
 fn is_pulumi_type_token(value: &[u8]) -> bool {
@@ -920,6 +991,13 @@ fn is_regex_pattern(value: &[u8]) -> bool {
     value
         .windows(2)
         .any(|w| matches!(w, [b']', b'{' | b'+' | b'*' | b'?'] | [b'(', b'?']))
+        // `\d{4}-\d{2}`: a character class escape with its count.
+        || value.windows(3).any(|w| {
+            matches!(
+                w,
+                [b'\\', b'd' | b'w' | b's' | b'D' | b'W' | b'S', b'{' | b'+' | b'*' | b'?']
+            )
+        })
         || is_anchored_pattern(value)
 }
 
@@ -1698,8 +1776,16 @@ fn is_kebab_case_words(value: &[u8]) -> bool {
     let mut worded = 0;
     let mut parts = 0;
     let mut long_word = false;
+    // `1st`, `2nd`: an ordinal is a word (`sk-my-openai-1st-key`).
+    let ordinal = |p: &[u8]| {
+        let digits = p.iter().take_while(|b| b.is_ascii_digit()).count();
+        (1..=2).contains(&digits) && matches!(&p[digits..], b"st" | b"nd" | b"rd" | b"th")
+    };
     let all = value.split(|&b| b == b'-').all(|p| {
         parts += 1;
+        if ordinal(p) {
+            return true;
+        }
         match word_then_digits(p) {
             Some(letters) if !p.is_empty() => {
                 worded += usize::from(letters >= 3);
@@ -2079,6 +2165,8 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         || is_sops_value(value)
         || is_django_hash(value)
         || names_a_digest(value)
+        // 128 hex digits: a SHA-512 digest, as user tables store passwords; nobody types one.
+        || (value.len() == 128 && value.iter().all(u8::is_ascii_hexdigit))
         || is_sized_sql_type(value)
         || UNATTEND_PASSES.iter().any(|p| p.as_bytes() == value)
     {
@@ -2850,6 +2938,8 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "types",
     "url",
     "urls",
+    // `pwdIndex==='close'`: which of a form's password fields is shown.
+    "index",
     // `token_uuid`: the id of a token, as APIs list them; `LOGIN_TOKEN_NAMESPACE`: the UUID
     // namespace tokens are derived in (v5 UUIDs), a constant, not the key.
     "uuid",
@@ -2877,6 +2967,17 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "label",
     "policy",
     "strategy",
+    // AWS concurrency stamps, whole words only (`ChangeToken`, not `exchange_token`): WAF's
+    // `ChangeToken`, WAFv2's `LockToken`/`NextLockToken`, Organizations' `PolicyUpdateToken`,
+    // Service Catalog's `CopyProductToken`.
+    "changetoken",
+    "change_token",
+    "locktoken",
+    "lock_token",
+    "policyupdatetoken",
+    "policy_update_token",
+    "copyproducttoken",
+    "copy_product_token",
     // `PasswordConnector = "local"`: which connector checks passwords; `passwordstore_backend:
     // "gopass"` and `passwordstore: "<path>"`: Ansible's lookup of a pass(1) store, where one
     // lives; `htpasswd_password_characters`: which characters a generated one may hold.
@@ -3472,8 +3573,13 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     {
         return true;
     }
-    // `YourPwdShouldBeLongAndSecure!`, `YourApiKey`: "your" starting words in camel case.
-    if secret.starts_with(b"Your") && secret.get(4).is_some_and(u8::is_ascii_uppercase) {
+    // `YourPwdShouldBeLongAndSecure!`, `YourApiKey`, `yourS3accesskey`: "your" starting words
+    // in camel case.
+    if secret
+        .get(..4)
+        .is_some_and(|w| w.eq_ignore_ascii_case(b"your"))
+        && secret.get(4).is_some_and(u8::is_ascii_uppercase)
+    {
         return true;
     }
     // `<?=$pconfig['password'];?>`: PHP printing a variable into a template.
@@ -3645,6 +3751,7 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
             )
         || has_run(secret, 12) && !is_der_block(secret)
         || has_interleaved_sequence(body)
+        || is_alphabet_walk(body)
         || is_repeated_block(body)
         || is_non_random_uuid(body)
         // `abc123` is a weak password people really set; as a key's body it is a stand-in.
@@ -3694,6 +3801,27 @@ fn has_counting_tail(secret: &[u8]) -> bool {
         rest = &rest[len..];
     }
     runs >= 2
+}
+
+/// `AB1C2defGHijkLMNo3PqQRstUvwxyz…`: the alphabet walked in order, in mixed case and with
+/// digits dropped in, as documentation fills a long key or passphrase. Random letters follow
+/// their predecessor one time in 26; here nearly every pair does.
+fn is_alphabet_walk(body: &[u8]) -> bool {
+    let letters: Vec<u8> = body
+        .iter()
+        .filter(|b| b.is_ascii_alphabetic())
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    // Long walks only: shorter ones (`abcdefghijabcdefghijabcd`) are what other scanners' test
+    // suites use as format-valid keys.
+    if letters.len() < 40 {
+        return false;
+    }
+    let steps = letters
+        .windows(2)
+        .filter(|w| w[1] == w[0] + 1 || (w[0] == b'z' && w[1] == b'a'))
+        .count();
+    steps * 5 >= (letters.len() - 1) * 4
 }
 
 /// `a1b2c3d4`, `d4c3b2a1`-like fillers: every other character ascends (or descends) for four
@@ -4323,6 +4451,10 @@ mod tests {
             "{assetlink=(.*?)}",
             "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy",
             "6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe",
+            "yourS3accesskey",
+            "_FLOWISE_BLANK_07167752-1a71-43b1-bf8f-4f32252165db",
+            "secret-key-missing!",
+            "AB1C2defGHijkLMNo3PqQRstUvwxyzaBCDEfghh4ijklMN5opqrStuVWxyzAbCDEfghIJ",
         ] {
             assert!(is_placeholder(v.as_bytes(), &[]), "{v}");
         }
@@ -4584,6 +4716,13 @@ mod tests {
             "web_requests#handle_request",
             "users/confirmations#confirm",
             "tskey-client-abc?ephemeral=false",
+            "@provider.prefix.charAt(0)",
+            "SCWBDFF054RNNE8204AJ",
+            "sk-my-openai-1st-key",
+            "@canvas/SET_COMPONENT_CREDENTIALS",
+            "$$2a$$05$$PcMNUbJvsk7QHFSfEIDaIOjk1VI9/E7IPjTKx.jkjPxkx2EOKSoPS",
+            "#jbcrypt:$2a$10$LP4bMhwyCPnsDm.XRcTZSuBqWYKGAiDAsQXrSrJGYcEd9padaPgsC",
+            "\\\\d{4}-\\\\d{2}-\\\\d{2}|today|yesterday",
             "pk.eyJ1IjoibWFwdXNlciIsImEiOiJja3Q5cXo3bWQwMDAxMnBwZ3Z4b2Y4d2VkIn0.Zk3vQ8mTx2LpW7nR4bC9hJ",
             "smithy.api#httpApiKeyAuth",
             "okta.api.o_auth2_resource_server_credentials_keys_api",
@@ -4752,6 +4891,7 @@ mod tests {
             "hashed_user1_password",
             "MySociety::Util.generate_token",
             "PASSWORD=21",
+            "ba3253876aed6bc22d4a6ff53d8406c6ad864195ed144ab5c87621b6c233b548baeae6956df346ec8c17f5ea10f35ee3cbc514797ed7ddd3145464e2a0bab413",
             "reallysecurepasswordstringhere",
             "mypassword",
             "my-pass",
@@ -4957,6 +5097,13 @@ mod tests {
             "OBFUSCATION_START_TOKEN",
             "PYTHON_SECRETSTORAGE_LICENSE",
             "SRC_URI[jsonwebtoken-10.4.0.sha256sum]",
+            "PolicyUpdateToken",
+            "NextLockToken",
+            "ChangeToken",
+            "LOGIN_TOKEN_NAMESPACE",
+            "htpasswd_password_characters",
+            "passwordstore_backend",
+            "pwdIndex",
         ] {
             assert!(is_non_secret_name(n.as_bytes()), "{n}");
         }
@@ -4973,6 +5120,8 @@ mod tests {
             "tokenid_x",
             "secretB64Url",
             "ENCRYPTION_KEY_DERIVATION_SALT",
+            "exchange_token",
+            "ExchangeToken",
         ] {
             assert!(!is_non_secret_name(n.as_bytes()), "{n}");
         }
