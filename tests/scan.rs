@@ -529,43 +529,47 @@ fn whole_file_secrets_are_found_by_path() {
 }
 
 #[test]
-fn password_hashes_are_reported_in_deployments_not_in_test_fixtures_or_docs() {
+fn password_hashes_are_reported_in_credential_stores_not_in_code_fixtures_or_docs() {
     let dir = Dir::new();
     let mut fake = Fake::new(33);
     let crypt = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let hash = format!("$2y$10${}", fake.from(crypt, 53));
-    let line = format!("'password' => '{hash}',\n");
-    // A hash that opens a deployment: an htpasswd file, a seed row, a provisioning variable.
-    dir.write("deploy/htpasswd", format!("admin:{hash}\n"));
-    dir.write("db/seed.php", &line);
+    let htpasswd_hash = format!("$2y$10${}", fake.from(crypt, 53));
+    let hash = format!("$2b$10${}", fake.from(crypt, 53));
+    let store_line = format!("admin:{hash}\n");
+    // Credential stores: an htpasswd file, a shadow file.
+    dir.write("deploy/htpasswd", format!("admin:{htpasswd_hash}\n"));
+    dir.write("etc/shadow", format!("root:{hash}:19700:0:99999:7:::\n"));
+    // A hash kept as a value in code or seed data is how an application ships a default
+    // account without its password.
+    dir.write("db/seed.php", format!("'password' => '{hash}',\n"));
+    dir.write(
+        "config/users.yml",
+        format!("admin_password_hash: \"{hash}\"\n"),
+    );
     // Test suites carry hashes of their test users as fixtures by the hundred.
-    dir.write("tests/integration/api/ListTest.php", &line);
-    dir.write("src/Auth/LoginTest.php", &line);
-    dir.write(
-        "internal/auth/hash_test.go",
-        format!("const h = \"{hash}\"\n"),
-    );
-    dir.write("web/src/login.spec.ts", format!("const h = '{hash}';\n"));
-    dir.write(
-        "spec/fixtures/users.yml",
-        format!("password_digest: {hash}\n"),
-    );
-    dir.write("database/factories/UserFactory.php", &line);
+    dir.write("tests/integration/api/users.htpasswd", &store_line);
+    dir.write("src/Auth/LoginTest.php", &store_line);
+    dir.write("internal/auth/hash_test.go", &store_line);
+    dir.write("web/src/login.spec.ts", &store_line);
+    dir.write("spec/fixtures/users.passwd", &store_line);
+    dir.write("database/factories/users.passwd", &store_line);
     // Documentation shows the format with an example entry.
-    dir.write(
-        "docs/middlewares/basicauth.md",
-        format!("    - \"admin:{hash}\"\n"),
-    );
+    dir.write("docs/middlewares/basicauth.passwd", &store_line);
     dir.write("README.rst", format!("  admin:{hash}\n"));
     // Words that only end like a test file name are not one.
-    dir.write("app/Latest.php", &line);
+    dir.write("app/Latest.passwd", &store_line);
     let (code, report) = dir.scan_json(&["."]);
     assert_eq!(code, 1);
     assert_eq!(
         report.places(),
         vec![
-            ("crypt-password-hash".into(), "app/Latest.php".into(), 1, 16),
-            ("crypt-password-hash".into(), "db/seed.php".into(), 1, 16),
+            (
+                "crypt-password-hash".into(),
+                "app/Latest.passwd".into(),
+                1,
+                7
+            ),
+            ("crypt-password-hash".into(), "etc/shadow".into(), 1, 6),
             // One finding per secret: the htpasswd rule, with htpasswd's rotation steps.
             ("htpasswd-bcrypt".into(), "deploy/htpasswd".into(), 1, 7),
         ]
