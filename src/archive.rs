@@ -240,10 +240,16 @@ fn zip_entries(
                 continue;
             }
         };
-        if !file.is_file() {
-            // Directories; symlinks are stored as files whose content is the target, and
-            // `is_symlink` tells them apart.
-            if file.is_symlink() {
+        // Directories end in `/`. Symlinks are stored as files whose content is the target,
+        // told apart by the file-type bits of the Unix mode. Those bits are compared whole:
+        // some tools write 0o177777 (every bit set) for plain entries, which a bit test
+        // (`mode & S_IFLNK == S_IFLNK`, as `ZipFile::is_symlink` does) reads as a link, and a
+        // file with that mode would then go unscanned.
+        let symlink = file
+            .unix_mode()
+            .is_some_and(|mode| mode & 0o170_000 == 0o120_000);
+        if file.is_dir() || symlink {
+            if symlink && !file.is_dir() {
                 visit(
                     Entry::Skipped {
                         path,
@@ -415,6 +421,29 @@ mod tests {
         );
         assert_eq!(entries(&gzip(b"dump"), &mut Budget::new(100)).0, ["=dump"]);
         assert_eq!(sniff(b"PK is not enough"), None);
+    }
+
+    #[test]
+    fn zip_members_are_links_only_by_their_file_type_bits() {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        w.start_file("odd.txt", zip::write::SimpleFileOptions::default())
+            .expect("zip entry");
+        w.write_all(b"scanned").expect("zip write");
+        w.add_symlink("link", "odd.txt", zip::write::SimpleFileOptions::default())
+            .expect("zip link");
+        let mut z = w.finish().expect("zip finish").into_inner();
+        // Give the first central directory entry a Unix mode with every bit set, as some
+        // archivers write: 0o177777 is not a link (its type bits are 0o170000).
+        let cd = z
+            .windows(4)
+            .position(|w| w == b"PK\x01\x02")
+            .expect("central directory");
+        z[cd + 5] = 3;
+        z[cd + 38..cd + 42].copy_from_slice(&0xFFFF_0000u32.to_le_bytes());
+        assert_eq!(
+            entries(&z, &mut Budget::new(100)).0,
+            ["odd.txt=scanned", "link:symlink"]
+        );
     }
 
     #[test]
