@@ -136,6 +136,8 @@ pub const DEFAULT_SKIPS: &[(&str, &[&str])] = &[
             "**/pubspec.lock",
             "**/Podfile.lock",
             "**/gradle.lockfile",
+            // Lingo.dev's translation lock: a checksum per translated string.
+            "**/i18n.lock",
         ],
     ),
     // keyhound's own configuration: the examples of its extra rules are fake secrets; and

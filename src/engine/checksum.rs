@@ -17,12 +17,40 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         Checksum::KeyStoreWithKey => key_store_with_key(secret),
         Checksum::StellarSecretSeed => stellar_strkey(secret, 18 << 3),
         Checksum::NatsNkeySeed => nats_nkey_seed(secret),
+        Checksum::CiscoType7 => cisco_type7(secret),
         Checksum::Base36NotHex => secret
             .iter()
             .rev()
             .take_while(|b| b.is_ascii_alphanumeric())
             .any(|b| matches!(b.to_ascii_lowercase(), b'g'..=b'z')),
     }
+}
+
+/// The key Cisco IOS XORs type 7 passwords with (`service password-encryption`), published in
+/// every description of the scheme.
+const CISCO_TYPE7_KEY: &[u8] = b"dsfd;kfoA,.iyewrkldJKDHSUBsgvca69834ncxv9873254k;fg87";
+
+/// A Cisco type 7 string decodes to printable ASCII: the first two digits pick where in the key
+/// to start, each following hex pair is one character XORed with the key.
+fn cisco_type7(secret: &[u8]) -> bool {
+    if secret.len() < 4 || !secret.len().is_multiple_of(2) {
+        return false;
+    }
+    let Some(offset) = std::str::from_utf8(&secret[..2])
+        .ok()
+        .and_then(|d| d.parse::<usize>().ok())
+    else {
+        return false;
+    };
+    secret[2..].chunks(2).enumerate().all(|(i, pair)| {
+        std::str::from_utf8(pair)
+            .ok()
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+            .is_some_and(|b| {
+                let c = b ^ CISCO_TYPE7_KEY[(offset + i) % CISCO_TYPE7_KEY.len()];
+                (0x20..0x7f).contains(&c)
+            })
+    })
 }
 
 /// Stellar StrKey (SEP-23): 56 base32 characters that decode to a version byte, 32 bytes of key
@@ -370,6 +398,17 @@ pub(crate) fn github_token(prefix: &str, random30: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cisco_type7_decodes_to_text() {
+        // `Tundra-Owl8` and `lab-rtr-91` with the key at offsets 7 and 12.
+        assert!(cisco_type7(b"073B34424A1B184838050754"));
+        assert!(cisco_type7(b"121504155F191816677275"));
+        // An FS.com switch's value, odd length, a non-decimal offset.
+        assert!(!cisco_type7(b"0932840928a209842390"));
+        assert!(!cisco_type7(b"073B34424A1B18483805075"));
+        assert!(!cisco_type7(b"AB3B34424A1B1848"));
+    }
 
     #[test]
     fn github_checksum_round_trip() {

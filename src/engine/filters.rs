@@ -33,6 +33,10 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "change-this",
     "your_",
     "your-",
+    // `my-api-key-lowercase`: "my" and the field, as a test names the key it sends.
+    "my-api-key",
+    "my_api_key",
+    "myapikey",
     "yourkey",
     "yourtoken",
     "yoursecret",
@@ -52,6 +56,8 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     // Laravel's `APP_KEY=SomeRandomStringOf32CharsExactly`: what to put there, described.
     "somerandom",
     "randomstring",
+    "random_string",
+    "random-string",
     // `base64encodedaccountkey`: what to put there, written as one word.
     "base64encoded",
     "base64_encoded",
@@ -3298,6 +3304,12 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
     })
 }
 
+/// `X-Environment-Key: n9fbf9h3…`: Flagsmith's client-side environment key, which its SDKs
+/// ship in web pages and apps; its server-side keys start with `ser.`.
+pub fn is_public_key_header(name: &[u8], value: &[u8]) -> bool {
+    name.eq_ignore_ascii_case(b"x-environment-key") && !value.starts_with(b"ser.")
+}
+
 /// True when `value`, letters and digits only and lower-cased, is the name it is assigned to,
 /// or the end of it (`Passphrase="passphrase"`, `db_api_key = "apikey"`): it describes the
 /// field instead of filling it.
@@ -3570,6 +3582,16 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     if let Some(n) = secret.strip_prefix(b"random")
         && (1..=3).contains(&n.len())
         && n.iter().all(u8::is_ascii_digit)
+    {
+        return true;
+    }
+    // `eyJhbGciOiJFZERTQSJ9.payload.signature`: a JWT's header with its other parts named in
+    // words, as tests write a token they never verify.
+    if secret.starts_with(b"eyJ")
+        && secret
+            .split(|&b| b == b'.')
+            .skip(1)
+            .any(|part| (3..=16).contains(&part.len()) && part.iter().all(u8::is_ascii_lowercase))
     {
         return true;
     }
@@ -4454,6 +4476,9 @@ mod tests {
             "yourS3accesskey",
             "_FLOWISE_BLANK_07167752-1a71-43b1-bf8f-4f32252165db",
             "secret-key-missing!",
+            "another_random_string",
+            "eyJhbGciOiJFZERTQSJ9.payload.signature",
+            "my-api-key!@#$%^&*()",
             "AB1C2defGHijkLMNo3PqQRstUvwxyzaBCDEfghh4ijklMN5opqrStuVWxyzAbCDEfghIJ",
         ] {
             assert!(is_placeholder(v.as_bytes(), &[]), "{v}");
@@ -4833,6 +4858,22 @@ mod tests {
         ] {
             assert!(!encodes_non_secret(v.as_bytes(), password), "{v}");
         }
+    }
+
+    #[test]
+    fn flagsmith_client_keys_are_public() {
+        assert!(is_public_key_header(
+            b"X-Environment-Key",
+            b"n9fbf9h3v4fFgH3U3ngWhb"
+        ));
+        assert!(!is_public_key_header(
+            b"X-Environment-Key",
+            b"ser.Kq7vR2xLm9TzW4pN8cBdYs"
+        ));
+        assert!(!is_public_key_header(
+            b"X-Api-Key",
+            b"n9fbf9h3v4fFgH3U3ngWhb"
+        ));
     }
 
     #[test]

@@ -468,7 +468,8 @@ impl Engine {
                 // names that hold no secret (`Idempotency-Key`), as the generic rules do.
                 if !(rule.generic || rule.password)
                     && let Some(name) = caps.name("name")
-                    && filters::is_non_secret_name(name.as_bytes())
+                    && (filters::is_non_secret_name(name.as_bytes())
+                        || filters::is_public_key_header(name.as_bytes(), secret))
                 {
                     continue;
                 }

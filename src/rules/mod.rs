@@ -122,6 +122,10 @@ pub enum Checksum {
     /// digits are an MD5 (`key-` + a cache id), and a random base36 body is all hex one time in
     /// 10^11.
     Base36NotHex,
+    /// Cisco IOS type 7: two decimal digits (an offset into Cisco's fixed key) and hex bytes
+    /// that, XORed with the key, decode to printable text. Other vendors' `password 7` values
+    /// (FS.com switches) are hashes or ciphertexts that do not.
+    CiscoType7,
 }
 
 impl Checksum {
