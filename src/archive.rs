@@ -93,6 +93,19 @@ pub enum Entry {
 #[error("{0}")]
 pub struct Damaged(String);
 
+impl Damaged {
+    /// The longest message kept: a tar header's parse error quotes the header's raw bytes,
+    /// hundreds of them from a binary file, which tell the user nothing.
+    const MAX_CHARS: usize = 160;
+
+    fn new(message: String) -> Self {
+        match message.char_indices().nth(Self::MAX_CHARS) {
+            Some((cut, _)) => Damaged(format!("{}…", &message[..cut])),
+            None => Damaged(message),
+        }
+    }
+}
+
 /// Hands every member of `data` (in format `kind`) to `visit`, in archive order.
 pub fn for_each_entry(
     data: &[u8],
@@ -156,7 +169,7 @@ pub fn for_each_entry(
                             budget,
                         );
                     }
-                    return Err(Damaged(format!("gzip: {e}")));
+                    return Err(Damaged::new(format!("gzip: {e}")));
                 }
             }
             Ok(())
@@ -206,7 +219,7 @@ fn zip_entries(
     visit: &mut dyn FnMut(Entry, &mut Budget),
 ) -> Result<(), Damaged> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(data))
-        .map_err(|e| Damaged(format!("zip: {e}")))?;
+        .map_err(|e| Damaged::new(format!("zip: {e}")))?;
     let count = archive.len();
     for i in 0..count.min(MAX_MEMBERS) {
         if budget.remaining == 0 {
@@ -299,9 +312,9 @@ fn tar_entries(
     let mut archive = tar::Archive::new(data);
     let entries = archive
         .entries()
-        .map_err(|e| Damaged(format!("tar: {e}")))?;
+        .map_err(|e| Damaged::new(format!("tar: {e}")))?;
     for entry in entries {
-        let mut entry = entry.map_err(|e| Damaged(format!("tar: {e}")))?;
+        let mut entry = entry.map_err(|e| Damaged::new(format!("tar: {e}")))?;
         let path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let kind = entry.header().entry_type();
         if kind.is_symlink() || kind.is_hard_link() {
@@ -341,11 +354,11 @@ fn tar_entries(
                     },
                     budget,
                 );
-                return Err(Damaged(format!("tar: {path}: truncated")));
+                return Err(Damaged::new(format!("tar: {path}: truncated")));
             }
             Ok(Bounded::Whole) => visit(Entry::File { path, data: out }, budget),
             Ok(Bounded::Over(reason, why)) => visit(Entry::Skipped { path, reason, why }, budget),
-            Err(e) => return Err(Damaged(format!("tar: {path}: {e}"))),
+            Err(e) => return Err(Damaged::new(format!("tar: {path}: {e}"))),
         }
     }
     Ok(())
@@ -508,6 +521,10 @@ mod tests {
         assert!(r.is_err());
         assert_eq!(seen.len(), 1);
         assert!(seen[0].starts_with("=aaa"));
+        // A message quoting raw bytes is cut short.
+        let long = Damaged::new(format!("tar: {}", "\u{fffd}".repeat(500)));
+        assert_eq!(long.0.chars().count(), Damaged::MAX_CHARS + 1);
+        assert!(long.0.ends_with('…'));
     }
 
     #[test]
