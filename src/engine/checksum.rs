@@ -338,6 +338,8 @@ fn basic_auth(secret: &[u8]) -> bool {
                 && !plain[..i].contains(&b'/')
                 && !plain[..i].contains(&b'"')
                 && plain[i + 1] != b'/'
+                // `testuser:fakepassword`: a documentation stand-in, once decoded.
+                && !super::filters::says_it_is_a_stand_in(&plain[i + 1..])
         })
 }
 
@@ -398,6 +400,13 @@ pub(crate) fn github_token(prefix: &str, random30: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn basic_credentials_that_say_they_are_stand_ins_fail() {
+        // testuser:fakepassword, ops:Wq8vZt3mLk2R
+        assert!(!basic_auth(b"dGVzdHVzZXI6ZmFrZXBhc3N3b3Jk"));
+        assert!(basic_auth(b"b3BzOldxOHZadDNtTGsyUg=="));
+    }
 
     #[test]
     fn cisco_type7_decodes_to_text() {

@@ -25,6 +25,8 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "not_real",
     "not-real",
     "notreal",
+    // `…ThisIsNotARealKeyOMG.`
+    "notareal",
     // pyotp's documented example secret (`base32secret3232`) and its variants.
     "base32secret",
     // `CHANGE-THIS! VERY IMPORTANT!`
@@ -46,6 +48,8 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     // `redactme01`: a test's value for the redaction it checks; `_FLOWISE_BLANK_<uuid>`: the
     // sentinel an API returns in place of a stored credential.
     "redactme",
+    // `KEPLOYREDACTabc123`: a recorder's mark for a value it masked.
+    "redact",
     "_blank_",
     // `secret-key-missing!`: a default that says none was set.
     "key-missing",
@@ -84,6 +88,16 @@ const JWT_IO_SIGNATURES: &[&str] = &[
 /// The first markers of [`PLACEHOLDER_MARKERS`] are words, long enough never to occur by
 /// chance in random text; the rest are short symbols.
 const WORD_MARKERS: usize = 7;
+
+/// `testuser:fakepassword` inside a Basic header: a decoded credential that says it is a
+/// stand-in (a word marker, or `fake`).
+pub fn says_it_is_a_stand_in(decoded: &[u8]) -> bool {
+    let lower = decoded.to_ascii_lowercase();
+    PLACEHOLDER_MARKERS[..WORD_MARKERS]
+        .iter()
+        .chain(&["fake"])
+        .any(|m| memchr::memmem::find(&lower, m.as_bytes()).is_some())
+}
 
 /// Values published in vendors' documentation and in standards as examples. They are public
 /// and inert.
@@ -287,6 +301,20 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         && value[3..]
             .iter()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    // `pg/varchar@1`: a codec or type id, namespace, type and version.
+    let codec_id = memchr::memchr(b'@', value).is_some_and(|at| {
+        let (name, version) = (&value[..at], &value[at + 1..]);
+        !version.is_empty()
+            && version.iter().all(u8::is_ascii_digit)
+            && memchr::memchr(b'/', name).is_some_and(|slash| {
+                slash > 0
+                    && name.iter().all(|b| {
+                        b.is_ascii_lowercase()
+                            || b.is_ascii_digit()
+                            || matches!(b, b'/' | b'_' | b'-')
+                    })
+            })
+    });
     // `@canvas/SET_COMPONENT_CREDENTIALS`: a Redux action type, a scope and a constant's name.
     let action_type = value.strip_prefix(b"@").is_some_and(|v| {
         memchr::memchr(b'/', v).is_some_and(|slash| {
@@ -330,6 +358,7 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
     if is_tagged_digest(value)
         || is_namespaced_reference(value)
         || action_type
+        || codec_id
         || escaped_crypt
         || datadog_client_token
         || scaleway_access_key_id
@@ -2464,6 +2493,8 @@ fn is_self_describing_password(lower: &[u8]) -> bool {
         b"pwd",
         b"pw",
         b"secret",
+        // `some-token` in `https://git:some-token@github.com`: a token's slot, said as words.
+        b"token",
     ];
     const QUALIFIERS: &[&[u8]] = &[
         b"your",
@@ -2501,8 +2532,11 @@ fn is_self_describing_password(lower: &[u8]) -> bool {
         b"and",
         b"complicated",
         b"complex",
-        // `notasecreteither`: a second one, said the same way.
+        // `notasecreteither`: a second one, said the same way; `trywithwrongpass`: a test's
+        // refused login, said in words.
         b"either",
+        b"try",
+        b"with",
         // `reallysecurepasswordstringhere`: where one goes.
         b"really",
         b"string",
@@ -3547,8 +3581,8 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
         return true;
     }
     // `eyJhbGciOiJSUzI1NiJ9.fake-payload.fake-sig`, `header.!!!not-base64!!!.sig`: a token
-    // shaped for a parser test, its parts called fake or crossed out. (A fixture whose
-    // signature is the word `signature` is labelled a test token: it is still reported.)
+    // shaped for a parser test, its parts called fake or crossed out. (Parts that are plain
+    // words, `….payload.signature`, are judged below.)
     if secret.contains(&b'.') && {
         let mut parts = secret.split(|&b| b == b'.');
         let first = parts.next().unwrap_or_default();
@@ -3774,6 +3808,7 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
         || has_run(secret, 12) && !is_der_block(secret)
         || has_interleaved_sequence(body)
         || is_alphabet_walk(body)
+        || is_chain_of_runs(body)
         || is_repeated_block(body)
         || is_non_random_uuid(body)
         // `abc123` is a weak password people really set; as a key's body it is a stand-in.
@@ -3823,6 +3858,42 @@ fn has_counting_tail(secret: &[u8]) -> bool {
         rest = &rest[len..];
     }
     runs >= 2
+}
+
+/// `abc123def456ghi789…`, `sk-proj-abcd1234efgh5678…`: short ascending runs of letters and of
+/// digits one after another (`9` may wrap to `0`, `z` to `a`), as tests fill a token's body.
+/// Four runs of three or more must make up most of the letters and digits.
+fn is_chain_of_runs(body: &[u8]) -> bool {
+    let next = |a: u8, b: u8| {
+        b == a + 1
+            || (a == b'9' && b == b'0')
+            || (a.eq_ignore_ascii_case(&b'z') && b.eq_ignore_ascii_case(&b'a'))
+            || (a.is_ascii_alphabetic() && b.to_ascii_lowercase() == a.to_ascii_lowercase() + 1)
+    };
+    let (mut runs, mut in_runs, mut total) = (0, 0, 0);
+    let mut i = 0;
+    while i < body.len() {
+        if !body[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let digit = body[i].is_ascii_digit();
+        let mut j = i + 1;
+        while j < body.len()
+            && body[j].is_ascii_alphanumeric()
+            && body[j].is_ascii_digit() == digit
+            && next(body[j - 1], body[j])
+        {
+            j += 1;
+        }
+        total += j - i;
+        if j - i >= 3 {
+            runs += 1;
+            in_runs += j - i;
+        }
+        i = j;
+    }
+    runs >= 4 && in_runs * 5 >= total * 4
 }
 
 /// `AB1C2defGHijkLMNo3PqQRstUvwxyz…`: the alphabet walked in order, in mixed case and with
@@ -4478,6 +4549,10 @@ mod tests {
             "secret-key-missing!",
             "another_random_string",
             "eyJhbGciOiJFZERTQSJ9.payload.signature",
+            "abc123def456ghi789jkl012mno345pq",
+            "sk-proj-abcd1234efgh5678ijkl9012mnop3456qrst",
+            "KEPLOYREDACTabc123",
+            "Abd13Kf+sfAk2DzifjafldkThisIsNotARealKeyOMG.",
             "my-api-key!@#$%^&*()",
             "AB1C2defGHijkLMNo3PqQRstUvwxyzaBCDEfghh4ijklMN5opqrStuVWxyzAbCDEfghIJ",
         ] {
@@ -4745,6 +4820,7 @@ mod tests {
             "SCWBDFF054RNNE8204AJ",
             "sk-my-openai-1st-key",
             "@canvas/SET_COMPONENT_CREDENTIALS",
+            "pg/varchar@1",
             "$$2a$$05$$PcMNUbJvsk7QHFSfEIDaIOjk1VI9/E7IPjTKx.jkjPxkx2EOKSoPS",
             "#jbcrypt:$2a$10$LP4bMhwyCPnsDm.XRcTZSuBqWYKGAiDAsQXrSrJGYcEd9padaPgsC",
             "\\\\d{4}-\\\\d{2}-\\\\d{2}|today|yesterday",
@@ -4934,6 +5010,8 @@ mod tests {
             "PASSWORD=21",
             "ba3253876aed6bc22d4a6ff53d8406c6ad864195ed144ab5c87621b6c233b548baeae6956df346ec8c17f5ea10f35ee3cbc514797ed7ddd3145464e2a0bab413",
             "reallysecurepasswordstringhere",
+            "some-token",
+            "trywithwrongpass",
             "mypassword",
             "my-pass",
         ] {
