@@ -648,8 +648,9 @@ impl Engine {
                 return false;
             }
         }
-        // `password="8d3c…"` with `salt="…"` beside it: a salted digest of the password, as
-        // user tables and seed data store it (OpenMRS, Liquibase change sets), not the password.
+        // `password="8d3c…"` with `salt="…"` or `encoding="md5"` beside it: a digest of the
+        // password, as user tables, seed data and user-mapping files store it (OpenMRS,
+        // Liquibase change sets, Guacamole), not the password.
         if (rule.password
             || caps.name("name").is_some_and(|n| {
                 memchr::memmem::find(&n.as_bytes().to_ascii_lowercase(), b"pass").is_some()
@@ -661,7 +662,12 @@ impl Engine {
         {
             let at = offset + value.start();
             let around = &data[at.saturating_sub(300)..(at + value.len() + 300).min(data.len())];
-            if memchr::memmem::find(&around.to_ascii_lowercase(), b"salt").is_some() {
+            let around = around.to_ascii_lowercase();
+            // Guacamole's `user-mapping.xml`: `password="<hex>" encoding="md5"` (or sha256).
+            let digest_encoding = [&b"encoding=\"md5"[..], b"encoding=\"sha"]
+                .iter()
+                .any(|e| memchr::memmem::find(&around, e).is_some());
+            if digest_encoding || memchr::memmem::find(&around, b"salt").is_some() {
                 return false;
             }
         }
