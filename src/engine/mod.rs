@@ -578,7 +578,10 @@ impl Engine {
         if let Some(name) = caps.name("name").or_else(|| caps.get(0))
             && let Some(value) = caps.get(secret_group)
             && let start = offset + name.start()
-            && let line_start = memchr::memrchr(b'\n', &data[..start]).map_or(0, |i| i + 1)
+            // The names before it are short: look back 256 bytes at most, so a long line with
+            // many candidates is not read again for each.
+            && let back = start.saturating_sub(256)
+            && let line_start = memchr::memrchr(b'\n', &data[back..start]).map_or(back, |i| back + i + 1)
             && let before = data[line_start..start].trim_ascii()
             && before.ends_with(b",")
             && before
