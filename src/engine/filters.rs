@@ -2142,6 +2142,33 @@ const TRANSLATED_PASSWORD_WORDS: &[&str] = &[
     "palavra chave",
 ];
 
+/// `Contrase\u00F1a`, `Has\u0142o`: a Java properties file's (or JSON's) `\uXXXX` escapes
+/// spelling the word "password" of another language, as translation bundles hold it.
+fn unescapes_to_non_password(value: &[u8]) -> bool {
+    if memchr::memmem::find(value, b"\\u").is_none() || value.len() > 64 {
+        return false;
+    }
+    let mut text = String::new();
+    let mut rest = value;
+    while let Some((&b, tail)) = rest.split_first() {
+        if b == b'\\'
+            && let Some(hex) = tail.strip_prefix(b"u").and_then(|t| t.get(..4))
+            && let Some(c) = std::str::from_utf8(hex)
+                .ok()
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .and_then(char::from_u32)
+        {
+            text.push(c);
+            rest = &tail[5..];
+        } else {
+            text.push(char::from(b));
+            rest = tail;
+        }
+    }
+    let text = text.to_lowercase();
+    NON_PASSWORDS.iter().any(|w| w.to_lowercase() == text)
+}
+
 /// True when a password rule's value looks like a password someone typed: not a
 /// reference (`$DB_PASS`, `%PASSWORD%`, `#{...}`, `process.env.X`), a selector or anchor
 /// (`#login-form`), a path, an ARN, punctuation only, or a format string,
@@ -2469,6 +2496,7 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         bare = rest;
     }
     !NON_PASSWORDS.iter().any(|w| w.as_bytes() == bare)
+        && !unescapes_to_non_password(bare)
         && !is_rule_list(value)
         && !is_attribute_selector(value)
         && !is_label_word(value)
@@ -5008,6 +5036,8 @@ mod tests {
             "hashed_user1_password",
             "MySociety::Util.generate_token",
             "PASSWORD=21",
+            "Contrase\\u00F1a",
+            "Has\\u0142o",
             "ba3253876aed6bc22d4a6ff53d8406c6ad864195ed144ab5c87621b6c233b548baeae6956df346ec8c17f5ea10f35ee3cbc514797ed7ddd3145464e2a0bab413",
             "reallysecurepasswordstringhere",
             "some-token",
