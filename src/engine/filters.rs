@@ -3928,21 +3928,19 @@ fn is_chain_of_runs(body: &[u8]) -> bool {
 /// digits dropped in, as documentation fills a long key or passphrase. Random letters follow
 /// their predecessor one time in 26; here nearly every pair does.
 fn is_alphabet_walk(body: &[u8]) -> bool {
-    let letters: Vec<u8> = body
-        .iter()
-        .filter(|b| b.is_ascii_alphabetic())
-        .map(u8::to_ascii_lowercase)
-        .collect();
+    // One pass, no copy: this runs on every candidate, PEM blocks included.
+    let (mut letters, mut steps, mut prev) = (0usize, 0usize, None::<u8>);
+    for b in body.iter().filter(|b| b.is_ascii_alphabetic()) {
+        let b = b.to_ascii_lowercase();
+        if prev.is_some_and(|p| b == p + 1 || (p == b'z' && b == b'a')) {
+            steps += 1;
+        }
+        prev = Some(b);
+        letters += 1;
+    }
     // Long walks only: shorter ones (`abcdefghijabcdefghijabcd`) are what other scanners' test
     // suites use as format-valid keys.
-    if letters.len() < 40 {
-        return false;
-    }
-    let steps = letters
-        .windows(2)
-        .filter(|w| w[1] == w[0] + 1 || (w[0] == b'z' && w[1] == b'a'))
-        .count();
-    steps * 5 >= (letters.len() - 1) * 4
+    letters >= 40 && steps * 5 >= (letters - 1) * 4
 }
 
 /// `a1b2c3d4`, `d4c3b2a1`-like fillers: every other character ascends (or descends) for four
