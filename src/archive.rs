@@ -38,11 +38,59 @@ pub fn sniff(data: &[u8]) -> Option<Kind> {
         Some(Kind::Zip)
     } else if data.starts_with(&[0x1f, 0x8b]) {
         Some(Kind::Gzip)
-    } else if data.get(257..262) == Some(b"ustar") {
+    } else if data.get(257..262) == Some(b"ustar") || is_v7_tar_header(data) {
         Some(Kind::Tar)
     } else {
         None
     }
+}
+
+/// A tar header of the pre-POSIX (V7) format, which has no `ustar` magic: older release
+/// tarballs (libmicrohttpd's, made by `make dist`) start with one. Told by its checksum
+/// field, the sum of the header's bytes with that field read as spaces, as `tar` itself
+/// checks it; a name and an octal size are required too, so a block of text or zeros is not
+/// taken for one.
+fn is_v7_tar_header(data: &[u8]) -> bool {
+    let Some(header) = data.get(..512) else {
+        return false;
+    };
+    let octal = |field: &[u8]| -> Option<u64> {
+        let digits = field.trim_ascii_start();
+        let end = digits
+            .iter()
+            .position(|b| matches!(b, 0 | b' '))
+            .unwrap_or(digits.len());
+        let (digits, rest) = digits.split_at(end);
+        if digits.is_empty()
+            || !digits.iter().all(|b| (b'0'..=b'7').contains(b))
+            || !rest.iter().all(|b| matches!(b, 0 | b' '))
+        {
+            return None;
+        }
+        digits.iter().try_fold(0u64, |n, d| {
+            n.checked_mul(8)?.checked_add(u64::from(d - b'0'))
+        })
+    };
+    let name_ok = header[0] != 0
+        && header[..100]
+            .iter()
+            .take_while(|&&b| b != 0)
+            .all(|b| !b.is_ascii_control());
+    let (Some(sum), Some(_size)) = (octal(&header[148..156]), octal(&header[124..136])) else {
+        return false;
+    };
+    let actual: u64 = header
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                u64::from(b)
+            }
+        })
+        .sum();
+    name_ok && sum == actual
 }
 
 /// What one top-level archive may still expand to. Shared by everything nested in it.
@@ -391,6 +439,24 @@ mod tests {
         b.into_inner().expect("tar finish")
     }
 
+    /// A tar whose headers are V7's: no `ustar` magic, checksums set over what is left.
+    fn v7_tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut t = tar_of(files);
+        let mut at = 0;
+        while at + 512 <= t.len() && t[at] != 0 {
+            let size = tar::Header::from_byte_slice(&t[at..at + 512])
+                .entry_size()
+                .expect("size");
+            let header = &mut t[at..at + 512];
+            header[257..265].fill(0);
+            header[148..156].fill(b' ');
+            let sum: u32 = header.iter().map(|&b| u32::from(b)).sum();
+            header[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+            at += 512 + (size as usize).div_ceil(512) * 512;
+        }
+        t
+    }
+
     fn gzip(data: &[u8]) -> Vec<u8> {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         e.write_all(data).expect("gzip");
@@ -434,6 +500,25 @@ mod tests {
         );
         assert_eq!(entries(&gzip(b"dump"), &mut Budget::new(100)).0, ["=dump"]);
         assert_eq!(sniff(b"PK is not enough"), None);
+    }
+
+    #[test]
+    fn v7_tars_are_known_by_their_header_checksum() {
+        let t = v7_tar_of(&[("pkg-1.0/README", b"five"), ("pkg-1.0/key.pem", b"four")]);
+        assert_ne!(t.get(257..262), Some(&b"ustar"[..]));
+        assert_eq!(sniff(&t), Some(Kind::Tar));
+        // Streamed member by member, as a `.tar.gz`, not inflated whole as one gzipped file
+        // (that would hit the 300-byte member limit).
+        assert_eq!(
+            entries(&gzip(&t), &mut Budget::new(300)).0,
+            ["pkg-1.0/README=five", "pkg-1.0/key.pem=four"]
+        );
+        // One changed byte breaks the checksum: text is not a tar.
+        let mut broken = t.clone();
+        broken[0] ^= 1;
+        assert_eq!(sniff(&broken), None);
+        assert_eq!(sniff(&[b'a'; 600]), None);
+        assert_eq!(sniff(&[0u8; 600]), None);
     }
 
     #[test]
