@@ -18,12 +18,27 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         Checksum::StellarSecretSeed => stellar_strkey(secret, 18 << 3),
         Checksum::NatsNkeySeed => nats_nkey_seed(secret),
         Checksum::CiscoType7 => cisco_type7(secret),
+        Checksum::CephKey => ceph_key(secret),
+        Checksum::CephBootstrapToken => json_object_with(secret, &["fsid", "key"]),
         Checksum::Base36NotHex => secret
             .iter()
             .rev()
             .take_while(|b| b.is_ascii_alphanumeric())
             .any(|b| matches!(b.to_ascii_lowercase(), b'g'..=b'z')),
     }
+}
+
+/// A cephx key (`ceph-authtool --gen-print-key`) encodes `CryptoKey`: a little-endian u16
+/// crypto type (1 is AES-128), the creation time (u32 seconds, u32 nanoseconds), a u16 key
+/// length, then the key. The length must be AES's 16 or 32 bytes and account for every byte
+/// after the header, which random base64 of this size satisfies about once in 10^9.
+fn ceph_key(secret: &[u8]) -> bool {
+    base64url_decode(secret).is_some_and(|bin| {
+        bin.len() > 12
+            && matches!(u16::from_le_bytes([bin[0], bin[1]]), 1..=2)
+            && matches!(u16::from_le_bytes([bin[10], bin[11]]), 16 | 32)
+            && usize::from(u16::from_le_bytes([bin[10], bin[11]])) == bin.len() - 12
+    })
 }
 
 /// The key Cisco IOS XORs type 7 passwords with (`service password-encryption`), published in
@@ -406,6 +421,25 @@ mod tests {
         // testuser:fakepassword, ops:Wq8vZt3mLk2R
         assert!(!basic_auth(b"dGVzdHVzZXI6ZmFrZXBhc3N3b3Jk"));
         assert!(basic_auth(b"b3BzOldxOHZadDNtTGsyUg=="));
+    }
+
+    #[test]
+    fn ceph_key_header_matches_its_length() {
+        // type 1, a creation time, length 16, 16 random bytes
+        assert!(ceph_key(b"AQAA8VNlAAAAABAAtm6i0/TcdDv5n/LNG+mrJQ=="));
+        // the same with length 15 in the header
+        assert!(!ceph_key(b"AQAA8VNlAAAAAA8Ahkf4DAjdOVrNg1nRhTcHXA=="));
+        // 28 bytes of base64 that are no key
+        assert!(!ceph_key(b"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmM="));
+        assert!(verify(
+            Checksum::CephBootstrapToken,
+            b"eyJmc2lkIjoiYzRkMWEyYjMtNWU2Zi00YTdiLThjOWQtMGUxZjJhM2I0YzVkIiwiY2xpZW50X2lkIjoicmJkLW1pcnJvci1wZWVyIiwia2V5IjoiQVFCWDlWTmxBQUFBQUJBQWF1d1N3eW9GVzNZS3NyTFZNeENHanc9PSIsIm1vbl9ob3N0IjoiW3YyOjE5Mi4wLjIuMTA6MzMwMCx2MToxOTIuMC4yLjEwOjY3ODldIn0="
+        ));
+        // {"fsid":…,"client_id":…,"mon_host":…}: no key
+        assert!(!verify(
+            Checksum::CephBootstrapToken,
+            b"eyJmc2lkIjoiYzRkMWEyYjMtNWU2Zi00YTdiLThjOWQtMGUxZjJhM2I0YzVkIiwiY2xpZW50X2lkIjoicmJkLW1pcnJvci1wZWVyIiwibW9uX2hvc3QiOiJbdjI6MTkyLjAuMi4xMDozMzAwXSJ9"
+        ));
     }
 
     #[test]

@@ -126,6 +126,12 @@ pub enum Checksum {
     /// that, XORed with the key, decode to printable text. Other vendors' `password 7` values
     /// (FS.com switches) are hashes or ciphertexts that do not.
     CiscoType7,
+    /// Ceph (cephx) secret key: base64 of a 12-byte header (crypto type, creation time, key
+    /// length) and the key, the header's length matching the bytes that follow it.
+    CephKey,
+    /// Ceph RBD or CephFS mirror peer bootstrap token: base64 of a JSON object naming the
+    /// cluster's `fsid` and the peer's `key`.
+    CephBootstrapToken,
 }
 
 impl Checksum {
