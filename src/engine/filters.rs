@@ -259,7 +259,10 @@ pub fn is_tagged_digest(value: &[u8]) -> bool {
         && value.starts_with(b"md5")
         && value[3..].iter().all(u8::is_ascii_hexdigit);
     let jenkins = value.starts_with(b"{AQAAAB") && value.ends_with(b"}");
-    tagged || postgres_md5 || jenkins || value.starts_with(b"SCRAM-SHA-256$")
+    // `default_pass = encrypted:F/bjQk…`: RabbitMQ's configuration value encryption, the
+    // ciphertext of a passphrase kept outside the file.
+    let rabbitmq = value.len() >= 26 && value.starts_with(b"encrypted:");
+    tagged || postgres_md5 || jenkins || rabbitmq || value.starts_with(b"SCRAM-SHA-256$")
 }
 
 /// `cattle-global-data:cc-26b5h`: a `namespace:name` reference to a Kubernetes object (here
@@ -355,8 +358,40 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
                         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/' | b'$'))
             })
         });
+    // `NewState#state.access_key`: an Erlang record's field read from a variable.
+    let erlang_record_field = memchr::memchr(b'#', value).is_some_and(|hash| {
+        let (var, field) = (&value[..hash], &value[hash + 1..]);
+        let snake = |p: &[u8]| {
+            p.first().is_some_and(u8::is_ascii_lowercase)
+                && p.iter()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+        };
+        var.first().is_some_and(u8::is_ascii_uppercase)
+            && var.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            && memchr::memchr(b'.', field)
+                .is_some_and(|dot| snake(&field[..dot]) && snake(&field[dot + 1..]))
+    });
+    // `APP_KEY=base64:randomkey`: Laravel's key format filled with a word; a key's base64
+    // mixes cases and digits.
+    let worded_base64_key = value
+        .strip_prefix(b"base64:")
+        .is_some_and(|rest| rest.iter().all(u8::is_ascii_lowercase));
+    // `token: '$tutor-brand-500'`: a Sass variable (a design token's name), lower-case words
+    // and numbers joined by at least two dashes.
+    let sass_variable = value.strip_prefix(b"$").is_some_and(|name| {
+        name.first().is_some_and(u8::is_ascii_lowercase)
+            && name.iter().filter(|&&b| b == b'-').count() >= 2
+            && name.split(|&b| b == b'-').all(|w| {
+                !w.is_empty()
+                    && w.iter()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            })
+    });
     if is_tagged_digest(value)
         || is_namespaced_reference(value)
+        || erlang_record_field
+        || sass_variable
+        || worded_base64_key
         || action_type
         || codec_id
         || escaped_crypt
@@ -1871,17 +1906,34 @@ pub fn encodes_placeholder_pair(value: &[u8]) -> bool {
     };
     let (user, password) = (&text[..colon], &text[colon + 1..]);
     // Both halves stand for themselves: `admin:password` may be a real (weak) account.
-    let placeholder_user = ["user", "username", "login", "name", "myuser", "someuser"]
+    // `some-user`, `any_user`: the same words with a separator.
+    let joined: Vec<u8> = user
         .iter()
-        .any(|w| w.as_bytes().eq_ignore_ascii_case(user))
+        .copied()
+        .filter(|b| !matches!(b, b'-' | b'_'))
+        .collect();
+    let placeholder_user = [
+        "user", "username", "login", "name", "myuser", "someuser", "anyuser",
+    ]
+    .iter()
+    .any(|w| w.as_bytes().eq_ignore_ascii_case(&joined))
         || is_placeholder_password(user);
-    // `mypassword`, `mysecret`: "my" and the field, the documentation's "yours here".
-    let mine = password
-        .get(..2)
-        .is_some_and(|m| m.eq_ignore_ascii_case(b"my"))
-        && NON_PASSWORDS
-            .iter()
-            .any(|w| w.as_bytes().eq_ignore_ascii_case(&password[2..]));
+    // `mypassword`, `mysecret`, `some-password`, `any_password`: "my", "some" or "any" and
+    // the field, the documentation's "yours here".
+    let password_joined: Vec<u8> = password
+        .iter()
+        .copied()
+        .filter(|b| !matches!(b, b'-' | b'_'))
+        .collect();
+    let mine = [&b"my"[..], b"some", b"any"].iter().any(|prefix| {
+        password_joined
+            .get(..prefix.len())
+            .is_some_and(|m| m.eq_ignore_ascii_case(prefix))
+            && NON_PASSWORDS.iter().any(|w| {
+                w.as_bytes()
+                    .eq_ignore_ascii_case(&password_joined[prefix.len()..])
+            })
+    });
     let placeholder_password = NON_PASSWORDS
         .iter()
         .any(|w| w.as_bytes().eq_ignore_ascii_case(password))
@@ -2416,6 +2468,8 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
             [
                 &b"password"[..],
                 b"passwd",
+                // `ldap-bind-user-pwd`: a parameter's name (CloudBeaver's LDAP settings).
+                b"pwd",
                 b"passphrase",
                 b"secret",
                 b"hash",
@@ -2601,7 +2655,11 @@ fn is_self_describing_password(lower: &[u8]) -> bool {
         .filter(u8::is_ascii_lowercase)
         .collect();
     let lower = joined.as_slice();
-    let mine = lower.strip_prefix(b"my");
+    // `foouser:foopass@host`: the metasyntactic "foo" before the field, as connector docs fill
+    // a URL, is "my" too (`passwordfoo`, a test's own, is not).
+    let mine = lower
+        .strip_prefix(b"my")
+        .or_else(|| lower.strip_prefix(b"foo"));
     let lower = mine.unwrap_or(lower);
     if FIELD.contains(&lower) {
         return mine.is_some();
@@ -3294,6 +3352,14 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "errcode",
     "error_code",
     "errorcode",
+    // Shopify's `cart_token`, `checkout_token` and a payment's `unique_token`: ids of one
+    // cart, checkout or payment, printed in order-status URLs and API responses.
+    "cart_token",
+    "carttoken",
+    "checkout_token",
+    "checkouttoken",
+    "unique_token",
+    "uniquetoken",
 ];
 
 /// Products whose names end in "pass" or "password".
@@ -3757,11 +3823,15 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
             return true;
         }
     }
-    // A NATS operator or account JWT (`alg` `ed25519-nkey`): signed public claims that servers
-    // preload (`resolver_preload`) and anyone may read; what grants access is the nkey seed,
-    // which its own rule reports. User JWTs are left: some are bearer tokens.
-    if let Some(rest) = secret.strip_prefix(b"eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.")
-        && let Some(payload) = rest.split(|&b| b == b'.').next()
+    // A NATS operator or account JWT (`alg` `ed25519-nkey`, or `ed25519` in the first claims
+    // version): signed public claims that servers preload (`resolver_preload`) and anyone may
+    // read; what grants access is the nkey seed, which its own rule reports. User JWTs are
+    // left: some are bearer tokens.
+    let mut parts = secret.split(|&b| b == b'.');
+    if let (Some(header), Some(payload)) = (parts.next(), parts.next())
+        && header.starts_with(b"eyJ")
+        && let Some(header) = crate::engine::checksum::base64url_decode(header)
+        && memchr::memmem::find(&header, b"\"ed25519").is_some()
         && let Some(claims) = crate::engine::checksum::base64url_decode(payload)
         && memchr::memmem::find(&claims, b"\"nats\"").is_some()
         && (memchr::memmem::find(&claims, b"\"type\":\"operator\"").is_some()
@@ -4585,7 +4655,9 @@ mod tests {
             assert!(is_placeholder(v.as_bytes(), &[]), "{v}");
         }
         // Capitals with a digit, or only two words, may be a token.
-        // A NATS account JWT is public; a user JWT may be a bearer token.
+        // A NATS account JWT is public; a user JWT may be a bearer token. The first claims
+        // version's operator JWT: `{"typ":"jwt","alg":"ed25519"}` and a top-level `type`.
+        assert!(is_placeholder(b"eyJ0eXAiOiJqd3QiLCJhbGciOiJlZDI1NTE5In0.eyJqdGkiOiJRN1pLMk01WFczIiwiaWF0IjoxNzAwMDAwMDAwLCJpc3MiOiJPRFJRNFRaN0lNUSIsIm5hbWUiOiJhY21lIiwic3ViIjoiT0RSUTRUWjdJTVEiLCJ0eXBlIjoib3BlcmF0b3IiLCJuYXRzIjp7InNpZ25pbmdfa2V5cyI6W119fQ.Xk3v9QmR2TzL8pW4nY6bHc1JfD5sG7aK0uE3iO9wZqVtN2rM8yB4lC6xP1hS5dA7gF0jK3oU9eI2wQ4", &[]));
         assert!(is_placeholder(b"eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJqdGkiOiJRN0tYM1oiLCJpYXQiOjE3MDAwMDAwMDAsImlzcyI6Ik9BQkMiLCJuYW1lIjoib3BzIiwic3ViIjoiQURFRiIsIm5hdHMiOnsidHlwZSI6ImFjY291bnQiLCJ2ZXJzaW9uIjoyfX0.Xk3v9QmR2TzL8pW4nY6bHc1JfD5sG7aK0uE3iO9wZqVtN2rM8yB4lC6xP1hS5dA7gF0jK3oU9eI2wQ4", &[]));
         assert!(!is_placeholder(b"eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJqdGkiOiJRN0tYM1oiLCJpYXQiOjE3MDAwMDAwMDAsImlzcyI6Ik9BQkMiLCJuYW1lIjoib3BzIiwic3ViIjoiQURFRiIsIm5hdHMiOnsidHlwZSI6InVzZXIiLCJ2ZXJzaW9uIjoyfX0.Xk3v9QmR2TzL8pW4nY6bHc1JfD5sG7aK0uE3iO9wZqVtN2rM8yB4lC6xP1hS5dA7gF0jK3oU9eI2wQ4", &[]));
         for v in ["KQ7_ZLMR-WXT9_PLQA", "PROD_XKQZTVRLMW"] {
@@ -4913,15 +4985,20 @@ mod tests {
     fn encoded_placeholder_pairs() {
         judge(
             encodes_placeholder_pair,
-            // username:password, user:changeme, user:<password>, myuser:mypassword.
+            // username:password, user:changeme, user:<password>, myuser:mypassword,
+            // any-user:any-password, some-user:some-password.
             &[
                 "dXNlcm5hbWU6cGFzc3dvcmQ=",
                 "dXNlcjpjaGFuZ2VtZQ==",
                 "dXNlcjo8cGFzc3dvcmQ+",
                 "bXl1c2VyOm15cGFzc3dvcmQ=",
+                "YW55LXVzZXI6YW55LXBhc3N3b3Jk",
+                "c29tZS11c2VyOnNvbWUtcGFzc3dvcmQ=",
             ],
-            // deploy:Wq7vJd2pLx9s, myuser:Mypass2024, admin:password, a base64 key, no pair.
+            // deploy:Wq7vJd2pLx9s, myuser:Mypass2024, admin:password, a base64 key, no pair,
+            // deploy-bot:Kq8vZ2mXw7.
             &[
+                "ZGVwbG95LWJvdDpLcTh2WjJtWHc3",
                 "ZGVwbG95OldxN3ZKZDJwTHg5cw==",
                 "bXl1c2VyOk15cGFzczIwMjQ=",
                 "YWRtaW46cGFzc3dvcmQ=",

@@ -627,6 +627,29 @@ impl Engine {
         {
             return false;
         }
+        // `tools.decryptionPassword=#Decryption password`: H2's console translations mark a
+        // label not yet translated with `#`; a `#` word assigned unquoted and followed by more
+        // words to the end of the line is the label's text. (Without the `#`, words after a
+        // value are a command's arguments: `mysql -uroot -picinga icinga`.)
+        if let Some(value) = caps.get(secret_group)
+            && (offset + value.start())
+                .checked_sub(1)
+                .and_then(|i| data.get(i))
+                == Some(&b'=')
+            && let Some(word) = value.as_bytes().strip_prefix(b"#")
+            && !word.is_empty()
+            && word.iter().all(u8::is_ascii_alphabetic)
+            && let rest = &data[offset + value.end()..]
+            && let rest = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())]
+            && let rest = rest.strip_suffix(b"\r").unwrap_or(rest)
+            && rest.starts_with(b" ")
+            && rest.iter().any(u8::is_ascii_alphabetic)
+            && rest
+                .iter()
+                .all(|b| b.is_ascii_alphabetic() || matches!(b, b' ' | b'.' | b',' | b'-' | b'\''))
+        {
+            return false;
+        }
         // `signInWithWeb3(credentials: Web3Credentials)`: an unquoted word closing a parameter
         // list is the parameter's type, not a value. `oauth2clientFields[1].Descriptor()`,
         // `pkg.GCPCredentials{`: an unquoted name before `[` is indexed and before `{` builds a
