@@ -1997,6 +1997,9 @@ const NON_PASSWORDS: &[&str] = &[
     "passwort",
     "pass",
     "pwd",
+    // `fred:passw@proxy`, `user:pswd@cluster0`: the word cut short, as tests write the slot.
+    "passw",
+    "pswd",
     "secret",
     "token",
     "changeme",
@@ -3521,6 +3524,18 @@ pub fn is_search_only_key_config(name: &[u8], around: &[u8]) -> bool {
         && (has(around, b"appId")
             || has(around, b"applicationId")
             || has(&around.to_ascii_lowercase(), b"algolia"))
+}
+
+/// True when a `token` or `client_secret` is a nonce of a protocol message, named by the
+/// fields beside it: Mailgun signs each webhook with `{"timestamp", "token", "signature"}`,
+/// the token a random value sent once; a Matrix client makes up the `client_secret` of an
+/// e-mail or phone validation (`requestToken` with `send_attempt`, then `sid`) to recognise
+/// its own attempt. Neither opens anything.
+pub fn is_protocol_nonce(name: &[u8], around: &[u8]) -> bool {
+    let name = name.to_ascii_lowercase();
+    let has = |w: &[u8]| memchr::memmem::find(around, w).is_some();
+    (name == b"token" && has(b"\"timestamp\"") && has(b"\"signature\""))
+        || (name == b"client_secret" && (has(b"send_attempt") || has(b"&sid=") || has(b"\"sid\"")))
 }
 
 /// `example.com`, `api.example.org`, `example.net`: domains RFC 2606 reserves for

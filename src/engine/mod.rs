@@ -783,7 +783,9 @@ impl Engine {
             // `apiKey` next to `appId` and `indexName`: an Algolia DocSearch or InstantSearch
             // configuration, whose key is search-only and meant for the browser.
             let around = &data[start.saturating_sub(300)..(end + 300).min(data.len())];
-            if filters::is_search_only_key_config(&data[start..end], around) {
+            if filters::is_search_only_key_config(&data[start..end], around)
+                || filters::is_protocol_nonce(&data[start..end], around)
+            {
                 return false;
             }
             // Cloud Build's `secrets: - kmsKeyName: … secretEnv: NAME: <ciphertext>`: the value
