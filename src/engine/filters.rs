@@ -3681,6 +3681,11 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     {
         return true;
     }
+    // `pi_1DqH152eZvKYlo2CFHYZuxkP_secret_…`: an object of Stripe's API reference, made in its
+    // documentation account (`acct_1032D82eZvKYlo2C`), whose ids carry that account's tag.
+    if memchr::memmem::find(secret, b"2eZvKYlo2C").is_some() {
+        return true;
+    }
     // The HOTP and TOTP test secrets of RFC 4226 and RFC 6238: the ASCII digits `1234567890`
     // repeated to 20, 32 or 64 bytes, in base32 (`GEZDGNBVGY3TQOJQ` encodes `1234567890`).
     if secret.starts_with(b"GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ") {

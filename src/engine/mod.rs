@@ -627,6 +627,51 @@ impl Engine {
         {
             return false;
         }
+        // `authorization = TestOAuth2Authorizations` and `.authorization(…)` on the next line:
+        // an unquoted name whose call chain goes on below (Java's fluent builders).
+        if let Some(value) = caps.get(secret_group)
+            && (offset + value.start())
+                .checked_sub(1)
+                .and_then(|i| data.get(i))
+                .is_some_and(|b| !matches!(b, b'"' | b'\'' | b'`'))
+            && value.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+            && value
+                .as_bytes()
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            && let rest = &data[offset + value.end()..]
+            && let rest = &rest[..rest.len().min(64)]
+            && rest.first().is_some_and(|b| matches!(b, b'\n' | b'\r'))
+            // `.name(`, a method called; not a shell's `. ./env.sh` after `PASS=…`.
+            && let Some(call) = rest.trim_ascii_start().strip_prefix(b".")
+            && let name_len = call
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                .count()
+            && name_len > 0
+            && call.get(name_len) == Some(&b'(')
+        {
+            return false;
+        }
+        // `andPassword: authpwd`, `withToken: token`: an Objective-C (or Swift) message's
+        // argument label and the variable passed, across the lines of a call.
+        if let Some(name) = caps.name("name")
+            && let name = name.as_bytes()
+            && [&b"and"[..], b"with"].iter().any(|p| {
+                name.starts_with(p) && name.get(p.len()).is_some_and(u8::is_ascii_uppercase)
+            })
+            && let Some(value) = caps.get(secret_group)
+            && value
+                .as_bytes()
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            && (offset + value.start())
+                .checked_sub(1)
+                .and_then(|i| data.get(i))
+                .is_some_and(|b| !matches!(b, b'"' | b'\'' | b'`'))
+        {
+            return false;
+        }
         // `tools.decryptionPassword=#Decryption password`: H2's console translations mark a
         // label not yet translated with `#`; a `#` word assigned unquoted and followed by more
         // words to the end of the line is the label's text. (Without the `#`, words after a
