@@ -38,19 +38,21 @@ pub fn sniff(data: &[u8]) -> Option<Kind> {
         Some(Kind::Zip)
     } else if data.starts_with(&[0x1f, 0x8b]) {
         Some(Kind::Gzip)
-    } else if data.get(257..262) == Some(b"ustar") || is_v7_tar_header(data) {
+    } else if is_tar_header(data) {
         Some(Kind::Tar)
     } else {
         None
     }
 }
 
-/// A tar header of the pre-POSIX (V7) format, which has no `ustar` magic: older release
-/// tarballs (libmicrohttpd's, made by `make dist`) start with one. Told by its checksum
-/// field, the sum of the header's bytes with that field read as spaces, as `tar` itself
-/// checks it; a name and an octal size are required too, so a block of text or zeros is not
-/// taken for one.
-fn is_v7_tar_header(data: &[u8]) -> bool {
+/// A tar header: the `ustar` magic at 257 is not enough (a Portuguese text file holds
+/// "aj*ustar*" there by chance, and was then read as a damaged archive instead of as text), and
+/// pre-POSIX (V7) tars, as older release tarballs are (libmicrohttpd's, made by `make dist`),
+/// have no magic at all. What every tar header has is its checksum field: the sum of the
+/// header's bytes with that field read as spaces, as `tar` itself checks it (unsigned, or
+/// signed as some old implementations wrote it). A name and an octal size are required too, so
+/// a block of zeros is not taken for one.
+fn is_tar_header(data: &[u8]) -> bool {
     let Some(header) = data.get(..512) else {
         return false;
     };
@@ -79,18 +81,14 @@ fn is_v7_tar_header(data: &[u8]) -> bool {
     let (Some(sum), Some(_size)) = (octal(&header[148..156]), octal(&header[124..136])) else {
         return false;
     };
-    let actual: u64 = header
+    let (unsigned, signed) = header
         .iter()
         .enumerate()
-        .map(|(i, &b)| {
-            if (148..156).contains(&i) {
-                32
-            } else {
-                u64::from(b)
-            }
-        })
-        .sum();
-    name_ok && sum == actual
+        .map(|(i, &b)| if (148..156).contains(&i) { b' ' } else { b })
+        .fold((0u64, 0i64), |(u, s), b| {
+            (u + u64::from(b), s + i64::from(b as i8))
+        });
+    name_ok && (sum == unsigned || i64::try_from(sum).is_ok_and(|sum| sum == signed))
 }
 
 /// What one top-level archive may still expand to. Shared by everything nested in it.
@@ -519,6 +517,13 @@ mod tests {
         assert_eq!(sniff(&broken), None);
         assert_eq!(sniff(&[b'a'; 600]), None);
         assert_eq!(sniff(&[0u8; 600]), None);
+        // Nor is text that holds `ustar` at offset 257 by chance ("ajustar", Portuguese).
+        let mut text = vec![b'x'; 600];
+        text[253..262].copy_from_slice(b"a ajustar");
+        assert_eq!(&text[257..262], b"ustar");
+        assert_eq!(sniff(&text), None);
+        // A POSIX tar has the magic and a valid checksum.
+        assert_eq!(sniff(&tar_of(&[("a.env", b"one")])), Some(Kind::Tar));
     }
 
     #[test]

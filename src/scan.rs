@@ -454,6 +454,7 @@ impl<'a> Worker<'a> {
                 format!("{label}!{member}")
             }
         };
+        let (mut links, mut first_link) = (0usize, None::<String>);
         let result =
             archive::for_each_entry(data, kind, budget, &mut |entry, budget| match entry {
                 archive::Entry::File { path, data } => {
@@ -491,6 +492,17 @@ impl<'a> Worker<'a> {
                         }));
                     }
                 }
+                // Links are counted and named once per archive: a container image's tar holds
+                // hundreds of hard links (busybox), which one warning each would bury.
+                archive::Entry::Skipped {
+                    reason: SkipReason::Symlink,
+                    path,
+                    ..
+                } => {
+                    self.skip(SkipReason::Symlink);
+                    links += 1;
+                    first_link.get_or_insert(path);
+                }
                 archive::Entry::Skipped { path, reason, why } => {
                     self.skip(reason);
                     self.warn(format!(
@@ -499,6 +511,16 @@ impl<'a> Worker<'a> {
                     ));
                 }
             });
+        if let Some(first) = first_link {
+            let others = match links {
+                1 => String::new(),
+                n => format!(" and {} more", n - 1),
+            };
+            self.warn(format!(
+                "{}: not scanned: a link{others} (links are not followed)",
+                shown(&member_path(&first))
+            ));
+        }
         if let Err(damaged) = result {
             self.skip(SkipReason::Corrupt);
             self.warn(format!(

@@ -165,3 +165,62 @@ fn damaged_and_oversized_archives_are_counted_and_the_rest_scanned() {
         "{stderr}"
     );
 }
+
+#[test]
+fn links_in_a_tar_are_counted_in_one_warning() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(905);
+    let a = fake.github("ghp_");
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    let env = format!("T={a}\n");
+    h.set_size(env.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    b.append_data(&mut h, "bin/app.env", env.as_bytes())
+        .expect("tar entry");
+    // A container image's busybox: one binary, many hard links to it.
+    for name in ["bin/ls", "bin/cat", "bin/sh"] {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Link);
+        h.set_size(0);
+        h.set_cksum();
+        b.append_link(&mut h, name, "bin/busybox")
+            .expect("tar link");
+    }
+    dir.write("layer.tar", b.into_inner().expect("tar finish"));
+    let out = dir.run(&["scan", ".", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: util::Report = serde_json::from_slice(&out.stdout).expect("json");
+    let paths: Vec<String> = report.places().into_iter().map(|p| p.1).collect();
+    assert_eq!(paths, ["layer.tar!bin/app.env"]);
+    assert_eq!(report.skipped("symlink"), 3);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("not scanned").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("layer.tar!bin/ls: not scanned: a link and 2 more"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn text_with_ustar_at_the_tar_magic_offset_is_scanned_as_text() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(906);
+    let a = fake.github("ghp_");
+    // "ajustar" (Portuguese) puts `ustar` at offset 257, where a tar header has its magic.
+    let mut text = "x".repeat(253);
+    text.push_str("a ajustar o texto\n");
+    text.push_str(&format!("GITHUB_TOKEN={a}\n"));
+    assert_eq!(&text.as_bytes()[257..262], b"ustar");
+    dir.write("store.pt-BR.config", text);
+    let (code, report) = dir.scan_json(&["."]);
+    assert_eq!(code, 1);
+    let places: Vec<(String, String, usize)> = report
+        .places()
+        .into_iter()
+        .map(|(rule, path, line, _)| (rule, path, line))
+        .collect();
+    assert_eq!(places, [(PAT.into(), "store.pt-BR.config".into(), 2)]);
+    assert_eq!(report.skipped("corrupt"), 0);
+}
