@@ -577,7 +577,14 @@ impl Engine {
         // literal belongs to the first name, so a name after a comma would take another's value.
         if let Some(name) = caps.name("name").or_else(|| caps.get(0))
             && let Some(value) = caps.get(secret_group)
+            // `cx.user, cx.pass = …`: the name with the fields it is reached through.
             && let start = offset + name.start()
+                - data[..offset + name.start()]
+                    .iter()
+                    .rev()
+                    .take(64)
+                    .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
+                    .count()
             // The names before it are short: look back 256 bytes at most, so a long line with
             // many candidates is not read again for each.
             && let back = start.saturating_sub(256)
@@ -586,7 +593,16 @@ impl Engine {
             && before.ends_with(b",")
             && before
                 .iter()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b',' | b' ' | b'\t'))
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b',' | b' ' | b'\t'))
+            // `user.password, user.password_confirmation = "p", "p"`: when the first name holds
+            // a password too, so does the first literal.
+            && !{
+                let first = before.split(|&b| b == b',').next().unwrap_or_default();
+                let first = first.to_ascii_lowercase();
+                [&b"pass"[..], b"pwd", b"secret", b"token"]
+                    .iter()
+                    .any(|w| memchr::memmem::find(&first, w).is_some())
+            }
             && data
                 .get(offset + value.end()..)
                 .and_then(|after| {
