@@ -700,7 +700,10 @@ impl Engine {
             && let Some(word) = value.as_bytes().strip_prefix(b"#")
             && !word.is_empty()
             && word.iter().all(u8::is_ascii_alphabetic)
+            // A label is short: 256 bytes bound the look (a long line's candidates do not each
+            // read it to its end).
             && let rest = &data[offset + value.end()..]
+            && let rest = &rest[..rest.len().min(256)]
             && let rest = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())]
             && let rest = rest.strip_suffix(b"\r").unwrap_or(rest)
             && rest.starts_with(b" ")
