@@ -20,6 +20,7 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         Checksum::CiscoType7 => cisco_type7(secret),
         Checksum::CephKey => ceph_key(secret),
         Checksum::CephBootstrapToken => json_object_with(secret, &["fsid", "key"]),
+        Checksum::SeqeraToken => seqera_token(secret),
         Checksum::Base36NotHex => secret
             .iter()
             .rev()
@@ -38,6 +39,26 @@ fn ceph_key(secret: &[u8]) -> bool {
             && matches!(u16::from_le_bytes([bin[0], bin[1]]), 1..=2)
             && matches!(u16::from_le_bytes([bin[10], bin[11]]), 16 | 32)
             && usize::from(u16::from_le_bytes([bin[10], bin[11]])) == bin.len() - 12
+    })
+}
+
+/// A Seqera Platform token decodes to `{"tid": <digits>}.` and 40 lower-case hex digits: the
+/// token's numeric id (the one its Tokens API lists) and its secret part.
+fn seqera_token(secret: &[u8]) -> bool {
+    base64url_decode(secret).is_some_and(|text| {
+        let Some(rest) = text.strip_prefix(b"{\"tid\":") else {
+            return false;
+        };
+        let rest = rest.trim_ascii_start();
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        let Some(hex) = rest[digits..].strip_prefix(b"}.") else {
+            return false;
+        };
+        digits > 0
+            && hex.len() == 40
+            && hex
+                .iter()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
     })
 }
 
@@ -421,6 +442,16 @@ mod tests {
         // testuser:fakepassword, ops:Wq8vZt3mLk2R
         assert!(!basic_auth(b"dGVzdHVzZXI6ZmFrZXBhc3N3b3Jk"));
         assert!(basic_auth(b"b3BzOldxOHZadDNtTGsyUg=="));
+    }
+
+    #[test]
+    fn seqera_token_structure() {
+        // {"tid": 4821}.<40 hex>
+        assert!(seqera_token(
+            b"eyJ0aWQiOiA0ODIxfS4zN2ZkMWQ3NGRmYTA4NWYzNjU5M2YxNjYyODhiMGZlOTRlNWI2MmYz"
+        ));
+        // {"tid": 17}.notahexvalue
+        assert!(!seqera_token(b"eyJ0aWQiOiAxN30ubm90YWhleHZhbHVl"));
     }
 
     #[test]

@@ -387,8 +387,12 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
                         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
             })
     });
+    // `"group_ids.#"`, `"tags.%"`: a Terraform attribute path counting a list's or map's
+    // elements, as provider tests check it (`TestCheckResourceAttr(name, key, path)`).
+    let terraform_count_path = value.ends_with(b".#") || value.ends_with(b".%");
     if is_tagged_digest(value)
         || is_namespaced_reference(value)
+        || terraform_count_path
         || erlang_record_field
         || sass_variable
         || worded_base64_key

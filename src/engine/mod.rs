@@ -860,6 +860,14 @@ impl Engine {
             {
                 return false;
             }
+            // A Bitnami SealedSecret's `encryptedData:`: ciphertext only the cluster's
+            // controller can open, made to be committed.
+            let manifest = &data[start.saturating_sub(2048)..start];
+            if memchr::memmem::rfind(manifest, b"encryptedData:").is_some()
+                && memchr::memmem::rfind(manifest, b"kind: SealedSecret").is_some()
+            {
+                return false;
+            }
             // `?token=` in a URL: not a secret in a badge URL (Codecov's graph token is made
             // to be published in READMEs and only reads coverage images), nor for a host
             // reserved for documentation. The URL may come without its scheme, as adblock

@@ -132,6 +132,9 @@ pub enum Checksum {
     /// Ceph RBD or CephFS mirror peer bootstrap token: base64 of a JSON object naming the
     /// cluster's `fsid` and the peer's `key`.
     CephBootstrapToken,
+    /// Seqera Platform (Nextflow Tower) access token: base64 of `{"tid": <token id>}.` and
+    /// 40 hex digits.
+    SeqeraToken,
 }
 
 impl Checksum {
