@@ -30,9 +30,10 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
 }
 
 /// A cephx key (`ceph-authtool --gen-print-key`) encodes `CryptoKey`: a little-endian u16
-/// crypto type (1 is AES-128), the creation time (u32 seconds, u32 nanoseconds), a u16 key
-/// length, then the key. The length must be AES's 16 or 32 bytes and account for every byte
-/// after the header, which random base64 of this size satisfies about once in 10^9.
+/// crypto type (1 is AES-128; 2 is taken too, for the AES-256 keys of recent releases), the
+/// creation time (u32 seconds, u32 nanoseconds), a u16 key length, then the key. The length
+/// must be 16 or 32 bytes and account for every byte after the header, which random base64 of
+/// this size satisfies about once in 10^9.
 fn ceph_key(secret: &[u8]) -> bool {
     base64url_decode(secret).is_some_and(|bin| {
         bin.len() > 12
