@@ -73,14 +73,15 @@ fn is_tar_header(data: &[u8]) -> bool {
             n.checked_mul(8)?.checked_add(u64::from(d - b'0'))
         })
     };
+    // Text fails here, at the octal fields, before the header is summed.
+    let (Some(sum), Some(_size)) = (octal(&header[148..156]), octal(&header[124..136])) else {
+        return false;
+    };
     let name_ok = header[0] != 0
         && header[..100]
             .iter()
             .take_while(|&&b| b != 0)
             .all(|b| !b.is_ascii_control());
-    let (Some(sum), Some(_size)) = (octal(&header[148..156]), octal(&header[124..136])) else {
-        return false;
-    };
     let (unsigned, signed) = header
         .iter()
         .enumerate()

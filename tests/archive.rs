@@ -19,7 +19,8 @@ fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
     w.finish().expect("zip finish").into_inner()
 }
 
-fn tar_gz_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+/// A tar of `files` and of hard `links` (name, target).
+fn tar_of(files: &[(&str, &[u8])], links: &[(&str, &str)]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
     for (name, data) in files {
         let mut h = tar::Header::new_gnu();
@@ -28,7 +29,18 @@ fn tar_gz_of(files: &[(&str, &[u8])]) -> Vec<u8> {
         h.set_cksum();
         b.append_data(&mut h, name, *data).expect("tar entry");
     }
-    let tar = b.into_inner().expect("tar finish");
+    for (name, target) in links {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Link);
+        h.set_size(0);
+        h.set_cksum();
+        b.append_link(&mut h, name, target).expect("tar link");
+    }
+    b.into_inner().expect("tar finish")
+}
+
+fn tar_gz_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let tar = tar_of(files, &[]);
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     e.write_all(&tar).expect("gzip");
     e.finish().expect("gzip")
@@ -171,24 +183,19 @@ fn links_in_a_tar_are_counted_in_one_warning() {
     let dir = Dir::new();
     let mut fake = Fake::new(905);
     let a = fake.github("ghp_");
-    let mut b = tar::Builder::new(Vec::new());
-    let mut h = tar::Header::new_gnu();
     let env = format!("T={a}\n");
-    h.set_size(env.len() as u64);
-    h.set_mode(0o644);
-    h.set_cksum();
-    b.append_data(&mut h, "bin/app.env", env.as_bytes())
-        .expect("tar entry");
     // A container image's busybox: one binary, many hard links to it.
-    for name in ["bin/ls", "bin/cat", "bin/sh"] {
-        let mut h = tar::Header::new_gnu();
-        h.set_entry_type(tar::EntryType::Link);
-        h.set_size(0);
-        h.set_cksum();
-        b.append_link(&mut h, name, "bin/busybox")
-            .expect("tar link");
-    }
-    dir.write("layer.tar", b.into_inner().expect("tar finish"));
+    dir.write(
+        "layer.tar",
+        tar_of(
+            &[("bin/app.env", env.as_bytes())],
+            &[
+                ("bin/ls", "bin/busybox"),
+                ("bin/cat", "bin/busybox"),
+                ("bin/sh", "bin/busybox"),
+            ],
+        ),
+    );
     let out = dir.run(&["scan", ".", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1));
     let report: util::Report = serde_json::from_slice(&out.stdout).expect("json");

@@ -1911,11 +1911,7 @@ pub fn encodes_placeholder_pair(value: &[u8]) -> bool {
     let (user, password) = (&text[..colon], &text[colon + 1..]);
     // Both halves stand for themselves: `admin:password` may be a real (weak) account.
     // `some-user`, `any_user`: the same words with a separator.
-    let joined: Vec<u8> = user
-        .iter()
-        .copied()
-        .filter(|b| !matches!(b, b'-' | b'_'))
-        .collect();
+    let joined = without_word_separators(user);
     let placeholder_user = [
         "user", "username", "login", "name", "myuser", "someuser", "anyuser",
     ]
@@ -1924,11 +1920,7 @@ pub fn encodes_placeholder_pair(value: &[u8]) -> bool {
         || is_placeholder_password(user);
     // `mypassword`, `mysecret`, `some-password`, `any_password`: "my", "some" or "any" and
     // the field, the documentation's "yours here".
-    let password_joined: Vec<u8> = password
-        .iter()
-        .copied()
-        .filter(|b| !matches!(b, b'-' | b'_'))
-        .collect();
+    let password_joined = without_word_separators(password);
     let mine = [&b"my"[..], b"some", b"any"].iter().any(|prefix| {
         password_joined
             .get(..prefix.len())
@@ -1949,6 +1941,15 @@ pub fn encodes_placeholder_pair(value: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'))
         && placeholder_user
         && placeholder_password
+}
+
+/// `some-user` as `someuser`: words compared without the `-` or `_` joining them.
+fn without_word_separators(words: &[u8]) -> Vec<u8> {
+    words
+        .iter()
+        .copied()
+        .filter(|b| !matches!(b, b'-' | b'_'))
+        .collect()
 }
 
 /// `0x115`, `0xFFFF`: a hexadecimal number literal.
@@ -3536,10 +3537,10 @@ pub fn is_search_only_key_config(name: &[u8], around: &[u8]) -> bool {
 /// e-mail or phone validation (`requestToken` with `send_attempt`, then `sid`) to recognise
 /// its own attempt. Neither opens anything.
 pub fn is_protocol_nonce(name: &[u8], around: &[u8]) -> bool {
-    let name = name.to_ascii_lowercase();
     let has = |w: &[u8]| memchr::memmem::find(around, w).is_some();
-    (name == b"token" && has(b"\"timestamp\"") && has(b"\"signature\""))
-        || (name == b"client_secret" && (has(b"send_attempt") || has(b"&sid=") || has(b"\"sid\"")))
+    (name.eq_ignore_ascii_case(b"token") && has(b"\"timestamp\"") && has(b"\"signature\""))
+        || (name.eq_ignore_ascii_case(b"client_secret")
+            && (has(b"send_attempt") || has(b"&sid=") || has(b"\"sid\"")))
 }
 
 /// `example.com`, `api.example.org`, `example.net`: domains RFC 2606 reserves for
