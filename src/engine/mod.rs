@@ -370,20 +370,28 @@ impl Engine {
     }
 
     /// Where a rule and a rule it overrides both matched overlapping secrets, keeps only the
-    /// more specific one. Overriding rules are few and rarely match, so a scan over the
-    /// blob's matches per overriding match is cheap.
+    /// more specific one. Matches are sorted by start, so the ones overlapping `a` are a run
+    /// around it: after it, those starting before `a` ends; before it, those starting at most
+    /// the longest secret's length earlier. (All pairs made a 1 MB line of 60,000
+    /// `password=` assignments take seconds: `generic-secret` overrides and matches often.)
     fn drop_overridden(&self, out: &mut Vec<Match>, first: usize) {
         let found = &out[first..];
         if !found.iter().any(|m| !self.overrides[m.rule].is_empty()) {
             return;
         }
+        let longest = found.iter().map(|m| m.secret.len()).max().unwrap_or(0);
         let mut beaten = vec![false; found.len()];
-        for a in found.iter().filter(|m| !self.overrides[m.rule].is_empty()) {
-            for (j, b) in found.iter().enumerate() {
-                if self.overrides[a.rule].contains(&b.rule)
-                    && b.secret.start < a.secret.end
-                    && a.secret.start < b.secret.end
-                {
+        for (i, a) in found.iter().enumerate() {
+            let overridden = &self.overrides[a.rule];
+            if overridden.is_empty() {
+                continue;
+            }
+            let from = found[..i].partition_point(|b| b.secret.start + longest <= a.secret.start);
+            for (j, b) in found.iter().enumerate().skip(from) {
+                if b.secret.start >= a.secret.end {
+                    break;
+                }
+                if j != i && overridden.contains(&b.rule) && a.secret.start < b.secret.end {
                     beaten[j] = true;
                 }
             }
@@ -493,15 +501,28 @@ impl Engine {
         if specific.is_empty() || !out[first..].iter().any(|m| rules[m.rule].fallback) {
             return;
         }
+        // Sorted by start, with the furthest end reached by each prefix: a match overlaps a
+        // specific range when one of those starting before its end reaches past its start.
+        // Two binary searches per match, not a pass over every range (a long line of
+        // assignments has thousands of both).
+        let mut sorted = specific.to_vec();
+        sorted.sort_unstable_by_key(|s| s.start);
+        let reach: Vec<usize> = sorted
+            .iter()
+            .scan(0, |furthest, s| {
+                *furthest = (*furthest).max(s.end);
+                Some(*furthest)
+            })
+            .collect();
+        let overlaps = |m: &Match| {
+            let before_end = sorted.partition_point(|s| s.start < m.secret.end);
+            before_end > 0 && reach[before_end - 1] > m.secret.start
+        };
         let mut i = 0;
         out.retain(|m| {
             let keep_index = i;
             i += 1;
-            keep_index < first
-                || !rules[m.rule].fallback
-                || !specific
-                    .iter()
-                    .any(|s| s.start < m.secret.end && m.secret.start < s.end)
+            keep_index < first || !rules[m.rule].fallback || !overlaps(m)
         });
     }
 
@@ -624,10 +645,7 @@ impl Engine {
         if !rule.literal
             && let Some(value) = caps.get(secret_group)
             && matches!(data.get(offset + value.end()), Some(b',' | b';'))
-            && (offset + value.start())
-                .checked_sub(1)
-                .and_then(|i| data.get(i))
-                .is_some_and(|b| !matches!(b, b'"' | b'\'' | b'`'))
+            && unquoted_at(data, offset + value.start())
             && value
                 .as_bytes()
                 .first()
@@ -646,10 +664,7 @@ impl Engine {
         // `authorization = TestOAuth2Authorizations` and `.authorization(…)` on the next line:
         // an unquoted name whose call chain goes on below (Java's fluent builders).
         if let Some(value) = caps.get(secret_group)
-            && (offset + value.start())
-                .checked_sub(1)
-                .and_then(|i| data.get(i))
-                .is_some_and(|b| !matches!(b, b'"' | b'\'' | b'`'))
+            && unquoted_at(data, offset + value.start())
             && value.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
             && value
                 .as_bytes()
@@ -681,10 +696,7 @@ impl Engine {
                 .as_bytes()
                 .iter()
                 .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
-            && (offset + value.start())
-                .checked_sub(1)
-                .and_then(|i| data.get(i))
-                .is_some_and(|b| !matches!(b, b'"' | b'\'' | b'`'))
+            && unquoted_at(data, offset + value.start())
         {
             return false;
         }
@@ -719,10 +731,7 @@ impl Engine {
         // `pkg.GCPCredentials{`: an unquoted name before `[` is indexed and before `{` builds a
         // struct, code (before `(` it is called, see above).
         if let Some(value) = caps.get(secret_group)
-            && (offset + value.start())
-                .checked_sub(1)
-                .and_then(|i| data.get(i))
-                .is_some_and(|b| !matches!(b, b'"' | b'\'' | b'`'))
+            && unquoted_at(data, offset + value.start())
         {
             let next = data.get(offset + value.end());
             let name = value.as_bytes();
@@ -873,7 +882,11 @@ impl Engine {
             // reserved for documentation. The URL may come without its scheme, as adblock
             // filter lists write them (`||onedrive.live.com/download?…&authkey=…`).
             if start > 0 && matches!(data[start - 1], b'?' | b'&') {
-                let line_start = memchr::memrchr(b'\n', &data[..start]).map_or(0, |i| i + 1);
+                // The URL is within 2 KiB before its parameter: a long line's parameters do
+                // not each read it back to its start.
+                let back = start.saturating_sub(2048);
+                let line_start =
+                    memchr::memrchr(b'\n', &data[back..start]).map_or(back, |i| back + i + 1);
                 let before = &data[line_start..start];
                 let url_start = memchr::memmem::rfind(before, b"://")
                     .map(|scheme| scheme + 3)
@@ -1026,6 +1039,14 @@ impl Prefilter {
 /// keywords match in any case.
 pub fn anchored_case_sensitively(rule: &Rule) -> bool {
     rule.anchored
+}
+
+/// True when the value starting at `at` follows no quote: written bare, as code names a variable
+/// and a config file writes a value.
+fn unquoted_at(data: &[u8], at: usize) -> bool {
+    at.checked_sub(1)
+        .and_then(|i| data.get(i))
+        .is_some_and(|b| !matches!(b, b'"' | b'\'' | b'`'))
 }
 
 /// Text blobs up to this size are tried against whole-file rules (see `RuleDef::path`);
