@@ -3368,6 +3368,13 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "checkouttoken",
     "unique_token",
     "uniquetoken",
+    // star-history's `sealed_token=…`, a SealedSecret's `sealedSecret`: sealed is encrypted
+    // for one reader, and published on purpose.
+    "sealed",
+    // WebGoat's `PASSWORD_SALT_ADMIN`: the salt of a password's hash, not the password.
+    "password_salt",
+    "passwordsalt",
+    "password-salt",
 ];
 
 /// Products whose names end in "pass" or "password".
@@ -4151,9 +4158,10 @@ fn has_template(data: &[u8]) -> bool {
 }
 
 /// `mockPassword-1`, `mockWrappedSigningKey-1`, `FAKE_TOKEN`, `stub-secret-2`: "mock", "fake"
-/// or "stub" and the name of the field, maybe numbered, as fixtures name a stand-in. A fake
-/// with a name of its own (`Fake-Concur-Pass-24`, a seeded vault's item) is a test password,
-/// and `mockingbird` is a word.
+/// or "stub" and the name of the field, maybe numbered, as fixtures name a stand-in; and
+/// `Fake-Concur-Pass-24`, `fake_aws_root_88`: "fake" and a separator, whatever follows, as a
+/// seeded vault names its items (labelled stand-ins in two sets, 54 to none). `mockingbird`
+/// is a word, and `mock_token_9f8e` a test's token.
 fn is_mock_value(secret: &[u8]) -> bool {
     const FIELD_WORDS: &[&[u8]] = &[
         b"password",
@@ -4179,6 +4187,12 @@ fn is_mock_value(secret: &[u8]) -> bool {
         b"credentials",
         b"cert",
     ];
+    if secret.len() > 5
+        && secret[..4].eq_ignore_ascii_case(b"fake")
+        && matches!(secret[4], b'-' | b'_')
+    {
+        return true;
+    }
     let Some(rest) = [&b"mock"[..], b"fake", b"stub"].iter().find_map(|w| {
         (secret.len() > w.len() && secret[..w.len()].eq_ignore_ascii_case(w))
             .then(|| &secret[w.len()..])
@@ -4701,7 +4715,9 @@ mod tests {
         ] {
             assert!(is_placeholder_password(m.as_bytes()), "{m}");
         }
-        assert!(!is_placeholder_password(b"Fake-Concur-Pass-24"));
+        assert!(is_placeholder_password(b"Fake-Concur-Pass-24"));
+        assert!(is_placeholder(b"fake_aws_root_88", &[]));
+        assert!(!is_placeholder_password(b"fakeroo-Pass-24"));
         assert!(!is_placeholder_password(b"mock_token_9f8e"));
         assert!(!is_placeholder_password(b"mockingbird42"));
         assert!(!is_placeholder(
@@ -5353,6 +5369,9 @@ mod tests {
             "htpasswd_password_characters",
             "passwordstore_backend",
             "pwdIndex",
+            "sealed_token",
+            "PASSWORD_SALT_SIMPLE",
+            "passwordSalt",
         ] {
             assert!(is_non_secret_name(n.as_bytes()), "{n}");
         }
@@ -5371,6 +5390,8 @@ mod tests {
             "ENCRYPTION_KEY_DERIVATION_SALT",
             "exchange_token",
             "ExchangeToken",
+            "unseal_key",
+            "SALT_PASSWORD",
         ] {
             assert!(!is_non_secret_name(n.as_bytes()), "{n}");
         }

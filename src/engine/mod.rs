@@ -481,7 +481,10 @@ impl Engine {
                 {
                     continue;
                 }
-                if secret.is_empty() || !self.passes_checks(rule, secret) {
+                if secret.is_empty()
+                    || !self.passes_checks(rule, secret)
+                    || is_schema_example(data, start)
+                {
                     continue;
                 }
                 out.push(Match {
@@ -847,6 +850,26 @@ impl Engine {
             if gap > 0 && start > gap && data[start - gap - 1] == b'?' {
                 return false;
             }
+            // `# Example password: xudmec-4ambyj-…`: a value introduced in prose as an example
+            // or a sample (a generator's sample output), not one that is set.
+            let blanks = data[..start]
+                .iter()
+                .rev()
+                .take_while(|b| matches!(b, b' ' | b'\t'))
+                .count();
+            if blanks > 0
+                && let before = &data[..start - blanks]
+                && [&b"example"[..], b"sample"].iter().any(|w| {
+                    before.len() >= w.len()
+                        && before[before.len() - w.len()..].eq_ignore_ascii_case(w)
+                        && before
+                            .len()
+                            .checked_sub(w.len() + 1)
+                            .is_none_or(|i| !before[i].is_ascii_alphanumeric())
+                })
+            {
+                return false;
+            }
             // `Passphrase="passphrase"`, `api_key: apikey`: the value repeats its own name.
             if let Some(value) = caps.get(secret_group)
                 && filters::repeats_name(&data[start..end], value.as_bytes())
@@ -1043,6 +1066,41 @@ pub fn anchored_case_sensitively(rule: &Rule) -> bool {
 
 /// True when the value starting at `at` follows no quote: written bare, as code names a variable
 /// and a config file writes a value.
+/// `example: 'eyJ…'`, `"example": "Bearer eyJ…"`, or `example:` ending the line above the
+/// value: what an API schema (OpenAPI, open_api_spex, JSON Schema) shows a caller, written
+/// into the code or a document that is not named as a specification. Only the lower-case key
+/// of those formats: `Example: curl -u admin:admin …` in prose shows a real default.
+fn is_schema_example(data: &[u8], at: usize) -> bool {
+    let mut before = &data[..at];
+    let strip_quote =
+        |b: &[u8]| -> usize { usize::from(matches!(b.last(), Some(b'"' | b'\'' | b'`'))) };
+    before = &before[..before.len() - strip_quote(before)];
+    if before.len() >= 7 && before[before.len() - 7..].eq_ignore_ascii_case(b"bearer ") {
+        before = &before[..before.len() - 7];
+        before = &before[..before.len() - strip_quote(before)];
+    }
+    before = before.trim_ascii_end();
+    let before = before
+        .strip_suffix(b":")
+        .or_else(|| before.strip_suffix(b"="));
+    let Some(before) = before.map(<[u8]>::trim_ascii_end) else {
+        return false;
+    };
+    let before = before
+        .strip_suffix(b"\"")
+        .or_else(|| before.strip_suffix(b"'"))
+        .unwrap_or(before);
+    let Some(rest) = before
+        .strip_suffix(b"x-example")
+        .or_else(|| before.strip_suffix(b"example"))
+    else {
+        return false;
+    };
+    !rest
+        .last()
+        .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+}
+
 fn unquoted_at(data: &[u8], at: usize) -> bool {
     at.checked_sub(1)
         .and_then(|i| data.get(i))
@@ -1354,6 +1412,28 @@ examples = ["x"]
         assert_eq!(secrets(&e, "password=Tq8vLm2Rx9&#39;"), ["Tq8vLm2Rx9"]);
         // Without the `;` the entity is not one: the value is what was written.
         assert_eq!(secrets(&e, "password=Tq8v&quotLm2"), ["Tq8v&quotLm2"]);
+    }
+
+    #[test]
+    fn a_schema_example_value_is_no_secret() {
+        let at = |text: &str| text.find("eyJ").expect("a token");
+        for text in [
+            "example: 'eyJhbGciOiJIUzI1NiJ9.x'",
+            "  \"example\": \"Bearer eyJhbGciOiJIUzI1NiJ9.x\"",
+            "        example:\n          \"Bearer eyJhbGciOiJIUzI1NiJ9.x\"",
+            "x-example: eyJhbGciOiJIUzI1NiJ9.x",
+        ] {
+            assert!(is_schema_example(text.as_bytes(), at(text)), "{text}");
+        }
+        for text in [
+            "Example: curl -H 'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.x'",
+            "counterexample: eyJhbGciOiJIUzI1NiJ9.x",
+            "token: eyJhbGciOiJIUzI1NiJ9.x",
+            "eyJhbGciOiJIUzI1NiJ9.x",
+            "my-example: eyJhbGciOiJIUzI1NiJ9.x",
+        ] {
+            assert!(!is_schema_example(text.as_bytes(), at(text)), "{text}");
+        }
     }
 
     #[test]
