@@ -21,6 +21,7 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         Checksum::CephKey => ceph_key(secret),
         Checksum::CephBootstrapToken => json_object_with(secret, &["fsid", "key"]),
         Checksum::SeqeraToken => seqera_token(secret),
+        Checksum::StandardWebhooks => standard_webhooks(secret),
         Checksum::Base36NotHex => secret
             .iter()
             .rev()
@@ -41,6 +42,20 @@ fn ceph_key(secret: &[u8]) -> bool {
             && matches!(u16::from_le_bytes([bin[10], bin[11]]), 16 | 32)
             && usize::from(u16::from_le_bytes([bin[10], bin[11]])) == bin.len() - 12
     })
+}
+
+/// A Standard Webhooks secret is `whsec_` and the HMAC key in padded standard base64 (24 to 64
+/// bytes, the spec's bounds). A `+`, `/` or `=` sets it apart from Stripe's secrets of the same
+/// prefix, which are alphanumeric.
+fn standard_webhooks(secret: &[u8]) -> bool {
+    let Some(body) = secret.strip_prefix(b"whsec_") else {
+        return false;
+    };
+    body.len().is_multiple_of(4)
+        && !body.contains(&b'-')
+        && !body.contains(&b'_')
+        && body.iter().any(|b| matches!(b, b'+' | b'/' | b'='))
+        && base64url_decode(body).is_some_and(|key| (24..=64).contains(&key.len()))
 }
 
 /// A Seqera Platform token decodes to `{"tid": <digits>}.` and 40 lower-case hex digits: the
@@ -453,6 +468,22 @@ mod tests {
         ));
         // {"tid": 17}.notahexvalue
         assert!(!seqera_token(b"eyJ0aWQiOiAxN30ubm90YWhleHZhbHVl"));
+    }
+
+    #[test]
+    fn standard_webhooks_secret_is_padded_base64_of_a_key() {
+        assert!(standard_webhooks(
+            b"whsec_bLxjnDrBQcfJuM6PAvAYavUzsRKYtaqIY7WEYf7UAds="
+        ));
+        assert!(standard_webhooks(b"whsec_juuYowItfkfdChK6O/rpb6BQ2Le0Y775"));
+        // Alphanumeric: Stripe's shape, left to its rule.
+        assert!(!standard_webhooks(
+            b"whsec_zcgsXTUC5sOhH6lRVibC78tAxe1ExAuC"
+        ));
+        // 12 bytes: too short a key.
+        assert!(!standard_webhooks(b"whsec_juuYowItfk/dChK6"));
+        // Not a whole number of base64 quads.
+        assert!(!standard_webhooks(b"whsec_juuYowItfkfdChK6O/rpb6BQ2Le0Y77"));
     }
 
     #[test]

@@ -135,6 +135,9 @@ pub enum Checksum {
     /// Seqera Platform (Nextflow Tower) access token: base64 of `{"tid": <token id>}.` and
     /// 40 hex digits.
     SeqeraToken,
+    /// Standard Webhooks (Svix) signing secret: `whsec_` and standard base64 of 24 to 64 bytes,
+    /// with a `+`, `/` or `=` that Stripe's alphanumeric `whsec_` secrets never have.
+    StandardWebhooks,
 }
 
 impl Checksum {
