@@ -262,7 +262,26 @@ pub fn is_tagged_digest(value: &[u8]) -> bool {
     // `default_pass = encrypted:F/bjQk…`: RabbitMQ's configuration value encryption, the
     // ciphertext of a passphrase kept outside the file.
     let rabbitmq = value.len() >= 26 && value.starts_with(b"encrypted:");
-    tagged || postgres_md5 || jenkins || rabbitmq || value.starts_with(b"SCRAM-SHA-256$")
+    // `password: __encrypt__<iv>:<ciphertext>`: netmiko's inventory encryption (its
+    // `encrypt_value`), decrypted with a key from the environment.
+    let netmiko = value.len() >= 36 && value.starts_with(b"__encrypt__");
+    tagged || postgres_md5 || jenkins || rabbitmq || netmiko || value.starts_with(b"SCRAM-SHA-256$")
+}
+
+/// `token = 1*255TCHAR`, `password = 1*UTF8-SAFE`: an RFC's ABNF grammar (RFC 5234), a
+/// repetition of a named rule, as the RFC texts that mail and HTTP libraries keep say.
+fn is_abnf_repetition(value: &[u8]) -> bool {
+    let Some(star) = memchr::memchr(b'*', value) else {
+        return false;
+    };
+    let (counts, rule) = (&value[..star], &value[star + 1..]);
+    let rule = &rule[rule.iter().take_while(|b| b.is_ascii_digit()).count()..];
+    counts.iter().all(u8::is_ascii_digit)
+        && rule.len() >= 3
+        && rule[0].is_ascii_alphabetic()
+        && rule
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'-')
 }
 
 /// `cattle-global-data:cc-26b5h`: a `namespace:name` reference to a Kubernetes object (here
@@ -391,6 +410,7 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
     // elements, as provider tests check it (`TestCheckResourceAttr(name, key, path)`).
     let terraform_count_path = value.ends_with(b".#") || value.ends_with(b".%");
     if is_tagged_digest(value)
+        || is_abnf_repetition(value)
         || is_namespaced_reference(value)
         || terraform_count_path
         || erlang_record_field
@@ -3360,6 +3380,10 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "errcode",
     "error_code",
     "errorcode",
+    // Playwright's `PWDEBUG=console`: its debug switch, not a password.
+    "pwdebug",
+    // `X-Square-Cash-Referrer-Token`: who referred a sign-up, printed in links and mails.
+    "referrer",
     // Shopify's `cart_token`, `checkout_token` and a payment's `unique_token`: ids of one
     // cart, checkout or payment, printed in order-status URLs and API responses.
     "cart_token",
@@ -3397,6 +3421,11 @@ const PASSWORD_MANAGER_NAMES: &[&str] = &[
 /// a secret (`token_url`, `secret_name`, `credentialsId`, `publicToken`, `csrf_token`). Vault's
 /// `secret_id` is a credential and stays.
 pub fn is_non_secret_name(name: &[u8]) -> bool {
+    // EC2's `"ClientToken"` (in `describe-instances` output) makes a request idempotent; in
+    // its own capitalisation only: Vault's `client_token` is the token itself.
+    if name.trim_ascii() == b"ClientToken" {
+        return true;
+    }
     let lower = name.to_ascii_lowercase();
     let lower = lower.trim_ascii();
     // `OnePassword = "bada5566-…"`: password managers by name, as lists of passkey
@@ -4795,6 +4824,10 @@ mod tests {
             "pub852fa3e2312391fafa5640b60784e660",
             "rl-sha256:3f9a1c7e5b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f2a4c6e8b0d1f3a",
             "meta.odd-tab.group1",
+            "__encrypt__yFOcJAvns8+JhQK+5/epzw==:txdHCA3C3xriWWFPnOvPjyMVwOdBtuhWDzQv0+TovFU=",
+            "1*255TCHAR",
+            "1*UTF8-SAFE",
+            "*DIGIT",
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");
         }
@@ -4803,7 +4836,12 @@ mod tests {
             false
         ));
         // A secret that only contains a colon, and a short tag with little after it.
-        for v in ["Xk9m2Lq7:Vb3nZ8pW", "sha1:Xq9"] {
+        for v in [
+            "Xk9m2Lq7:Vb3nZ8pW",
+            "sha1:Xq9",
+            "5*9F5Q57mqmlz2#f",
+            "1*abcDEF9x",
+        ] {
             assert!(is_generic_literal(v.as_bytes()), "{v}");
         }
     }
@@ -5372,6 +5410,9 @@ mod tests {
             "sealed_token",
             "PASSWORD_SALT_SIMPLE",
             "passwordSalt",
+            "PWDEBUG",
+            "X-Square-Cash-Referrer-Token",
+            "ClientToken",
         ] {
             assert!(is_non_secret_name(n.as_bytes()), "{n}");
         }
@@ -5392,6 +5433,8 @@ mod tests {
             "ExchangeToken",
             "unseal_key",
             "SALT_PASSWORD",
+            "client_token",
+            "clientToken",
         ] {
             assert!(!is_non_secret_name(n.as_bytes()), "{n}");
         }

@@ -664,6 +664,35 @@ impl Engine {
         {
             return false;
         }
+        // `json_dict['PathOrToken'] = path_shared1_r`: a subscript set to a variable (Python,
+        // PHP, Ruby). A configuration file's keys are not quoted subscripts, and code's literals
+        // are quoted.
+        if let Some(name) = caps.name("name")
+            && let Some(value) = caps.get(secret_group)
+            && unquoted_at(data, offset + value.start())
+            && value.as_bytes().first().is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            && value
+                .as_bytes()
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            // A random token has capitals and no `_` (`$config["api_secret"] = Kt7vQ2mX…;`).
+            && (value.as_bytes().contains(&b'_')
+                || !value.as_bytes().iter().any(u8::is_ascii_uppercase))
+            && let key_start = offset + name.start()
+                - data[..offset + name.start()]
+                    .iter()
+                    .rev()
+                    .take(64)
+                    .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+                    .count()
+            && key_start >= 2
+            && matches!(&data[key_start - 2..key_start], b"['" | b"[\"")
+            && data
+                .get(offset + name.end()..offset + name.end() + 2)
+                .is_some_and(|close| close == b"']" || close == b"\"]")
+        {
+            return false;
+        }
         // `authorization = TestOAuth2Authorizations` and `.authorization(…)` on the next line:
         // an unquoted name whose call chain goes on below (Java's fluent builders).
         if let Some(value) = caps.get(secret_group)
