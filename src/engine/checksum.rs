@@ -22,6 +22,7 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         Checksum::CephBootstrapToken => json_object_with(secret, &["fsid", "key"]),
         Checksum::SeqeraToken => seqera_token(secret),
         Checksum::StandardWebhooks => standard_webhooks(secret),
+        Checksum::JuniperType9 => juniper_type9_decode(secret).is_some(),
         Checksum::Base36NotHex => secret
             .iter()
             .rev()
@@ -42,6 +43,59 @@ fn ceph_key(secret: &[u8]) -> bool {
             && matches!(u16::from_le_bytes([bin[10], bin[11]]), 16 | 32)
             && usize::from(u16::from_le_bytes([bin[10], bin[11]])) == bin.len() - 12
     })
+}
+
+/// The alphabet of Junos `$9$` secrets in four families; a character of family `i` as the
+/// salt is followed by `3 - i` random characters.
+const JUNIPER_FAMILIES: [&[u8]; 4] = [
+    b"QzF3n6/9CAtpu0O",
+    b"B1IREhcSyrleKvMW8LXx",
+    b"7N-dVbwsY2g4oaJZGUDj",
+    b"iHkq.mPf5T",
+];
+
+/// How each plaintext character, in turn, is spread over 2 to 4 characters of gaps.
+const JUNIPER_ENCODING: [&[u32]; 7] = [
+    &[1, 4, 32],
+    &[1, 16, 32],
+    &[1, 8, 32],
+    &[1, 64],
+    &[1, 32],
+    &[1, 4, 16, 128],
+    &[1, 32, 64],
+];
+
+/// Decodes a Junos `$9$` secret (the algorithm every Junos device and the public
+/// reimplementations share): `None` unless every character is in the alphabet, the groups
+/// fill the value exactly and each decodes to printable ASCII.
+fn juniper_type9_decode(secret: &[u8]) -> Option<Vec<u8>> {
+    let alphabet: Vec<u8> = JUNIPER_FAMILIES.concat();
+    let position = |c: u8| alphabet.iter().position(|&a| a == c);
+    let body = secret.strip_prefix(b"$9$")?;
+    let (&salt, rest) = body.split_first()?;
+    let family = JUNIPER_FAMILIES.iter().position(|f| f.contains(&salt))?;
+    let mut rest = rest.get(3 - family..)?;
+    let mut prev = position(salt)?;
+    let mut plain = Vec::new();
+    while !rest.is_empty() {
+        let weights = JUNIPER_ENCODING[plain.len() % JUNIPER_ENCODING.len()];
+        let group = rest.get(..weights.len())?;
+        rest = &rest[weights.len()..];
+        let mut value = 0u32;
+        for (&c, &w) in group.iter().zip(weights) {
+            let at = position(c)?;
+            let gap = (at + alphabet.len() - prev) % alphabet.len();
+            // A gap of 0 would encode -1: no encoder writes it.
+            value += u32::try_from(gap.checked_sub(1)?).ok()? * w;
+            prev = at;
+        }
+        let byte = u8::try_from(value % 256).ok()?;
+        if !(0x20..0x7f).contains(&byte) {
+            return None;
+        }
+        plain.push(byte);
+    }
+    (!plain.is_empty()).then_some(plain)
 }
 
 /// A Standard Webhooks secret is `whsec_` and the HMAC key in padded standard base64 (24 to 64
@@ -468,6 +522,24 @@ mod tests {
         ));
         // {"tid": 17}.notahexvalue
         assert!(!seqera_token(b"eyJ0aWQiOiAxN30ubm90YWhleHZhbHVl"));
+    }
+
+    #[test]
+    fn juniper_type9_decodes_to_text() {
+        // Crypt::Juniper's documented example.
+        assert_eq!(
+            juniper_type9_decode(b"$9$LbHX-wg4Z").as_deref(),
+            Some(&b"lc"[..])
+        );
+        // `Tundra-Owl8`, encoded for this test.
+        assert_eq!(
+            juniper_type9_decode(b"$9$z6DoFCpIEyWLNCtMX7NY2qmPQn9BIcevLrl").as_deref(),
+            Some(&b"Tundra-Owl8"[..])
+        );
+        // Cut short, a character outside the alphabet, a Cisco type 9 hash.
+        assert!(juniper_type9_decode(b"$9$z6DoFCpIEyWLNCtMX7NY2qmPQn9BIcevLr").is_none());
+        assert!(juniper_type9_decode(b"$9$LbHX-wg4_").is_none());
+        assert!(juniper_type9_decode(b"$9$1ZBLVLxcHIT0yP$XZHQnHPNPZ7wWZ").is_none());
     }
 
     #[test]

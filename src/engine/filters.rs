@@ -268,6 +268,14 @@ pub fn is_tagged_digest(value: &[u8]) -> bool {
     tagged || postgres_md5 || jenkins || rabbitmq || netmiko || value.starts_with(b"SCRAM-SHA-256$")
 }
 
+/// The value inside `\"…\"`, when it has one.
+fn without_escaped_quotes(value: &[u8]) -> Option<&[u8]> {
+    value
+        .strip_prefix(b"\\\"")
+        .and_then(|v| v.strip_suffix(b"\\\""))
+        .filter(|inner| !inner.is_empty())
+}
+
 /// `token = 1*255TCHAR`, `password = 1*UTF8-SAFE`: an RFC's ABNF grammar (RFC 5234), a
 /// repetition of a named rule, as the RFC texts that mail and HTTP libraries keep say.
 fn is_abnf_repetition(value: &[u8]) -> bool {
@@ -311,6 +319,11 @@ fn is_sops_value(value: &[u8]) -> bool {
 /// path, or a plain identifier (`tokenizer.next_token`, `String`). Literal secrets nearly
 /// always carry a digit or a symbol; identifiers and type names do not.
 pub fn is_generic_literal(value: &[u8]) -> bool {
+    // `SECRET_STRING:'\"$1$CXKw…\"'`: a value quoted once more with escaped quotes (a parse
+    // tree's dump, a string in a string) is judged without them.
+    if let Some(inner) = without_escaped_quotes(value) {
+        return is_generic_literal(inner);
+    }
     // `pub852fa3…`: a Datadog client token, made for browsers and mobile apps (RUM, browser
     // logs), public by design.
     let datadog_client_token = value.len() == 35
@@ -2257,6 +2270,9 @@ fn unescapes_to_non_password(value: &[u8]) -> bool {
 /// `literal`: the value sits where only a literal can (see `RuleDef::literal`), so an
 /// identifier-shaped value is a password, not a variable.
 pub fn is_password_value(value: &[u8], literal: bool) -> bool {
+    if let Some(inner) = without_escaped_quotes(value) {
+        return is_password_value(inner, literal);
+    }
     let Some(&first) = value.first() else {
         return false;
     };
@@ -3579,6 +3595,24 @@ pub fn is_protocol_nonce(name: &[u8], around: &[u8]) -> bool {
             && (has(b"send_attempt") || has(b"&sid=") || has(b"\"sid\"")))
 }
 
+/// True when a `token` is the id of a Shopify checkout or order, named by the fields beside it
+/// (`cart_token`, `checkout_token`, money sets in shop and presentment currency, a
+/// `gid://shopify/` id): the token is printed in order-status and checkout-recovery URLs, as
+/// every REST response and its test mocks show it.
+pub fn is_commerce_object_token(name: &[u8], around: &[u8]) -> bool {
+    name.eq_ignore_ascii_case(b"token")
+        && [
+            &b"\"cart_token\""[..],
+            b"\"checkout_token\"",
+            b"gid://shopify/",
+            b"\"shop_money\"",
+            b"\"presentment_money\"",
+            b"\"presentment_currency\"",
+        ]
+        .iter()
+        .any(|w| memchr::memmem::find(around, w).is_some())
+}
+
 /// `example.com`, `api.example.org`, `example.net`: domains RFC 2606 reserves for
 /// documentation, so credentials for them are never real.
 pub fn is_documentation_host(host: &[u8]) -> bool {
@@ -4828,6 +4862,7 @@ mod tests {
             "1*255TCHAR",
             "1*UTF8-SAFE",
             "*DIGIT",
+            r#"\"$1$CXKwIUfL$6vLSvatE2TCaM25U4u9Bh1\""#,
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");
         }

@@ -910,6 +910,7 @@ impl Engine {
             let around = &data[start.saturating_sub(300)..(end + 300).min(data.len())];
             if filters::is_search_only_key_config(&data[start..end], around)
                 || filters::is_protocol_nonce(&data[start..end], around)
+                || filters::is_commerce_object_token(&data[start..end], around)
             {
                 return false;
             }

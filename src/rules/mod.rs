@@ -138,6 +138,9 @@ pub enum Checksum {
     /// Standard Webhooks (Svix) signing secret: `whsec_` and standard base64 of 24 to 64 bytes,
     /// with a `+`, `/` or `=` that Stripe's alphanumeric `whsec_` secrets never have.
     StandardWebhooks,
+    /// Junos `$9$` secret: Juniper's keyless substitution cipher, whose published alphabet and
+    /// gap encoding decode the value to printable text, every character used.
+    JuniperType9,
 }
 
 impl Checksum {
