@@ -195,6 +195,28 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "1gDirl_r_Y3-qUa3WXHgEXrrEHngWThU3c9zj9A2uBg",
     "Jcv8gklhMjC0b-lsk5onBbppWAx5ncNtbM63Jr9xBQE",
     "x8EVZH4Fwk673_mUujnliJoSrLz0zYzzCWp5GUX2fc8",
+    // RFC 5849 (OAuth 1.0): the credentials of its photo-printing example (sections 1.2 and
+    // 3.1) and of its signed request (section 3.5.1).
+    "dpf43f3p2l4k3l03",
+    "kd94hf93k423kf44",
+    "hh5s93j4hdidpola",
+    "hdhd0244k9j7ao03",
+    "nnch734d00sl2jdk",
+    "pfkkdhi9sl3r4s00",
+    "0685bd9184jfhq22",
+    "ad180jjd733klru7",
+    // requests-oauthlib's and oauthlib's documented OAuth 1 and 2 flows (their docstrings and
+    // guides, vendored by many SDKs).
+    "sdf0o9823sjdfsdf",
+    "2kjshdfp92i34asdasd",
+    "kjerht2309u",
+    "kjerht2309uf",
+    "lsdajfh923874",
+    "w34o8967345",
+    "lsdkfol23w54jlksdef",
+    "qwe089234lkjsdf",
+    "askfjh234as9sd8",
+    "23sdf876234",
 ];
 
 /// Vendors' documentation examples that tests copy with their last part changed: Akamai's
@@ -266,6 +288,22 @@ pub fn is_tagged_digest(value: &[u8]) -> bool {
     // `encrypt_value`), decrypted with a key from the environment.
     let netmiko = value.len() >= 36 && value.starts_with(b"__encrypt__");
     tagged || postgres_md5 || jenkins || rabbitmq || netmiko || value.starts_with(b"SCRAM-SHA-256$")
+}
+
+/// `OS_CREDENTIAL_DUMPING_ETC_PASSWORD_AND_ETC_SHADOW: T1003.008`: a MITRE ATT&CK technique
+/// id (`T` and four digits, a sub-technique's three after a dot), as security findings'
+/// enumerations name the technique.
+fn is_attack_technique_id(value: &[u8]) -> bool {
+    let Some(rest) = value.strip_prefix(b"T") else {
+        return false;
+    };
+    let (technique, sub) = match memchr::memchr(b'.', rest) {
+        Some(dot) => (&rest[..dot], Some(&rest[dot + 1..])),
+        None => (rest, None),
+    };
+    technique.len() == 4
+        && technique.iter().all(u8::is_ascii_digit)
+        && sub.is_none_or(|s| s.len() == 3 && s.iter().all(u8::is_ascii_digit))
 }
 
 /// The value inside `\"…\"`, when it has one.
@@ -2094,6 +2132,11 @@ const NON_PASSWORDS: &[&str] = &[
     "option",
     "argument",
     "parameter",
+    // `the --username and --password options`: prose about the options (pip's docstrings).
+    "flags",
+    "options",
+    "arguments",
+    "parameters",
     "suffix",
     "bogus",
     "whatever",
@@ -2272,6 +2315,9 @@ fn unescapes_to_non_password(value: &[u8]) -> bool {
 pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     if let Some(inner) = without_escaped_quotes(value) {
         return is_password_value(inner, literal);
+    }
+    if is_attack_technique_id(value) {
+        return false;
     }
     let Some(&first) = value.first() else {
         return false;

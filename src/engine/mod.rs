@@ -664,6 +664,37 @@ impl Engine {
         {
             return false;
         }
+        // `PASS: binutils-all/i386/empty`: a test summary's result line (DejaGnu, Automake),
+        // known by a neighbouring line that is one too.
+        if let Some(name) = caps.name("name")
+            && name.as_bytes() == b"PASS"
+            && let start = offset + name.start()
+            && (start == 0 || data[start - 1] == b'\n')
+            && is_next_to_test_result(data, start)
+        {
+            return false;
+        }
+        // `pub const IFLA_INET6_TOKEN: _bindgen_ty_5 = …` (Rust), `token: TokenType = …`
+        // (TypeScript): after the colon comes the constant's type, and its value after `=`.
+        if let Some(value) = caps.get(secret_group)
+            && unquoted_at(data, offset + value.start())
+            && value
+                .as_bytes()
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'<' | b'>'))
+            && let rest = &data[offset + value.end()..]
+            // On the same line: a Perl POD `=cut` may open the next one.
+            && let blanks = rest
+                .iter()
+                .take(16)
+                .take_while(|b| matches!(b, b' ' | b'\t'))
+                .count()
+            && let rest = &rest[blanks..]
+            && rest.first() == Some(&b'=')
+            && !matches!(rest.get(1), Some(b'=' | b'>'))
+        {
+            return false;
+        }
         // `json_dict['PathOrToken'] = path_shared1_r`: a subscript set to a variable (Python,
         // PHP, Ruby). A configuration file's keys are not quoted subscripts, and code's literals
         // are quoted.
@@ -865,7 +896,13 @@ impl Engine {
             // not an identifier (a `//` comment before a name is not a path).
             let path_segment =
                 start > 0 && data[start - 1] == b'/' && (start < 2 || data[start - 2] != b'/');
-            if filters::is_non_secret_name(&data[start..end]) || path_segment {
+            // `'Test2::Event::Pass' => '1.302103'` (Perl's Module::CoreList): the last part of a
+            // module path, mapped to its version; an enum's variant (`AuthMech::PasswordTotp`).
+            // Not a class constant in capitals (`MfaOrgSettings::DUO_CLIENT_SECRET => '…'`).
+            let module_path = start >= 2
+                && &data[start - 2..start] == b"::"
+                && data[start..end].iter().any(u8::is_ascii_lowercase);
+            if filters::is_non_secret_name(&data[start..end]) || path_segment || module_path {
                 return false;
             }
             // `cond ? 'password' : 'identification'`: the two branches of a ternary, not a key
@@ -1129,6 +1166,34 @@ fn is_schema_example(data: &[u8], at: usize) -> bool {
     !rest
         .last()
         .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+}
+
+/// Whether the line before or after the one starting at `line_start` is a test result
+/// (`FAIL: name`, `UNSUPPORTED: name`) or DejaGnu's `Running <file>.exp ...`, as DejaGnu's and
+/// Automake's summaries list them.
+fn is_next_to_test_result(data: &[u8], line_start: usize) -> bool {
+    const RESULTS: [&[u8]; 12] = [
+        b"Running ",
+        b"PASS: ",
+        b"FAIL: ",
+        b"XFAIL: ",
+        b"XPASS: ",
+        b"KFAIL: ",
+        b"KPASS: ",
+        b"UNRESOLVED: ",
+        b"UNSUPPORTED: ",
+        b"UNTESTED: ",
+        b"ERROR: ",
+        b"SKIP: ",
+    ];
+    let is_result = |line: &[u8]| RESULTS.iter().any(|r| line.starts_with(r));
+    let previous = data[..line_start.saturating_sub(1)]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let before = line_start > 0 && is_result(&data[previous..line_start - 1]);
+    let next = memchr::memchr(b'\n', &data[line_start..]).map(|i| line_start + i + 1);
+    before || next.is_some_and(|n| is_result(&data[n..]))
 }
 
 fn unquoted_at(data: &[u8], at: usize) -> bool {
