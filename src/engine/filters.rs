@@ -2132,6 +2132,9 @@ const NON_PASSWORDS: &[&str] = &[
     "option",
     "argument",
     "parameter",
+    // Perl's `Config.pm` and `config.sh`: `d_grpasswd='define'` says a C function exists.
+    "define",
+    "undef",
     // `the --username and --password options`: prose about the options (pip's docstrings).
     "flags",
     "options",
@@ -3812,7 +3815,7 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     if secret.starts_with(b"GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ") {
         return true;
     }
-    if is_attack_tool_marker(secret) || is_mock_value(secret) {
+    if is_attack_tool_marker(secret) || is_mock_value(secret) || has_fake_inserted(secret) {
         return true;
     }
     // `eyJhbGciOiJSUzI1NiJ9.fake-payload.fake-sig`, `header.!!!not-base64!!!.sig`: a token
@@ -4264,6 +4267,21 @@ fn has_template(data: &[u8]) -> bool {
             && rest.get(name) == Some(&b')')
             && rest.get(name + 1).is_some_and(u8::is_ascii_alphabetic)
     })
+}
+
+/// `CCIPAT_FAKEd5qPreGFAKEaQxBi6i_…`, `FakeeP35…fakeU7S8…`: "FAKE" in capitals, or "fake" twice,
+/// written into a format-valid token, as scanners' test suites mark their stand-ins. By chance a
+/// random token of 100 characters holds `FAKE` about once in 150,000; multi-line blocks (PEM
+/// bodies) are not judged so.
+fn has_fake_inserted(secret: &[u8]) -> bool {
+    if secret.contains(&b'\n') {
+        return false;
+    }
+    if memchr::memmem::find(secret, b"FAKE").is_some() {
+        return true;
+    }
+    let lower = secret.to_ascii_lowercase();
+    memchr::memmem::find_iter(&lower, b"fake").nth(1).is_some()
 }
 
 /// `mockPassword-1`, `mockWrappedSigningKey-1`, `FAKE_TOKEN`, `stub-secret-2`: "mock", "fake"
@@ -4825,6 +4843,18 @@ mod tests {
             assert!(is_placeholder_password(m.as_bytes()), "{m}");
         }
         assert!(is_placeholder_password(b"Fake-Concur-Pass-24"));
+        assert!(is_placeholder(
+            b"CCIPAT_FAKEd5qPreGxaQxBi6i_914bf0042f4f2d34e1d2ef6615c051a5caf70172",
+            &[]
+        ));
+        assert!(is_placeholder(
+            b"k8Ff2fakeU7S8kcOY7NI7ifakeAi8Bbql1mXhMF2t0wQ",
+            &[]
+        ));
+        assert!(!is_placeholder(
+            b"k8Ff2fakeU7S8kcOY7NI7i9qAi8Bbql1mXhMF2t0wQ",
+            &[]
+        ));
         assert!(is_placeholder(b"fake_aws_root_88", &[]));
         assert!(!is_placeholder_password(b"fakeroo-Pass-24"));
         assert!(!is_placeholder_password(b"mock_token_9f8e"));
