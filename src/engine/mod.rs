@@ -1131,8 +1131,6 @@ pub fn anchored_case_sensitively(rule: &Rule) -> bool {
     rule.anchored
 }
 
-/// True when the value starting at `at` follows no quote: written bare, as code names a variable
-/// and a config file writes a value.
 /// `example: 'eyJ…'`, `"example": "Bearer eyJ…"`, or `example:` ending the line above the
 /// value: what an API schema (OpenAPI, open_api_spex, JSON Schema) shows a caller, written
 /// into the code or a document that is not named as a specification. Only the lower-case key
@@ -1196,6 +1194,8 @@ fn is_next_to_test_result(data: &[u8], line_start: usize) -> bool {
     before || next.is_some_and(|n| is_result(&data[n..]))
 }
 
+/// True when the value starting at `at` follows no quote: written bare, as code names a variable
+/// and a config file writes a value.
 fn unquoted_at(data: &[u8], at: usize) -> bool {
     at.checked_sub(1)
         .and_then(|i| data.get(i))
