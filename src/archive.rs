@@ -82,14 +82,122 @@ fn is_tar_header(data: &[u8]) -> bool {
             .iter()
             .take_while(|&&b| b != 0)
             .all(|b| !b.is_ascii_control());
-    let (unsigned, signed) = header
+    let (unsigned, signed) = header_sums(header);
+    name_ok && (sum == unsigned || i64::try_from(sum).is_ok_and(|sum| sum == signed))
+}
+
+/// The sums of a tar header's bytes with the checksum field read as spaces: unsigned, as POSIX
+/// has it, and signed, as some old implementations wrote it.
+fn header_sums(header: &[u8]) -> (u64, i64) {
+    header
         .iter()
         .enumerate()
         .map(|(i, &b)| if (148..156).contains(&i) { b' ' } else { b })
         .fold((0u64, 0i64), |(u, s), b| {
             (u + u64::from(b), s + i64::from(b as i8))
-        });
-    name_ok && (sum == unsigned || i64::try_from(sum).is_ok_and(|sum| sum == signed))
+        })
+}
+
+/// Hands a tar stream on unchanged, except that a header whose checksum is the signed sum (old
+/// Sun and other tars; CPython's test archive has one) gets the unsigned sum the `tar` crate
+/// checks: otherwise it stops there as damaged, and the members after it go unscanned. Headers
+/// are found as tar lays them out: a 512-byte header, then the member's size rounded up to
+/// whole blocks.
+struct SignedChecksums<R> {
+    inner: R,
+    block: [u8; 512],
+    /// Bytes of `block` filled, and already handed out.
+    filled: usize,
+    given: usize,
+    /// Data bytes of the current member still to pass before the next header.
+    data_left: u64,
+}
+
+impl<R: Read> SignedChecksums<R> {
+    fn new(inner: R) -> Self {
+        SignedChecksums {
+            inner,
+            block: [0; 512],
+            filled: 0,
+            given: 0,
+            data_left: 0,
+        }
+    }
+
+    /// A whole header block has been read: repair its checksum if it is the signed one, and
+    /// note how much member data follows it.
+    fn header_read(&mut self) {
+        let header = &self.block;
+        if header.iter().all(|&b| b == 0) {
+            return;
+        }
+        let octal = |field: &[u8]| -> Option<u64> {
+            let digits = field.trim_ascii();
+            let digits = &digits[..digits.iter().position(|&b| b == 0).unwrap_or(digits.len())];
+            let digits = digits.trim_ascii();
+            (!digits.is_empty() && digits.iter().all(|b| (b'0'..=b'7').contains(b))).then(|| {
+                digits.iter().fold(0u64, |n, d| {
+                    n.saturating_mul(8).saturating_add(u64::from(d - b'0'))
+                })
+            })
+        };
+        // GNU's base-256 sizes (a first byte with its top bit set) are left to the crate.
+        let size = if header[124] & 0x80 != 0 {
+            None
+        } else {
+            octal(&header[124..136])
+        };
+        self.data_left = size.map_or(0, |n| n.div_ceil(512).saturating_mul(512));
+        let (unsigned, signed) = header_sums(header);
+        if let Some(stored) = octal(&header[148..156])
+            && stored != unsigned
+            && i64::try_from(stored).is_ok_and(|stored| stored == signed)
+        {
+            let field = format!("{unsigned:06o}\0 ");
+            if field.len() == 8 {
+                self.block[148..156].copy_from_slice(field.as_bytes());
+            }
+        }
+    }
+}
+
+impl<R: Read> Read for SignedChecksums<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        // Member data passes straight through.
+        if self.data_left > 0 && self.given == self.filled {
+            let want = buf
+                .len()
+                .min(usize::try_from(self.data_left).unwrap_or(usize::MAX));
+            let n = self.inner.read(&mut buf[..want])?;
+            self.data_left -= n as u64;
+            return Ok(n);
+        }
+        // A header: read all 512 bytes first, then hand them out.
+        if self.given == self.filled {
+            self.filled = 0;
+            self.given = 0;
+            while self.filled < 512 {
+                let n = self.inner.read(&mut self.block[self.filled..])?;
+                if n == 0 {
+                    break;
+                }
+                self.filled += n;
+            }
+            if self.filled == 512 {
+                self.header_read();
+            }
+            if self.filled == 0 {
+                return Ok(0);
+            }
+        }
+        let n = buf.len().min(self.filled - self.given);
+        buf[..n].copy_from_slice(&self.block[self.given..self.given + n]);
+        self.given += n;
+        Ok(n)
+    }
 }
 
 /// What one top-level archive may still expand to. Shared by everything nested in it.
@@ -356,7 +464,7 @@ fn tar_entries(
     budget: &mut Budget,
     visit: &mut dyn FnMut(Entry, &mut Budget),
 ) -> Result<(), Damaged> {
-    let mut archive = tar::Archive::new(data);
+    let mut archive = tar::Archive::new(SignedChecksums::new(data));
     let entries = archive
         .entries()
         .map_err(|e| Damaged::new(format!("tar: {e}")))?;
@@ -499,6 +607,27 @@ mod tests {
         );
         assert_eq!(entries(&gzip(b"dump"), &mut Budget::new(100)).0, ["=dump"]);
         assert_eq!(sniff(b"PK is not enough"), None);
+    }
+
+    #[test]
+    fn a_header_with_a_signed_checksum_does_not_end_the_archive() {
+        // The middle member's name has bytes over 0x7f, so its signed sum differs; its header
+        // gets that sum, as old tars wrote it. The crate alone stopped there as damaged.
+        let mut t = tar_of(&[
+            ("a.env", b"one"),
+            ("caf\u{e9}.env", b"two"),
+            ("c.env", b"three"),
+        ]);
+        let at = 1024;
+        let (unsigned, signed) = header_sums(&t[at..at + 512]);
+        assert_ne!(i64::try_from(unsigned).ok(), Some(signed));
+        t[at + 148..at + 156].copy_from_slice(format!("{signed:06o}\0 ").as_bytes());
+        let want = ["a.env=one", "caf\u{e9}.env=two", "c.env=three"];
+        for data in [t.clone(), gzip(&t)] {
+            let (seen, result) = entries(&data, &mut Budget::new(300));
+            assert_eq!(seen, want);
+            assert!(result.is_ok());
+        }
     }
 
     #[test]
