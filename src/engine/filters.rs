@@ -773,6 +773,7 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || value.ends_with(b":")
         || value.starts_with(b"urn:")
         || is_dotted_name(value)
+        || is_module_type_path(value)
         || is_numbered_word(value)
         // `#update-email-container`: a CSS id selector.
         || (value.starts_with(b"#")
@@ -1677,6 +1678,35 @@ fn is_dotted_name(value: &[u8]) -> bool {
                     }))
         })
         && parts.iter().any(|p| p.iter().any(u8::is_ascii_alphabetic))
+}
+
+/// `x25519.X25519PrivateKey`, `oauth2client.client.OAuth2Credentials`: a type named through its
+/// lower-case modules, as annotations and re-exports write a key's or credential's class.
+fn is_module_type_path(value: &[u8]) -> bool {
+    const TYPE_ENDINGS: &[&[u8]] = &[
+        b"Key",
+        b"Keys",
+        b"Credential",
+        b"Credentials",
+        b"Token",
+        b"Secret",
+        b"Password",
+        b"Provider",
+        b"Client",
+        b"Config",
+    ];
+    let Some(dot) = memchr::memrchr(b'.', value) else {
+        return false;
+    };
+    let (modules, name) = (&value[..dot], &value[dot + 1..]);
+    modules.split(|&b| b == b'.').all(|m| {
+        m.first().is_some_and(u8::is_ascii_lowercase)
+            && m.iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+    }) && name.first().is_some_and(u8::is_ascii_uppercase)
+        && name.iter().all(u8::is_ascii_alphanumeric)
+        && name.iter().any(u8::is_ascii_lowercase)
+        && TYPE_ENDINGS.iter().any(|e| name.ends_with(e))
 }
 
 /// `.types`, `..models.user`: a Python relative import, as generated lazy-import maps pair
@@ -4938,6 +4968,9 @@ mod tests {
             "1*255TCHAR",
             "1*UTF8-SAFE",
             "*DIGIT",
+            "x25519.X25519PrivateKey",
+            "rust_openssl.hpke.MLKEM768X25519PrivateKey",
+            "oauth2client.client.OAuth2Credentials",
             r#"\"$1$CXKwIUfL$6vLSvatE2TCaM25U4u9Bh1\""#,
         ] {
             assert!(!is_generic_literal(v.as_bytes()), "{v}");
