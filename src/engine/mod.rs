@@ -897,11 +897,13 @@ impl Engine {
             let path_segment =
                 start > 0 && data[start - 1] == b'/' && (start < 2 || data[start - 2] != b'/');
             // `'Test2::Event::Pass' => '1.302103'` (Perl's Module::CoreList): the last part of a
-            // module path, mapped to its version; an enum's variant (`AuthMech::PasswordTotp`).
-            // Not a class constant in capitals (`MfaOrgSettings::DUO_CLIENT_SECRET => '…'`).
+            // module path written as a string, mapped to its version. Not a class constant
+            // (`MfaOrgSettings::DUO_CLIENT_SECRET => '…'`) nor a static member
+            // (`Config::password = "…"`), which hold the value.
             let module_path = start >= 2
                 && &data[start - 2..start] == b"::"
-                && data[start..end].iter().any(u8::is_ascii_lowercase);
+                && data[start..end].iter().any(u8::is_ascii_lowercase)
+                && matches!(data.get(end), Some(b'\'' | b'"'));
             if filters::is_non_secret_name(&data[start..end]) || path_segment || module_path {
                 return false;
             }
