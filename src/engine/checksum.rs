@@ -69,8 +69,13 @@ const JUNIPER_ENCODING: [&[u32]; 7] = [
 /// reimplementations share): `None` unless every character is in the alphabet, the groups
 /// fill the value exactly and each decodes to printable ASCII.
 fn juniper_type9_decode(secret: &[u8]) -> Option<Vec<u8>> {
-    let alphabet: Vec<u8> = JUNIPER_FAMILIES.concat();
-    let position = |c: u8| alphabet.iter().position(|&a| a == c);
+    let letters = JUNIPER_FAMILIES.iter().map(|f| f.len()).sum::<usize>();
+    let position = |c: u8| {
+        JUNIPER_FAMILIES
+            .iter()
+            .flat_map(|f| f.iter())
+            .position(|&a| a == c)
+    };
     let body = secret.strip_prefix(b"$9$")?;
     let (&salt, rest) = body.split_first()?;
     let family = JUNIPER_FAMILIES.iter().position(|f| f.contains(&salt))?;
@@ -84,7 +89,7 @@ fn juniper_type9_decode(secret: &[u8]) -> Option<Vec<u8>> {
         let mut value = 0u32;
         for (&c, &w) in group.iter().zip(weights) {
             let at = position(c)?;
-            let gap = (at + alphabet.len() - prev) % alphabet.len();
+            let gap = (at + letters - prev) % letters;
             // A gap of 0 would encode -1: no encoder writes it.
             value += u32::try_from(gap.checked_sub(1)?).ok()? * w;
             prev = at;

@@ -3845,7 +3845,7 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     if secret.starts_with(b"GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ") {
         return true;
     }
-    if is_attack_tool_marker(secret) || is_mock_value(secret) || has_fake_inserted(secret) {
+    if is_attack_tool_marker(secret) || is_mock_value(secret) {
         return true;
     }
     // `eyJhbGciOiJSUzI1NiJ9.fake-payload.fake-sig`, `header.!!!not-base64!!!.sig`: a token
@@ -4047,7 +4047,11 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     {
         return true;
     }
-    if !secret.contains(&b'\n') && (has_template(secret) || has_angle_placeholder(secret)) {
+    if !secret.contains(&b'\n')
+        && (has_template(secret)
+            || has_angle_placeholder(secret)
+            || has_fake_inserted(secret, &lower))
+    {
         return true;
     }
     // `53e679ea-oRED-ACTED-4f2a`: redacted across a separator, keeping the value's shape.
@@ -4302,16 +4306,10 @@ fn has_template(data: &[u8]) -> bool {
 /// `CCIPAT_FAKEd5qPreGFAKEaQxBi6i_…`, `FakeeP35…fakeU7S8…`: "FAKE" in capitals, or "fake" twice,
 /// written into a format-valid token, as scanners' test suites mark their stand-ins. By chance a
 /// random token of 100 characters holds `FAKE` about once in 150,000; multi-line blocks (PEM
-/// bodies) are not judged so.
-fn has_fake_inserted(secret: &[u8]) -> bool {
-    if secret.contains(&b'\n') {
-        return false;
-    }
-    if memchr::memmem::find(secret, b"FAKE").is_some() {
-        return true;
-    }
-    let lower = secret.to_ascii_lowercase();
-    memchr::memmem::find_iter(&lower, b"fake").nth(1).is_some()
+/// bodies) are not judged so. `lower` is the secret in lower case.
+fn has_fake_inserted(secret: &[u8], lower: &[u8]) -> bool {
+    memchr::memmem::find(secret, b"FAKE").is_some()
+        || memchr::memmem::find_iter(lower, b"fake").nth(1).is_some()
 }
 
 /// `mockPassword-1`, `mockWrappedSigningKey-1`, `FAKE_TOKEN`, `stub-secret-2`: "mock", "fake"
