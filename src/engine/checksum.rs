@@ -440,6 +440,11 @@ fn basic_auth(secret: &[u8]) -> bool {
     let Some(plain) = base64url_decode(secret) else {
         return false;
     };
+    // `echo user:pass | base64` encodes the line's newline too.
+    let plain = plain
+        .strip_suffix(b"\n")
+        .map(|p| p.strip_suffix(b"\r").unwrap_or(p))
+        .unwrap_or(&plain);
     let printable = plain.iter().all(|b| (0x20..0x7f).contains(b));
     let colon = plain.iter().position(|&b| b == b':');
     printable
@@ -451,7 +456,32 @@ fn basic_auth(secret: &[u8]) -> bool {
                 && plain[i + 1] != b'/'
                 // `testuser:fakepassword`: a documentation stand-in, once decoded.
                 && !super::filters::says_it_is_a_stand_in(&plain[i + 1..])
+                // `some-username:some-password`: both slots named, qualified. A named user's
+                // password (`phil:mypass`) is what the documentation has them send.
+                && !(names_user_slot(&plain[..i])
+                    && super::filters::is_self_describing_password(
+                        &plain[i + 1..].to_ascii_lowercase(),
+                    ))
         })
+}
+
+/// `some-username`, `my_user`, `your-login`: a user name that names its own slot.
+fn names_user_slot(user: &[u8]) -> bool {
+    let mut word: Vec<u8> = user
+        .iter()
+        .filter(|b| b.is_ascii_alphabetic())
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    for qualifier in [&b"some"[..], b"my", b"your", b"the", b"any"] {
+        if let Some(rest) = word.strip_prefix(qualifier) {
+            word = rest.to_vec();
+            break;
+        }
+    }
+    matches!(
+        word.as_slice(),
+        b"user" | b"username" | b"login" | b"userid"
+    )
 }
 
 /// `eyJhbGciOi...` without a dot (or with only a trailing one) that decodes to a JSON object
@@ -616,6 +646,17 @@ mod tests {
         assert!(verify(Checksum::BasicAuth, b"ZGVwbG95OlpxN3ZSMm1YazlMcA=="));
         // {"iss":"auth0"}: JSON, not credentials.
         assert!(!verify(Checksum::BasicAuth, b"eyJpc3MiOiJhdXRoMCJ9"));
+        // "deploy:Zq7vR2mXk9Lp\n", as `echo … | base64` writes it.
+        assert!(verify(Checksum::BasicAuth, b"ZGVwbG95OlpxN3ZSMm1YazlMcAo="));
+        // "phil:mypass": a named user's password.
+        assert!(verify(Checksum::BasicAuth, b"cGhpbDpteXBhc3M="));
+        // "some-username:some-password"
+        assert!(!verify(
+            Checksum::BasicAuth,
+            b"c29tZS11c2VybmFtZTpzb21lLXBhc3N3b3Jk"
+        ));
+        // "deploy:\n": still no password.
+        assert!(!verify(Checksum::BasicAuth, b"ZGVwbG95Ogo="));
         // "deploy" (no colon), "deploy:" (no password), binary.
         assert!(!verify(Checksum::BasicAuth, b"ZGVwbG95"));
         assert!(!verify(Checksum::BasicAuth, b"ZGVwbG95Og=="));
