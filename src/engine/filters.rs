@@ -546,9 +546,11 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || value.starts_with(b"../")
         || value.starts_with(b"~/")
         || is_relative_file_path(value)
+        || is_key_file_path(value)
         || !value.iter().any(u8::is_ascii_alphanumeric)
         || is_natural_text(value)
         || PUBLIC_KEY_PREFIXES.iter().any(|p| value.starts_with(p.as_bytes()))
+        || is_minisign_public_key(value)
         || is_regex_pattern(value)
         || is_member_access(value)
         // `!local.is_replica`, `!enabled`: a negated expression; `!ImportValue`: a CloudFormation
@@ -2095,6 +2097,33 @@ fn is_relative_file_path(value: &[u8]) -> bool {
     })
 }
 
+/// `etc/ssh_host_ed25519_key`, `keys/id_rsa`: a relative path, in lower case, to a key file
+/// named the way OpenSSH names them. An encoded key with a `/` has capitals.
+fn is_key_file_path(value: &[u8]) -> bool {
+    let Some(slash) = memchr::memrchr(b'/', value) else {
+        return false;
+    };
+    let name = &value[slash + 1..];
+    value[..slash].split(|&b| b == b'/').all(|dir| {
+        !dir.is_empty()
+            && dir.iter().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'.')
+            })
+    }) && (is_snake_words(name) || name == b"id_rsa")
+        && [&b"_key"[..], b"_rsa", b"_dsa", b"_ecdsa", b"_ed25519"]
+            .iter()
+            .any(|end| name.ends_with(end))
+}
+
+/// `RWQf6LRCGA9i…`: a minisign public key (`Ed`, an 8-byte key id and the 32-byte Ed25519
+/// key, in base64), as software signs its releases and configurations pin the key.
+fn is_minisign_public_key(value: &[u8]) -> bool {
+    value.len() == 56
+        && value.starts_with(b"RW")
+        && super::checksum::base64url_decode(value)
+            .is_some_and(|key| key.len() == 42 && key.starts_with(b"Ed"))
+}
+
 /// Values that sit where a password goes but are not one: type names, empty markers, the
 /// name of the field itself. Compared whole and ASCII-case-insensitively.
 const NON_PASSWORDS: &[&str] = &[
@@ -2689,7 +2718,7 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
 /// `testpass`, `hunter`), so only these qualifiers count. `mypassword` and `mypass` are left
 /// to the password rules: other scanners' test suites count them as passwords, and real
 /// configurations do set them; `mysuperpass` is "mine" and a qualifier, and is not.
-fn is_self_describing_password(lower: &[u8]) -> bool {
+pub(crate) fn is_self_describing_password(lower: &[u8]) -> bool {
     const FIELD: &[&[u8]] = &[
         b"password",
         b"passwd",
@@ -2764,6 +2793,10 @@ fn is_self_describing_password(lower: &[u8]) -> bool {
     } else {
         lower
     };
+    // `wrong0`, `wrong1`: a test's refused passwords, numbered, with no field named.
+    if digits > 0 && [&b"wrong"[..], b"incorrect", b"invalid"].contains(&lower) {
+        return true;
+    }
     // `super_secret`, `some-strong-pass`: the same words with separators.
     if lower.len() > 40
         || !lower
@@ -3406,6 +3439,12 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "sha512sum",
     "sha1sum",
     "md5sum",
+    // `GRAYLOG_SHA256_PASSWORD`, `MD5_PASSWORD`: the password's digest, as the server stores it.
+    "sha256_password",
+    "sha2_password",
+    "sha512_password",
+    "sha1_password",
+    "md5_password",
     "postman-token",
     // etcd's bootstrap cluster id (`ETCD_INITIAL_CLUSTER_TOKEN`), documented as no secret.
     "initial_cluster_token",
@@ -3595,6 +3634,20 @@ pub fn repeats_name(name: &[u8], value: &[u8]) -> bool {
         .iter()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_'));
     let raw = value;
+    // `"CreateKeySigningKey": "route53:CreateKeySigningKey"`: an IAM action (`service:Action`)
+    // under its own name, as policy tables list them.
+    if let Some(colon) = memchr::memchr(b':', value)
+        && let (service, action) = (&value[..colon], &value[colon + 1..])
+        && !service.is_empty()
+        && service
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && action.len() >= 4
+        && action.iter().all(u8::is_ascii_alphanumeric)
+        && name == action
+    {
+        return true;
+    }
     let (name, value) = (norm(name), norm(value));
     // `PrivateKey = "privatekey1"`: a long field name, lower-cased and numbered, is still the
     // name; a short one (`password1`) is a password people really choose, and so is one
@@ -3690,6 +3743,29 @@ pub fn is_commerce_object_token(name: &[u8], around: &[u8]) -> bool {
         ]
         .iter()
         .any(|w| memchr::memmem::find(around, w).is_some())
+}
+
+/// True when a value is an OpenPGP key's fingerprint or long key id (40 or 16 hex digits)
+/// that the code around it hands to `gpg` (`key='A4A9…'; gpg --recv-keys "$key"`, as
+/// Dockerfiles pin a release signing key): it names a public key.
+pub fn is_pgp_fingerprint(value: &[u8], around: &[u8]) -> bool {
+    matches!(value.len(), 16 | 40)
+        && value.iter().all(u8::is_ascii_hexdigit)
+        && [
+            &b"--recv-keys"[..],
+            b"--recv-key ",
+            b"--keyserver",
+            b"gpg --verify",
+        ]
+        .iter()
+        .any(|w| memchr::memmem::find(around, w).is_some())
+}
+
+/// True when a `token` is a Cloudflare Web Analytics site token, written into the page's
+/// beacon tag (`data-cf-beacon='{"token": "…"}'`): every visitor's browser receives it, and it
+/// only lets the page report page views.
+pub fn is_analytics_beacon_token(name: &[u8], around: &[u8]) -> bool {
+    name.eq_ignore_ascii_case(b"token") && memchr::memmem::find(around, b"data-cf-beacon").is_some()
 }
 
 /// `example.com`, `api.example.org`, `example.net`: domains RFC 2606 reserves for
@@ -4085,6 +4161,7 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
         || has_interleaved_sequence(body)
         || is_alphabet_walk(body)
         || is_chain_of_runs(body)
+        || is_stepped_repeats(body)
         || is_repeated_block(body)
         || is_non_random_uuid(body)
         // `abc123` is a weak password people really set; as a key's body it is a stand-in.
@@ -4134,6 +4211,31 @@ fn has_counting_tail(secret: &[u8]) -> bool {
         rest = &rest[len..];
     }
     runs >= 2
+}
+
+/// `0000111122223333…ffff`, `00112233445566778899aabbccddeeff`: each character repeated, then
+/// the next one in order, as documentation fills a hex key; random text has no such steps.
+fn is_stepped_repeats(body: &[u8]) -> bool {
+    let mut steps = 0;
+    let mut i = 0;
+    while i < body.len() {
+        let c = body[i];
+        let len = body[i..].iter().take_while(|&&b| b == c).count();
+        if len < 2 || !c.is_ascii_alphanumeric() {
+            return false;
+        }
+        if i > 0 {
+            let prev = body[i - 1].to_ascii_lowercase();
+            let step = c.to_ascii_lowercase() == prev + 1
+                || (prev == b'9' && matches!(c, b'a' | b'A' | b'0'));
+            if !step {
+                return false;
+            }
+            steps += 1;
+        }
+        i += len;
+    }
+    steps >= 4
 }
 
 /// `abc123def456ghi789…`, `sk-proj-abcd1234efgh5678…`: short ascending runs of letters and of
@@ -4449,8 +4551,27 @@ fn has_angle_placeholder(data: &[u8]) -> bool {
         })
 }
 
-/// `len` identical characters in a row: `XXXXXXXXXXXX` filler in a template key block.
-/// Random base64 has one with probability about 1e-20 per position.
+/// `tk_MacOSXGetCGContextForDrawable`, `Bearer contextWithObjectKeys`: after the rule's
+/// prefix, letters only, in camelCase or PascalCase words with acronyms: a name from code.
+/// Random letters change case every character or two; these words run on in lower case.
+pub fn is_code_name_token(secret: &[u8], keywords: &[String]) -> bool {
+    let body = strip_keyword_prefix(secret, keywords);
+    if body.len() < 16 || !body.iter().all(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    let upper = body.iter().filter(|b| b.is_ascii_uppercase()).count();
+    let runs: Vec<usize> = body
+        .split(u8::is_ascii_uppercase)
+        .map(<[u8]>::len)
+        .filter(|&n| n > 0)
+        .collect();
+    let lower = body.len() - upper;
+    upper >= 2
+        && lower * 10 >= body.len() * 6
+        && runs.iter().all(|&n| n >= 2)
+        && lower >= 3 * runs.len()
+}
+
 /// A PEM block whose DER carries runs of zero and 0xFF bytes: an EC key with explicit
 /// curve parameters (the P-256 prime is `FFFFFFFF 00000001 00000000 …`), base64 `AAAA…` and
 /// `////…`. A fake key filled with one character is caught by its low variety instead.
@@ -4462,6 +4583,8 @@ fn is_der_block(secret: &[u8]) -> bool {
     }
 }
 
+/// `len` identical characters in a row: `XXXXXXXXXXXX` filler in a template key block.
+/// Random base64 has one with probability about 1e-20 per position.
 fn has_run(data: &[u8], len: usize) -> bool {
     let mut run = 1;
     for pair in data.windows(2) {
@@ -4946,6 +5069,29 @@ mod tests {
         }
         // A weak password, not a stand-in.
         assert!(!is_placeholder_password(b"abc123"));
+        for s in [
+            "0000111122223333444455556666777788889999aaaabbbbccccddddeeeeffff",
+            "00112233445566778899aabbccddeeff",
+        ] {
+            assert!(is_placeholder(s.as_bytes(), &[]), "{s}");
+        }
+        // Names from code after a token's prefix or a Bearer keyword.
+        let tk = ["tk_".to_string()];
+        assert!(is_code_name_token(b"tk_MacOSXGetCGContextForDrawable", &tk));
+        assert!(is_code_name_token(b"contextWithObjectKeys", &[]));
+        // Random letters and digits, and random letters alone.
+        assert!(!is_code_name_token(
+            b"tk_q080nfyj2tahzd3dz4ap27mh4wduu",
+            &tk
+        ));
+        assert!(!is_code_name_token(
+            b"tk_AgQdqmVBoFDzQVNRhuMzNIzabcdef",
+            &tk
+        ));
+        assert!(!is_code_name_token(b"yqDVtkqPECriaLRiwBnUxsZe", &[]));
+        // Doubled letters in random text do not step through the alphabet.
+        assert!(!is_stepped_repeats(b"00113399aaccddee"));
+        assert!(!is_stepped_repeats(b"9f3ac27be1d84f60"));
         for v in ["^1.3.0", "~>7.1", ">=4.0.1", "~2.1"] {
             assert!(is_version(v.as_bytes()), "{v}");
         }
@@ -5328,6 +5474,8 @@ mod tests {
             "unsalted_md5$d21c7cd1e6e0d2f7b8c3ad8c6f1bb9e0",
             "existing-hash",
             "notasecret2",
+            "wrong1",
+            "incorrect2",
             "notasecreteither",
             "hashed_user1_password",
             "MySociety::Util.generate_token",

@@ -950,6 +950,10 @@ impl Engine {
             if filters::is_search_only_key_config(&data[start..end], around)
                 || filters::is_protocol_nonce(&data[start..end], around)
                 || filters::is_commerce_object_token(&data[start..end], around)
+                || filters::is_analytics_beacon_token(&data[start..end], around)
+                || caps
+                    .get(secret_group)
+                    .is_some_and(|v| filters::is_pgp_fingerprint(v.as_bytes(), around))
             {
                 return false;
             }
@@ -1059,6 +1063,7 @@ impl Engine {
             !filters::is_placeholder(secret, &[])
         } else {
             !filters::is_placeholder(secret, &rule.keywords)
+                && !filters::is_code_name_token(secret, &rule.keywords)
         }
     }
 }
