@@ -2820,6 +2820,16 @@ pub(crate) fn is_self_describing_password(lower: &[u8]) -> bool {
     if FIELD.contains(&lower) {
         return mine.is_some();
     }
+    // `thesilverpeaspassword`, `theadministratorpassword`: "the" and the field it fills, as
+    // an image's documentation names each value it asks for.
+    if lower.len() >= 12
+        && lower.starts_with(b"the")
+        && [&b"password"[..], b"passwd", b"secret", b"token"]
+            .iter()
+            .any(|w| lower.ends_with(w))
+    {
+        return true;
+    }
     // Segmentation by dynamic programming: reach[i] says how the prefix of length i splits
     // (0 unreachable, 1 by qualifiers only, 2 with a field word among them).
     let mut reach = vec![0u8; lower.len() + 1];
@@ -5476,6 +5486,8 @@ mod tests {
             "notasecret2",
             "wrong1",
             "incorrect2",
+            "thesilverpeaspassword",
+            "thesmtpadminpassword",
             "notasecreteither",
             "hashed_user1_password",
             "MySociety::Util.generate_token",
