@@ -4570,16 +4570,16 @@ pub fn is_code_name_token(secret: &[u8], keywords: &[String]) -> bool {
         return false;
     }
     let upper = body.iter().filter(|b| b.is_ascii_uppercase()).count();
-    let runs: Vec<usize> = body
-        .split(u8::is_ascii_uppercase)
-        .map(<[u8]>::len)
-        .filter(|&n| n > 0)
-        .collect();
     let lower = body.len() - upper;
-    upper >= 2
-        && lower * 10 >= body.len() * 6
-        && runs.iter().all(|&n| n >= 2)
-        && lower >= 3 * runs.len()
+    // Runs of lower case between capitals: every one two letters or more, three on average.
+    let mut runs = 0;
+    for run in body.split(u8::is_ascii_uppercase).filter(|r| !r.is_empty()) {
+        if run.len() < 2 {
+            return false;
+        }
+        runs += 1;
+    }
+    upper >= 2 && lower * 10 >= body.len() * 6 && lower >= 3 * runs
 }
 
 /// A PEM block whose DER carries runs of zero and 0xFF bytes: an EC key with explicit
