@@ -3740,7 +3740,9 @@ pub fn is_protocol_nonce(name: &[u8], around: &[u8]) -> bool {
 /// True when a `token` is the id of a Shopify checkout or order, named by the fields beside it
 /// (`cart_token`, `checkout_token`, money sets in shop and presentment currency, a
 /// `gid://shopify/` id): the token is printed in order-status and checkout-recovery URLs, as
-/// every REST response and its test mocks show it.
+/// every REST response and its test mocks show it. Also a Razorpay saved-card token object
+/// (`"entity": "token"`), whose `token` stands for a customer's card and charges nothing
+/// without the merchant's key.
 pub fn is_commerce_object_token(name: &[u8], around: &[u8]) -> bool {
     name.eq_ignore_ascii_case(b"token")
         && [
@@ -3750,6 +3752,8 @@ pub fn is_commerce_object_token(name: &[u8], around: &[u8]) -> bool {
             b"\"shop_money\"",
             b"\"presentment_money\"",
             b"\"presentment_currency\"",
+            b"\"entity\": \"token\"",
+            b"\"entity\":\"token\"",
         ]
         .iter()
         .any(|w| memchr::memmem::find(around, w).is_some())
