@@ -798,7 +798,7 @@ impl Engine {
         {
             let next = data.get(offset + value.end());
             let name = value.as_bytes();
-            if next == Some(&b')')
+            if (next == Some(&b')') && !in_command_substitution(data, offset + value.start()))
                 || (matches!(next, Some(b'[' | b'{'))
                     && name
                         .first()
@@ -1207,6 +1207,15 @@ fn unquoted_at(data: &[u8], at: usize) -> bool {
     at.checked_sub(1)
         .and_then(|i| data.get(i))
         .is_some_and(|b| !matches!(b, b'"' | b'\'' | b'`'))
+}
+
+/// `useradd -p $(openssl passwd -6 <password>)`: the text before `at` on its line opens a shell
+/// command substitution that is still open, so a `)` after the value closes the command, not a
+/// parameter list.
+fn in_command_substitution(data: &[u8], at: usize) -> bool {
+    let line = &data[at.saturating_sub(200)..at];
+    let line = &line[memchr::memrchr(b'\n', line).map_or(0, |i| i + 1)..];
+    memchr::memmem::rfind(line, b"$(").is_some_and(|i| memchr::memchr(b')', &line[i..]).is_none())
 }
 
 /// Text blobs up to this size are tried against whole-file rules (see `RuleDef::path`);
