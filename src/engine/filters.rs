@@ -3383,6 +3383,9 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "hash",
     "hashed",
     "digest",
+    // `PWD_SHA = "5baa61e4…"`: a SHA-1 of the password.
+    "sha",
+    "sha1",
     "sha2",
     "sha256",
     "sha512",
@@ -3473,6 +3476,10 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "encrypted_password",
     // logto's `passwordEncrypted` and `encryptedPassword` hold a digest of the password.
     "encryptedpassword",
+    // SCRAM's `saltedpassword="…"` (Kafka's credential records): the password hashed with its
+    // salt and iteration count, from which the server derives its keys.
+    "saltedpassword",
+    "salted_password",
     "passwordencrypted",
     "password_encrypted",
     "hashedtoken",
@@ -5652,6 +5659,8 @@ mod tests {
             "api_key_id",
             "PASSWORD_SCHEME",
             "root_password_sha2",
+            "PWD_SHA",
+            "saltedpassword",
             "TOKEN_FILE",
             "credentials_identifier",
             "ETCD_INITIAL_CLUSTER_TOKEN",
