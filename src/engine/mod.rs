@@ -833,6 +833,35 @@ impl Engine {
                 return false;
             }
         }
+        // `Token = BlkIo2Request->Token;`: C's `->` member access, whose `-` the value took.
+        if rule.generic
+            && let Some(value) = caps.get(secret_group)
+            && value.as_bytes().last() == Some(&b'-')
+            && data.get(offset + value.end()) == Some(&b'>')
+        {
+            return false;
+        }
+        // `<input type="hidden" name="token" value="…">` and phpMyAdmin's `?token=…` (in its
+        // URLs and so in access logs): a form's anti-CSRF token, valid for one session.
+        if rule.generic
+            && caps
+                .name("name")
+                .is_some_and(|n| n.as_bytes().eq_ignore_ascii_case(b"token"))
+            && let Some(value) = caps.get(secret_group)
+            && is_form_csrf_token(data, offset + value.start())
+        {
+            return false;
+        }
+        // OpenSSL's EVP test files (vendored with every copy of OpenSSL): `PrivateKey = RSA-2048`
+        // names the PEM block on the next line, and `SharedSecret=<hex>` under `Derive=` and
+        // `PeerKey=` is the expected output of a key-agreement test.
+        if rule.generic
+            && let Some(value) = caps.get(secret_group)
+            && (names_next_pem_block(data, offset + value.end())
+                || is_key_agreement_test_output(data, offset, value.start(), caps))
+        {
+            return false;
+        }
         // `docsearch({ apiKey: '50fe…', indexName: … })`: Algolia DocSearch's search-only key,
         // which every visitor's browser sends; DocSearch configurations hold no other kind.
         // Algolia's own rule still reports admin keys by name.
@@ -1209,6 +1238,65 @@ fn unquoted_at(data: &[u8], at: usize) -> bool {
         .is_some_and(|b| !matches!(b, b'"' | b'\'' | b'`'))
 }
 
+/// The line around `at` is an HTML hidden form field or a phpMyAdmin URL, whose `token` is the
+/// form's anti-CSRF token.
+fn is_form_csrf_token(data: &[u8], at: usize) -> bool {
+    let back = at.saturating_sub(512);
+    let start = memchr::memrchr(b'\n', &data[back..at]).map_or(back, |i| back + i + 1);
+    let fwd = (at + 512).min(data.len());
+    let end = memchr::memchr(b'\n', &data[at..fwd]).map_or(fwd, |i| at + i);
+    let line = data[start..end].to_ascii_lowercase();
+    let has = |w: &[u8]| memchr::memmem::find(&line, w).is_some();
+    has(b"type=\"hidden\"") || has(b"type='hidden'") || has(b"phpmyadmin")
+}
+
+/// The line after the one `end` is on opens a PEM block (`-----BEGIN …`): a value there is
+/// the block's label (`PrivateKey = RSA-2048` in OpenSSL's test files), and the block is
+/// judged by the private-key rules.
+fn names_next_pem_block(data: &[u8], end: usize) -> bool {
+    let rest = &data[end.min(data.len())..];
+    let rest = &rest[..rest.len().min(256)];
+    let Some(nl) = memchr::memchr(b'\n', rest) else {
+        return false;
+    };
+    // Only a value that ends its line: nothing but spaces, a quote or a `;` after it.
+    rest[..nl]
+        .iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'"' | b'\'' | b';' | b','))
+        && rest[nl + 1..]
+            .trim_ascii_start()
+            .starts_with(b"-----BEGIN ")
+}
+
+/// `SharedSecret=<hex>` in a stanza of OpenSSL's EVP test format, which opens with
+/// `Derive=<key>` and names the `PeerKey=` just above: a test's expected output.
+fn is_key_agreement_test_output(
+    data: &[u8],
+    offset: usize,
+    value_start: usize,
+    caps: &regex::bytes::Captures<'_>,
+) -> bool {
+    let at = offset + value_start;
+    // The rule's `name` group may start inside the identifier (`Shared` + `Secret`).
+    let Some(name) = caps.name("name") else {
+        return false;
+    };
+    let (start, end) = (offset + name.start(), offset + name.end());
+    let prefix = data[..start]
+        .iter()
+        .rev()
+        .take(32)
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .count();
+    if !data[start - prefix..end].eq_ignore_ascii_case(b"SharedSecret") {
+        return false;
+    }
+    let before = &data[at.saturating_sub(400)..at];
+    [&b"\nDerive"[..], b"\nPeerKey"]
+        .iter()
+        .any(|k| memchr::memmem::find(before, k).is_some())
+}
+
 /// `useradd -p $(openssl passwd -6 <password>)`: the text before `at` on its line opens a shell
 /// command substitution that is still open, so a `)` after the value closes the command, not a
 /// parameter list.
@@ -1295,6 +1383,53 @@ mod tests {
         out.iter()
             .map(|m| data[m.secret.clone()].to_string())
             .collect()
+    }
+
+    #[test]
+    fn a_c_member_access_is_not_a_value() {
+        let e = engine(
+            "generic = true\nkeywords = [\"token\"]\nregex = '''(?i)token[ \\t]*=[ \\t]*([A-Za-z0-9-]{8,})'''",
+        );
+        assert!(secrets(&e, "  Token = BlkIo2Request->Token;\n").is_empty());
+        assert_eq!(secrets(&e, "token = Kt7vQ2mX9zLq-\n"), ["Kt7vQ2mX9zLq-"]);
+    }
+
+    #[test]
+    fn form_csrf_tokens_are_not_secrets() {
+        let e = engine(
+            "generic = true\nkeywords = [\"token\"]\nregex = '''(?i)(?P<name>token)[\"']?[ \\t]*(?:=|value=)[ \\t]*[\"']?([A-Za-z0-9+/]{16,})'''\nsecret_group = 2",
+        );
+        let log = "GET /phpmyadmin/tbl_structure.php?db=misc&token=b95affb6f3dfa0bc9c089d9600f9a4d8&table=news HTTP/1.1\n";
+        assert!(secrets(&e, log).is_empty());
+        let form = "<input type=\"hidden\" name=\"token\" value=\"ohfmIJfhfCnfOw0jkRkCMBPx\">\n";
+        assert!(secrets(&e, form).is_empty());
+        assert_eq!(
+            secrets(
+                &e,
+                "GET /api/v1/items?token=b95affb6f3dfa0bc9c089d9600f9a4d8 HTTP/1.1\n"
+            ),
+            ["b95affb6f3dfa0bc9c089d9600f9a4d8"]
+        );
+    }
+
+    #[test]
+    fn openssl_evp_test_stanzas_are_not_secrets() {
+        let e = engine(
+            "generic = true\nkeywords = [\"secret\", \"key\"]\nregex = '''(?i)[a-z]{0,10}(?P<name>secret|privatekey)[ \\t]*=[ \\t]*([A-Za-z0-9-]{5,})'''\nsecret_group = 2",
+        );
+        let stanza = "Derive=P-256\nPeerKey=P-256-Peer-PUBLIC\nSharedSecret=E3CC07DFBDDE76A1139811DB9FF5FAF9D17E\n";
+        assert!(secrets(&e, stanza).is_empty());
+        let label = "PrivateKey = RSA-2048\n-----BEGIN PRIVATE KEY-----\nMIIEvAIBADANBg\n";
+        assert!(secrets(&e, label).is_empty());
+        // The same names outside those shapes are still read.
+        assert_eq!(
+            secrets(&e, "SharedSecret=E3CC07DFBDDE76A1139811DB9FF5FAF9D17E\n"),
+            ["E3CC07DFBDDE76A1139811DB9FF5FAF9D17E"]
+        );
+        assert_eq!(
+            secrets(&e, "PrivateKey = Kt7vQ2mX9zLq\nnext line\n"),
+            ["Kt7vQ2mX9zLq"]
+        );
     }
 
     #[test]
