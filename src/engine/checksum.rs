@@ -9,6 +9,14 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
     match kind {
         Checksum::GithubCrc32 => github_crc32(secret),
         Checksum::Jwt => jwt(secret),
+        Checksum::JwtJoined => {
+            let token: Vec<u8> = secret
+                .iter()
+                .copied()
+                .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+                .collect();
+            jwt(&token)
+        }
         Checksum::BasicAuth => basic_auth(secret),
         Checksum::Discord => discord(secret),
         Checksum::PypiMacaroon => pypi_macaroon(secret),
@@ -782,6 +790,15 @@ mod tests {
         let mut bad = bin.clone();
         bad[12] = 200;
         assert!(!verify(Checksum::PypiMacaroon, &token(&bad)));
+    }
+
+    #[test]
+    fn joined_jwt_structure() {
+        let joined = b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.\" +\n  \"eyJzdWIiOiJrZXlob3VuZC1maXh0dXJlIiwibmFtZSI6IlRlc3QgVXNlciIsImlhdCI6MTc2NzIyNTYwMH0.\" +\n  \"5IdvmQQmhx8rehiqZy3VJLkqgQwMxfxwXBdApgmZES8";
+        assert!(verify(Checksum::JwtJoined, joined));
+        // A payload cut short: `{"sub":"keyhoun`, not a JSON object.
+        let cut = b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.\" +\n  \"eyJzdWIiOiJrZXlob3Vu.\" +\n  \"5IdvmQQmhx8rehiqZy3VJLkqgQwMxfxwXBdApgmZES8";
+        assert!(!verify(Checksum::JwtJoined, cut));
     }
 
     #[test]

@@ -99,6 +99,10 @@ pub enum Checksum {
     GithubCrc32,
     /// JSON Web Token: the header decodes to a JSON object with an `alg` member.
     Jwt,
+    /// A JWT written as concatenated string literals: the `jwt` check on the token's own
+    /// characters (base64url and dots), with the quotes, `+` and line breaks between parts
+    /// left out.
+    JwtJoined,
     /// HTTP Basic credentials: standard base64 of printable `user:password`.
     BasicAuth,
     /// Discord token: the first dot-separated part is base64 of the decimal user id.
