@@ -538,6 +538,16 @@ impl<'a> Worker<'a> {
             self.matches.clear();
             self.engine
                 .scan_whole_blob(data, &mut self.scratch, &mut self.matches);
+            // A PEM private key compiled into a program, or captured in a pcap, is still the
+            // key: the private-key rules (and only they) read binary content that holds a PEM
+            // header. Other rules would match noise between the NULs.
+            if memchr::memmem::find(data, b"PRIVATE KEY-----").is_some() {
+                let mut keys = Vec::new();
+                self.engine.scan(data, &mut self.scratch, &mut keys);
+                let rules = self.engine.rules();
+                keys.retain(|m| rules[m.rule].id.starts_with("private-key-"));
+                self.matches.extend(keys);
+            }
             if self.matches.is_empty() {
                 return None;
             }

@@ -83,6 +83,38 @@ fn decoys_are_not_reported() {
     assert_eq!(report.stats.blobs_scanned, 1);
 }
 
+/// A key generated for this test and used nowhere else.
+const TEST_RSA_KEY: &str = "-----BEGIN RSA PRIVATE KEY-----\n\
+MIIBOwIBAAJBAN5puQaRnsge52Iy+BRDFMks/4ZFUlyl6/hofCOH5fO85kYrJzbD\n\
+nikGKJCgU4CTZvBPLz4uAWwlvG4lXVntpq8CAwEAAQJBANSsTYOtfSIpAuIQkM13\n\
+M4oG4DO5V79F3TUEXCfxi/4aixizGF+4valx5H8EzJxruPtz1Cb7BLRPA3rxVHwT\n\
+OEECIQD8geQwpR7DLc744ugtM+Z4IfO5LoNWgpcWxh1zjJHNTwIhAOF9RPxVbvWV\n\
+JswQbRAsfep7vLl9idU/skteNcqHefihAiEAy0B+/s0a6v7nmB2FyET7of2qYohX\n\
+Pf6WQcWtFUK0Zi8CIGSSyiU+OdqBpydXoD2ZiqP+gsO9MbAS1AR3xchKuuVhAiAT\n\
+T9FVM1udgTIGa9gAA4GuCwGoyAgvFmdpriEXHU5SPw==\n\
+-----END RSA PRIVATE KEY-----\n";
+
+#[test]
+fn a_pem_key_inside_a_binary_file_is_found() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(41);
+    // A program with the key compiled in: NUL bytes around it make the file binary, and a
+    // token in the same file is not read (only the private-key rules read binary content).
+    let mut elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\n".to_vec();
+    elf.extend_from_slice(fake.github("ghp_").as_bytes());
+    elf.extend_from_slice(b"\0\0\n");
+    elf.extend_from_slice(TEST_RSA_KEY.as_bytes());
+    elf.extend_from_slice(b"\0\0\0");
+    dir.write("bin/server", &elf);
+    let (code, report) = dir.scan_json(&["."]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        report.places(),
+        vec![("private-key-rsa".into(), "bin/server".into(), 3, 1)]
+    );
+    assert_eq!(report.skipped("binary"), 1);
+}
+
 #[test]
 fn github_token_with_a_bad_checksum_is_not_reported() {
     let dir = Dir::new();
