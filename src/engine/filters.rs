@@ -108,6 +108,19 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "87ce4a24b5553d2e482ea8a8500e71b8ad4554ff",
     // AWS IAM user guide.
     "AKIAIOSFODNN7EXAMPLE",
+    // The sample keys and salts of WordPress's `wp_salt()` docblock (wp-includes/pluggable.php),
+    // in every copy of WordPress a site repository vendors.
+    " Xakm<o xQy rw4EMsLKM-?!T+,PFF})H4lzcW57AF0U@N@< >M%G4Yt>f`z]MON",
+    "LzJ}op]mr|6+![P}Ak:uNdJCJZd>(Hx.-Mh#Tz)pCIU#uGEnfFz|f ;;eU%/U^O~",
+    "|i|Ux`9<p-h$aFf(qnT:sDO:D1P^wZ$$/Ra@miTJi9G;ddp_<q}6H1)o|a +&JCM",
+    "%:R{[P|,s.KuMltH5}cI;/k<Gx~j!f0I)m_sIyu+&NJZ)-iO>z7X>QYR0Z_XnZ@|",
+    "eZyT)-Naw]F8CwA*VaW#q*|.)g@o}||wf~@C-YSt}(dh_r6EbI#A,y|nU2{B#JBW",
+    "!=oLUTXh,QW=H `}`L|9/^4-3 STz},T(w}W<I`.JjPi)<Bmf1v,HpGe}T1:Xt7n",
+    "+XSqHc;@Q*K_b|Z?NC[3H!!EONbh.n<+=uKR:>*c(u`g~EJBf#8u#R{mUEZrozmm",
+    "h`GXHhD>SLWVfg1(1(N{;.V!MoE(SfbA_ksP@&`+AycHcAV$+?@3q+rxV{%^VyKT",
+    // The `SECRET_KEY` of Werkzeug's `contrib.securecookie` docstring (before 1.0), vendored
+    // with Python web applications.
+    r"\xfa\xdd\xb8z\xae\xe0}4\x8b\xea",
     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
     // Stripe API reference test keys (today's, and the one its documentation showed for
     // years before, which SDK test suites still carry).
@@ -1735,6 +1748,10 @@ const TEST_CASE_WORDS: &[&str] = &[
     "irrelevant",
 ];
 
+/// Statuses UI kits give progress bars and alerts, which password-strength meters map their
+/// levels to: `{ ok: 'success', pass: 'normal', poor: 'exception' }`.
+const STATUS_WORDS: &[&str] = &["normal", "exception", "success", "warning", "danger"];
+
 /// The configuration passes of Windows Setup, named in answer files as
 /// `<settings pass="windowsPE">`: an XML attribute called `pass` that holds no password.
 const UNATTEND_PASSES: &[&str] = &[
@@ -2492,6 +2509,9 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     // `password: "short"`, `password: "stale"`: the case a validation test covers, named. Not
     // "wrong" or "newpassword": tests log in with those, and they are labelled test passwords.
     let test_case = TEST_CASE_WORDS.iter().any(|w| w.as_bytes() == value);
+    // `pass: 'normal'`: the status a progress bar shows for a strength level (Ant Design's
+    // `normal`, `exception`), not a password.
+    let status_word = STATUS_WORDS.iter().any(|w| w.as_bytes() == value);
     // `passwordWeak: 'is-weak'`: a CSS state class (`is-`/`has-` and words), as a strength
     // meter maps its levels to styles.
     // `'pass': 'fa-play'`: a Font Awesome icon class, as status maps pair words with icons.
@@ -2680,6 +2700,7 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         || file_mode
         || enum_word
         || test_case
+        || status_word
         || state_class
         || range
         || windows_path
@@ -2850,20 +2871,23 @@ pub(crate) fn is_self_describing_password(lower: &[u8]) -> bool {
     reach[lower.len()] == 2
 }
 
-/// `token1`, `secret2`: a slot word numbered, as documentation lists `user1:token1`,
-/// `user2:token2` and CLI help shows `{"a":"secret1","b":"secret2"}`. Not `password1`, a
-/// password people do set.
+/// `token1`, `secret2`, `pass_10`: a slot word numbered, as documentation lists
+/// `user1:token1`, `user2:token2`, CLI help shows `{"a":"secret1","b":"secret2"}` and ORM
+/// tests fill row N with `"pass_N"`. Not `password1`, a password people do set.
 fn is_numbered_slot(lower: &[u8]) -> bool {
     let digits = lower
         .iter()
         .rev()
         .take_while(|b| b.is_ascii_digit())
         .count();
-    (1..=2).contains(&digits)
-        && matches!(
-            &lower[..lower.len() - digits],
-            b"token" | b"secret" | b"apikey" | b"api_key" | b"key"
-        )
+    (1..=3).contains(&digits)
+        && match &lower[..lower.len() - digits] {
+            b"token" | b"secret" | b"apikey" | b"api_key" | b"key" => digits <= 2,
+            // `pass123` is a weak password people set, not row 123.
+            b"pass" | b"pwd" => digits == 1,
+            b"pass_" | b"pwd_" => true,
+            _ => false,
+        }
 }
 
 /// `01-unpwd-set.cpp`, `test_login.py`: one file name (no directory) with a source or
@@ -3024,6 +3048,108 @@ fn is_rule_list(value: &[u8]) -> bool {
         || conditional(value)
 }
 
+/// Passwords everyone tries first, whose digests user-table fixtures store.
+const COMMON_PASSWORDS: &[&str] = &[
+    "1",
+    "12",
+    "123",
+    "1234",
+    "12345",
+    "123456",
+    "1234567",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "111111",
+    "000000",
+    "654321",
+    "666666",
+    "888888",
+    "11111111",
+    "88888888",
+    "123123",
+    "abc123",
+    "a123456",
+    "123abc",
+    "abcd1234",
+    "abcdef",
+    "aaaaaa",
+    "123qwe",
+    "1q2w3e4r",
+    "qwerty",
+    "qwerty123",
+    "password",
+    "password1",
+    "password123",
+    "Password",
+    "Password1",
+    "Password123",
+    "passw0rd",
+    "p@ssw0rd",
+    "pass",
+    "admin",
+    "admin123",
+    "Admin123",
+    "admin888",
+    "root",
+    "toor",
+    "test",
+    "test123",
+    "testing",
+    "secret",
+    "letmein",
+    "welcome",
+    "iloveyou",
+    "monkey",
+    "dragon",
+    "master",
+    "guest",
+    "user",
+    "demo",
+    "changeme",
+    "hello",
+    "helloworld",
+    "foo",
+    "bar",
+    "foobar",
+];
+
+/// `25d55ad283aa400af464c76d713c07ad` (MD5 of `12345678`) as a fixture user's `password`: the
+/// MD5, SHA-1 or SHA-256 hex digest of a password everyone tries. What the row stores is the
+/// hash, and the password behind it is public knowledge; a hex value that is no such digest
+/// may be a hex password or token and stays a candidate.
+pub fn is_digest_of_common_password(value: &[u8]) -> bool {
+    use sha2::Digest as _;
+    static DIGESTS: std::sync::OnceLock<std::collections::HashSet<Vec<u8>>> =
+        std::sync::OnceLock::new();
+    if !matches!(value.len(), 32 | 40 | 64) || !value.iter().all(u8::is_ascii_hexdigit) {
+        return false;
+    }
+    let digests = DIGESTS.get_or_init(|| {
+        let hex = |bytes: &[u8]| -> Vec<u8> {
+            bytes
+                .iter()
+                .flat_map(|b| {
+                    let digit = |n: u8| b"0123456789abcdef"[usize::from(n)];
+                    [digit(b >> 4), digit(b & 0xf)]
+                })
+                .collect()
+        };
+        COMMON_PASSWORDS
+            .iter()
+            .flat_map(|p| {
+                let p = p.as_bytes();
+                [
+                    hex(&md5::Md5::digest(p)),
+                    hex(&sha1::Sha1::digest(p)),
+                    hex(&sha2::Sha256::digest(p)),
+                ]
+            })
+            .collect()
+    });
+    digests.contains(&value.to_ascii_lowercase())
+}
+
 /// `$argon2id$v=19$m=65536…`, `$2b$12$…`, `$6$rounds=5000$…`: `$`, a scheme id, `$`.
 fn is_phc_hash(value: &[u8]) -> bool {
     value.strip_prefix(b"$").is_some_and(|rest| {
@@ -3140,6 +3266,8 @@ fn is_email_address(value: &[u8]) -> bool {
         return false;
     };
     let (local, domain) = (&value[..at], &value[at + 1..]);
+    // `gmail.com.`: a fully qualified domain, with the root's dot (a parser's test case).
+    let domain = domain.strip_suffix(b".").unwrap_or(domain);
     !local.is_empty()
         && local
             .iter()
@@ -3572,6 +3700,45 @@ const PASSWORD_MANAGER_NAMES: &[&str] = &[
 /// a secret (`token_url`, `secret_name`, `credentialsId`, `publicToken`, `csrf_token`). Vault's
 /// `secret_id` is a credential and stays.
 pub fn is_non_secret_name(name: &[u8]) -> bool {
+    // `X25519_SHARED_SECRET`, `MLKEM768_SECRET`, `premaster_secret`,
+    // `client_handshake_traffic_secret`: what a key exchange or the TLS key schedule derives,
+    // as TLS libraries' known-answer tests spell out. A key named by its curve
+    // (`x25519_private_key`, a KEM's `secret_key`) stays a candidate.
+    {
+        let lower = name.to_ascii_lowercase();
+        let has = |w: &[u8]| memchr::memmem::find(&lower, w).is_some();
+        let key_exchange = [
+            &b"x25519"[..],
+            b"x448",
+            b"secp256r1",
+            b"secp384r1",
+            b"secp521r1",
+            b"ecdh",
+            b"mlkem",
+            b"kyber",
+            b"ffdhe",
+        ]
+        .iter()
+        .any(|w| has(w));
+        let derived = has(b"shared")
+            || (has(b"secret")
+                && !has(b"priv")
+                && !has(b"secret_key")
+                && !has(b"secretkey")
+                && !has(b"secret-key"));
+        if (key_exchange && derived)
+            || [
+                &b"premaster"[..],
+                b"traffic_secret",
+                b"handshake_secret",
+                b"early_secret",
+            ]
+            .iter()
+            .any(|w| has(w))
+        {
+            return true;
+        }
+    }
     // EC2's `"ClientToken"` (in `describe-instances` output) makes a request idempotent; in
     // its own capitalisation only: Vault's `client_token` is the token itself.
     if name.trim_ascii() == b"ClientToken" {
@@ -5237,6 +5404,7 @@ mod tests {
             "!local.is_replica",
             "!ImportValue",
             "dev@keyhound.test",
+            "dev.team@keyhound.test.",
             "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
             "sha256DigestValue",
             "#/components/schemas/updateSettingsFlowWithLookupMethod",
@@ -5457,8 +5625,34 @@ mod tests {
             "testpass",
             "supersecret1",
             "Tr0ub4dor::3",
+            // A weak password, not row 123 or a slot.
+            "pass123",
+            "password1",
         ] {
             assert!(is_password_value(v.as_bytes(), false), "{v}");
+        }
+        for v in [
+            // Row N of an ORM test, and a strength meter's progress status.
+            "pass_10", "pass1", "pwd_2", "normal",
+        ] {
+            assert!(!is_password_value(v.as_bytes(), false), "{v}");
+        }
+        // The MD5, SHA-1 and SHA-256 digests of `12345678`, `password` and `admin`, as user
+        // tables in fixtures store them, in either case; not hex that is no such digest.
+        for v in [
+            "25d55ad283aa400af464c76d713c07ad",
+            "5F4DCC3B5AA765D61D8327DEB882CF99",
+            "5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8",
+            "8c6976e5b5410415bde908bd4dee15dfb167a9c873fc4bb8a81f6f2ab448a918",
+        ] {
+            assert!(is_digest_of_common_password(v.as_bytes()), "{v}");
+        }
+        for v in [
+            "5f4dcc3b5aa765d61d8327deb882cf98",
+            "f3a1c9e07b2d4c8e9a6b5d4c3b2a1f0e9d8c7b6a",
+            "25d55ad283aa400af464c76d713c07a",
+        ] {
+            assert!(!is_digest_of_common_password(v.as_bytes()), "{v}");
         }
         // Words that only qualify the field's name: "put a good one here".
         for v in [
@@ -5728,6 +5922,11 @@ mod tests {
             "PWDEBUG",
             "X-Square-Cash-Referrer-Token",
             "ClientToken",
+            "X25519_SHARED_SECRET",
+            "MLKEM768_SECRET",
+            "ecdhSharedSecret",
+            "premaster_secret_hex_in",
+            "client_handshake_traffic_secret",
         ] {
             assert!(is_non_secret_name(n.as_bytes()), "{n}");
         }
@@ -5744,6 +5943,10 @@ mod tests {
             "tokenid_x",
             "secretB64Url",
             "ENCRYPTION_KEY_DERIVATION_SALT",
+            "x25519_private_key",
+            "MLKEM768_SECRET_KEY",
+            "WEBHOOK_SHARED_SECRET",
+            "masterSecret",
             "exchange_token",
             "ExchangeToken",
             "unseal_key",

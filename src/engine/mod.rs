@@ -467,6 +467,12 @@ impl Engine {
                 {
                     continue;
                 }
+                // A 64-character line of a PEM block's base64 that happens to begin with a
+                // token prefix (`EAAA…` inside an ML-DSA key): the block is a key, which the
+                // private-key rules report.
+                if rule.checksum.is_none() && is_pem_body_line(data, start, start + secret.len()) {
+                    continue;
+                }
                 if (rule.generic || rule.password)
                     && !self.generic_context_ok(rule, data, w.range.start, &caps, group_idx)
                 {
@@ -829,7 +835,10 @@ impl Engine {
             let digest_encoding = [&b"encoding=\"md5"[..], b"encoding=\"sha"]
                 .iter()
                 .any(|e| memchr::memmem::find(&around, e).is_some());
-            if digest_encoding || memchr::memmem::find(&around, b"salt").is_some() {
+            if digest_encoding
+                || memchr::memmem::find(&around, b"salt").is_some()
+                || filters::is_digest_of_common_password(value.as_bytes())
+            {
                 return false;
             }
         }
@@ -1250,6 +1259,30 @@ fn is_form_csrf_token(data: &[u8], at: usize) -> bool {
     has(b"type=\"hidden\"") || has(b"type='hidden'") || has(b"phpmyadmin")
 }
 
+/// The bytes `start..end` are a whole line of 64 base64 characters, between lines of a PEM
+/// block: a `-----BEGIN` line or a full base64 line before it, and base64 or the `-----END`
+/// line after it.
+fn is_pem_body_line(data: &[u8], start: usize, end: usize) -> bool {
+    const WIDTH: usize = 64;
+    let base64 = |line: &[u8]| {
+        line.iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+    };
+    let line_start = memchr::memrchr(b'\n', &data[..start]).map_or(0, |i| i + 1);
+    let line_end = memchr::memchr(b'\n', &data[end..]).map_or(data.len(), |i| end + i);
+    let line = data[line_start..line_end].trim_ascii();
+    if line.len() != WIDTH || line != &data[start..end] || line_start == 0 {
+        return false;
+    }
+    let before = &data[..line_start - 1];
+    let prev = &before[memchr::memrchr(b'\n', before).map_or(0, |i| i + 1)..].trim_ascii();
+    let after = data.get(line_end + 1..).unwrap_or_default();
+    let next = after[..memchr::memchr(b'\n', after).unwrap_or(after.len())].trim_ascii();
+    ((prev.len() == WIDTH && base64(prev)) || prev.starts_with(b"-----BEGIN "))
+        && (!next.is_empty() && next.len() <= WIDTH && base64(next)
+            || next.starts_with(b"-----END "))
+}
+
 /// The line after the one `end` is on opens a PEM block (`-----BEGIN …`): a value there is
 /// the block's label (`PrivateKey = RSA-2048` in OpenSSL's test files), and the block is
 /// judged by the private-key rules.
@@ -1392,6 +1425,33 @@ mod tests {
         );
         assert!(secrets(&e, "  Token = BlkIo2Request->Token;\n").is_empty());
         assert_eq!(secrets(&e, "token = Kt7vQ2mX9zLq-\n"), ["Kt7vQ2mX9zLq-"]);
+    }
+
+    #[test]
+    fn a_pem_body_line_is_no_token() {
+        let e = engine(
+            "keywords = [\"EAAA\"]\nregex = '''\\b(EAAA[A-Za-z0-9_-]{60})(?:[^A-Za-z0-9+/=_-]|$)'''",
+        );
+        let token = "EAAAlQ7vR2mXk9LpW3nZb8TfYc4Hs6Jd1Ke5Mg0Nq2Ru7Sv3Tw9Ux4Vy6Wz8Xa1Y";
+        let body = "MIIBVgIBADANBgkqhkiG9w0BAQEFAASCAUAwggE8AgEAAkEAq7BFUpkGp3+LQmlQ";
+        let tail = "Yb3cDe4fGh5iJk6lMn7oPq8rSt9uVw0xYz1aBc2dEf3gHi4jKl5mNo6pQr==";
+        let block = format!(
+            "-----BEGIN PRIVATE KEY-----\n{body}\n{token}\n{tail}\n-----END PRIVATE KEY-----\n"
+        );
+        assert!(secrets(&e, &block).is_empty());
+        // Right after BEGIN, and as the last line before END.
+        let first =
+            format!("-----BEGIN PRIVATE KEY-----\n{token}\n{body}\n-----END PRIVATE KEY-----\n");
+        assert!(secrets(&e, &first).is_empty());
+        let last =
+            format!("-----BEGIN PRIVATE KEY-----\n{body}\n{token}\n-----END PRIVATE KEY-----\n");
+        assert!(secrets(&e, &last).is_empty());
+        // The same token on its own line among settings, and alone in a file.
+        assert_eq!(
+            secrets(&e, &format!("# square\nSQUARE_TOKEN=\n{token}\n")),
+            [token]
+        );
+        assert_eq!(secrets(&e, &format!("{token}\n")), [token]);
     }
 
     #[test]
