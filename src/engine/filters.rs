@@ -110,6 +110,11 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "87ce4a24b5553d2e482ea8a8500e71b8ad4554ff",
     // AWS IAM user guide.
     "AKIAIOSFODNN7EXAMPLE",
+    // HTTP Basic's example credentials (RFC 2617 and RFC 7617: `Aladdin:open sesame`), as a
+    // header and as a URL's userinfo.
+    "QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
+    "open sesame",
+    "open%20sesame",
     // The sample keys and salts of WordPress's `wp_salt()` docblock (wp-includes/pluggable.php),
     // in every copy of WordPress a site repository vendors.
     " Xakm<o xQy rw4EMsLKM-?!T+,PFF})H4lzcW57AF0U@N@< >M%G4Yt>f`z]MON",
