@@ -2804,6 +2804,9 @@ pub(crate) fn is_self_describing_password(lower: &[u8]) -> bool {
         b"string",
         b"here",
         b"goes",
+        // `urlencodedpassword`: a parser test's slot for one that needs escaping.
+        b"urlencoded",
+        b"encoded",
     ];
     // `wrong_password2`: a refused one, numbered (one or two digits). A number after other
     // qualifiers makes a password people set (`supersecret1`).
@@ -5736,6 +5739,7 @@ mod tests {
             "wrong1",
             "incorrect2",
             "thesilverpeaspassword",
+            "urlencodedpassword",
             "thesmtpadminpassword",
             "notasecreteither",
             "hashed_user1_password",
