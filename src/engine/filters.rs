@@ -78,8 +78,10 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
 
 /// The starts of the signatures of jwt.io's sample tokens (its HS256 samples, signed with
 /// `your-256-bit-secret`, `secret` and its newer default secret, and its RS256 samples signed
-/// with the key pair it publishes), over its sample claims with and without `"admin":true`.
+/// with the key pair it publishes, and RS512), over its sample claims with and without
+/// `"admin":true`.
 const JWT_IO_SIGNATURES: &[&str] = &[
+    "jYW04zLDHfR1v7xdrW3lCGZrMIsVe0vWCfVkN2DRns2c3MN-mcp_-RE6TN9umSBYoNV-mnb3",
     "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
     "KMUFsIDTnFmyG3nMiGM6H9FNFUROf3wh7SmqJp-QV30",
     "TJVA95OrM7E2cBab30RMHrHDcEfxjoYZgeFONFh7HgQ",
@@ -5041,6 +5043,9 @@ mod tests {
         // jwt.io's sample header and claims with its RS256 sample signature (cut short here).
         let token = b"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0.NHVaYe26MbtOYhSKkoKYdFVomg4i8ZJd8_-RU8VNbftc4TSMb4bXP3l3YlNWACwyXPGffz5aXHc6";
         assert!(is_placeholder(token, &[]));
+        // Its RS512 sample (header `{"alg":"RS512","typ":"JWT"}`), cut short too.
+        let rs512 = b"eyJhbGciOiJSUzUxMiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0.jYW04zLDHfR1v7xdrW3lCGZrMIsVe0vWCfVkN2DRns2c3MN-mcp_-RE6TN9umSBYoNV-mnb3tZq5";
+        assert!(is_placeholder(rs512, &[]));
         // The same claims signed with a test suite's own key: a test token.
         let signed = b"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0.Qm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0";
         assert!(!is_placeholder(signed, &[]));
