@@ -3138,28 +3138,19 @@ pub fn is_digest_of_common_password(value: &[u8]) -> bool {
         return false;
     }
     let digests = DIGESTS.get_or_init(|| {
-        let hex = |bytes: &[u8]| -> Vec<u8> {
-            bytes
-                .iter()
-                .flat_map(|b| {
-                    let digit = |n: u8| b"0123456789abcdef"[usize::from(n)];
-                    [digit(b >> 4), digit(b & 0xf)]
-                })
-                .collect()
-        };
         COMMON_PASSWORDS
             .iter()
             .flat_map(|p| {
                 let p = p.as_bytes();
                 [
-                    hex(&md5::Md5::digest(p)),
-                    hex(&sha1::Sha1::digest(p)),
-                    hex(&sha2::Sha256::digest(p)),
+                    md5::Md5::digest(p).to_vec(),
+                    sha1::Sha1::digest(p).to_vec(),
+                    sha2::Sha256::digest(p).to_vec(),
                 ]
             })
             .collect()
     });
-    digests.contains(&value.to_ascii_lowercase())
+    crate::findings::unhex(value).is_some_and(|bytes| digests.contains(&bytes))
 }
 
 /// `$argon2id$v=19$m=65536…`, `$2b$12$…`, `$6$rounds=5000$…`: `$`, a scheme id, `$`.
@@ -3712,45 +3703,6 @@ const PASSWORD_MANAGER_NAMES: &[&str] = &[
 /// a secret (`token_url`, `secret_name`, `credentialsId`, `publicToken`, `csrf_token`). Vault's
 /// `secret_id` is a credential and stays.
 pub fn is_non_secret_name(name: &[u8]) -> bool {
-    // `X25519_SHARED_SECRET`, `MLKEM768_SECRET`, `premaster_secret`,
-    // `client_handshake_traffic_secret`: what a key exchange or the TLS key schedule derives,
-    // as TLS libraries' known-answer tests spell out. A key named by its curve
-    // (`x25519_private_key`, a KEM's `secret_key`) stays a candidate.
-    {
-        let lower = name.to_ascii_lowercase();
-        let has = |w: &[u8]| memchr::memmem::find(&lower, w).is_some();
-        let key_exchange = [
-            &b"x25519"[..],
-            b"x448",
-            b"secp256r1",
-            b"secp384r1",
-            b"secp521r1",
-            b"ecdh",
-            b"mlkem",
-            b"kyber",
-            b"ffdhe",
-        ]
-        .iter()
-        .any(|w| has(w));
-        let derived = has(b"shared")
-            || (has(b"secret")
-                && !has(b"priv")
-                && !has(b"secret_key")
-                && !has(b"secretkey")
-                && !has(b"secret-key"));
-        if (key_exchange && derived)
-            || [
-                &b"premaster"[..],
-                b"traffic_secret",
-                b"handshake_secret",
-                b"early_secret",
-            ]
-            .iter()
-            .any(|w| has(w))
-        {
-            return true;
-        }
-    }
     // EC2's `"ClientToken"` (in `describe-instances` output) makes a request idempotent; in
     // its own capitalisation only: Vault's `client_token` is the token itself.
     if name.trim_ascii() == b"ClientToken" {
@@ -3776,6 +3728,41 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
     // `CSRF_COOKIE_SECRET` signs the tokens that `csrf_token` fields carry.
     let has = |w: &[u8]| memchr::memmem::find(lower, w).is_some();
     let named_secret = has(b"secret") && !has(b"site") && !has(b"public");
+    // `X25519_SHARED_SECRET`, `MLKEM768_SECRET`, `premaster_secret`,
+    // `client_handshake_traffic_secret`: what a key exchange or the TLS key schedule derives,
+    // as TLS libraries' known-answer tests spell out. A key named by its curve
+    // (`x25519_private_key`, a KEM's `secret_key`) stays a candidate.
+    let key_exchange = [
+        &b"x25519"[..],
+        b"x448",
+        b"secp256r1",
+        b"secp384r1",
+        b"secp521r1",
+        b"ecdh",
+        b"mlkem",
+        b"kyber",
+        b"ffdhe",
+    ]
+    .iter()
+    .any(|w| has(w));
+    let derived = has(b"shared")
+        || (has(b"secret")
+            && !has(b"priv")
+            && !has(b"secret_key")
+            && !has(b"secretkey")
+            && !has(b"secret-key"));
+    if (key_exchange && derived)
+        || [
+            &b"premaster"[..],
+            b"traffic_secret",
+            b"handshake_secret",
+            b"early_secret",
+        ]
+        .iter()
+        .any(|w| has(w))
+    {
+        return true;
+    }
     if NON_SECRET_NAME_PARTS
         .iter()
         .filter(|p| !(named_secret && matches!(**p, "captcha" | "csrf" | "xsrf")))
@@ -3930,10 +3917,12 @@ pub fn is_protocol_nonce(name: &[u8], around: &[u8]) -> bool {
 /// (`"entity": "token"`), whose `token` stands for a customer's card and charges nothing
 /// without the merchant's key.
 pub fn is_commerce_object_token(name: &[u8], around: &[u8]) -> bool {
-    let lower = name.to_ascii_lowercase();
     // `checkout.token = "…"`: a Shopify checkout or cart resource's token attribute, set in a
     // client library's tests.
-    if lower.ends_with(b"checkout.token") || lower.ends_with(b"cart.token") {
+    let ends_with = |suffix: &[u8]| {
+        name.len() >= suffix.len() && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    };
+    if ends_with(b"checkout.token") || ends_with(b"cart.token") {
         return true;
     }
     name.eq_ignore_ascii_case(b"token")

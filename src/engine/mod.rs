@@ -1261,23 +1261,53 @@ fn is_form_csrf_token(data: &[u8], at: usize) -> bool {
 
 /// The bytes `start..end` are a whole line of 64 base64 characters, between lines of a PEM
 /// block: a `-----BEGIN` line or a full base64 line before it, and base64 or the `-----END`
-/// line after it.
+/// line after it. Only a few bytes around the match are read, however long its line.
 fn is_pem_body_line(data: &[u8], start: usize, end: usize) -> bool {
     const WIDTH: usize = 64;
+    // A PEM line, its indentation and `\r` fit in this; a longer line is no PEM body.
+    const REACH: usize = 2 * WIDTH;
     let base64 = |line: &[u8]| {
         line.iter()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
     };
-    let line_start = memchr::memrchr(b'\n', &data[..start]).map_or(0, |i| i + 1);
-    let line_end = memchr::memchr(b'\n', &data[end..]).map_or(data.len(), |i| end + i);
-    let line = data[line_start..line_end].trim_ascii();
-    if line.len() != WIDTH || line != &data[start..end] || line_start == 0 {
+    // The line holding `at..`, read back and forward at most REACH bytes: `None` when no line
+    // break bounds it within that reach (or the data's ends).
+    let line_at = |at: usize| -> Option<(usize, usize)> {
+        let back = at.saturating_sub(REACH);
+        let line_start = match memchr::memrchr(b'\n', &data[back..at]) {
+            Some(i) => back + i + 1,
+            None if back == 0 => 0,
+            None => return None,
+        };
+        let fwd = (at + REACH).min(data.len());
+        let line_end = match memchr::memchr(b'\n', &data[at..fwd]) {
+            Some(i) => at + i,
+            None if fwd == data.len() => fwd,
+            None => return None,
+        };
+        Some((line_start, line_end))
+    };
+    if end - start != WIDTH {
         return false;
     }
-    let before = &data[..line_start - 1];
-    let prev = &before[memchr::memrchr(b'\n', before).map_or(0, |i| i + 1)..].trim_ascii();
-    let after = data.get(line_end + 1..).unwrap_or_default();
-    let next = after[..memchr::memchr(b'\n', after).unwrap_or(after.len())].trim_ascii();
+    let Some((line_start, line_end)) = line_at(start) else {
+        return false;
+    };
+    if line_start == 0 || data[line_start..line_end].trim_ascii() != &data[start..end] {
+        return false;
+    }
+    let Some((prev_start, _)) = line_at(line_start - 1) else {
+        return false;
+    };
+    let prev = data[prev_start..line_start - 1].trim_ascii();
+    let next = if line_end < data.len() {
+        let Some((next_start, next_end)) = line_at(line_end + 1) else {
+            return false;
+        };
+        data[next_start..next_end].trim_ascii()
+    } else {
+        &[][..]
+    };
     ((prev.len() == WIDTH && base64(prev)) || prev.starts_with(b"-----BEGIN "))
         && (!next.is_empty() && next.len() <= WIDTH && base64(next)
             || next.starts_with(b"-----END "))
@@ -1452,6 +1482,25 @@ mod tests {
             [token]
         );
         assert_eq!(secrets(&e, &format!("{token}\n")), [token]);
+    }
+
+    #[test]
+    fn pem_body_lines_are_judged_near_the_match() {
+        let e = engine(
+            "keywords = [\"EAAA\"]\nregex = '''\\b(EAAA[A-Za-z0-9_-]{60})(?:[^A-Za-z0-9+/=_-]|$)'''",
+        );
+        let token = "EAAAlQ7vR2mXk9LpW3nZb8TfYc4Hs6Jd1Ke5Mg0Nq2Ru7Sv3Tw9Ux4Vy6Wz8Xa1Y";
+        let body = "MIIBVgIBADANBgkqhkiG9w0BAQEFAASCAUAwggE8AgEAAkEAq7BFUpkGp3+LQmlQ";
+        // Windows line ends inside the block.
+        let crlf = format!(
+            "-----BEGIN PRIVATE KEY-----\r\n{body}\r\n{token}\r\n-----END PRIVATE KEY-----\r\n"
+        );
+        assert!(secrets(&e, &crlf).is_empty());
+        // A token after a megabyte-long line of base64-like text and before another: no PEM
+        // line is that long, and the check reads only the bytes near the match.
+        let long = "QUJD".repeat(1 << 18);
+        let text = format!("{long}\n{token}\n{long}\n");
+        assert_eq!(secrets(&e, &text), [token]);
     }
 
     #[test]
