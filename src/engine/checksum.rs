@@ -464,6 +464,8 @@ fn basic_auth(secret: &[u8]) -> bool {
                 && plain[i + 1] != b'/'
                 // `testuser:fakepassword`: a documentation stand-in, once decoded.
                 && !super::filters::says_it_is_a_stand_in(&plain[i + 1..])
+                // `x-access-token:github-token`: the password is a placeholder, once decoded.
+                && !super::filters::is_placeholder_password(&plain[i + 1..])
                 // `some-username:some-password`: both slots named, qualified. A named user's
                 // password (`phil:mypass`) is what the documentation has them send.
                 && !(names_user_slot(&plain[..i])
@@ -555,6 +557,8 @@ mod tests {
         // testuser:fakepassword, ops:Wq8vZt3mLk2R
         assert!(!basic_auth(b"dGVzdHVzZXI6ZmFrZXBhc3N3b3Jk"));
         assert!(basic_auth(b"b3BzOldxOHZadDNtTGsyUg=="));
+        // x-access-token:github-token
+        assert!(!basic_auth(b"eC1hY2Nlc3MtdG9rZW46Z2l0aHViLXRva2Vu"));
     }
 
     #[test]

@@ -166,6 +166,9 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "live_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM",
     "sq0csp-30a-4C_tVOnTh14Piza2BfTPBXyLafLPWSzY1qAjeBfM",
     "1k9bIJKCeTmSQwyagtNRLg",
+    // The `Authorization` token of Twilio's Mobile Identity examples (Identity Match, Silent
+    // Network Auth), the same in every language of its documentation snippets.
+    "y5jBqXWLzEF4OgK61EbJ4jbEesmxE5No",
     // Slack's `oauth.v2.access` response example, which Slack apps copy into tests.
     "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy",
     // Slack's API documentation: the signing secret and verification token of "Verifying
@@ -1773,6 +1776,26 @@ const UNATTEND_PASSES: &[&str] = &[
     "oobeSystem",
 ];
 
+/// True when a password is the conventional one of an anonymous login (RFC 1635): the FTP
+/// user `anonymous` gives `anonymous`, `guest` or an e-mail address, and the server takes any.
+/// `anonymous` itself is only ever that courtesy; `guest` and an address only beside the
+/// `anonymous` user on the same line, as `guest` alone is RabbitMQ's and others' default.
+pub fn is_anonymous_login(value: &[u8], line: &[u8]) -> bool {
+    let value = value.to_ascii_lowercase();
+    if value == b"anonymous" || value.starts_with(b"anonymous@") {
+        return true;
+    }
+    (value == b"guest" || (value.contains(&b'@') && value.len() <= 64))
+        && [
+            &b"\"anonymous\""[..],
+            b"'anonymous'",
+            b"=anonymous",
+            b"= anonymous",
+        ]
+        .iter()
+        .any(|u| memchr::memmem::find(&line.to_ascii_lowercase(), u).is_some())
+}
+
 /// `variable-2`, `string_3`: a word with a small number, as CSS classes and style tokens are
 /// named (CodeMirror's `token: "variable-2"`).
 fn is_numbered_word(value: &[u8]) -> bool {
@@ -1788,7 +1811,7 @@ fn is_numbered_word(value: &[u8]) -> bool {
             .all(|w| w.len() >= 3 && w.iter().all(u8::is_ascii_lowercase))
 }
 
-/// `r?r.index:-1`: a conditional expression in (minified) code.
+/// `r?r.index:-1`, `e.timeout??3e4`: a conditional or nullish default in (minified) code.
 fn is_ternary(value: &[u8]) -> bool {
     let Some(q) = value.iter().position(|&b| b == b'?') else {
         return false;
@@ -1799,7 +1822,9 @@ fn is_ternary(value: &[u8]) -> bool {
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'!' | b'='))
         && head[0].is_ascii_alphabetic()
-        && value[q + 1..].contains(&b':')
+        && (value[q + 1..].contains(&b':')
+            // `e.withCredentials??!1`: JavaScript's nullish coalescing, a default.
+            || (value[q + 1..].starts_with(b"?") && value.len() > q + 2))
 }
 
 /// `0.21461681999994653`: a measurement (a duration, a ratio), not a secret.
@@ -3355,6 +3380,9 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "certificate",
     "id",
     "ids",
+    // `credential_list_sid`, `CredentialListSid`: a Twilio resource's SID, its identifier in
+    // API paths and responses.
+    "sid",
     "name",
     "names",
     "type",
@@ -3590,6 +3618,9 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "sha1_password",
     "md5_password",
     "postman-token",
+    // WhatsApp Flows' `flow_token`: the business's own id for one flow session, echoed back in
+    // each reply, not a credential.
+    "flow_token",
     // etcd's bootstrap cluster id (`ETCD_INITIAL_CLUSTER_TOKEN`), documented as no secret.
     "initial_cluster_token",
     "initial-cluster-token",
@@ -4116,6 +4147,19 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
         && (2..=12).contains(&sep)
         && secret[..sep].iter().all(u8::is_ascii_lowercase)
         && matches!(&secret[sep + 1..], b"token" | b"key")
+    {
+        return true;
+    }
+    // `ConvertTo-SecureString 'client-secret'`: OAuth's own field names written where the value
+    // goes, as tests of code that passes them on do.
+    if [
+        &b"client-secret"[..],
+        b"client_secret",
+        b"access-token",
+        b"refresh-token",
+    ]
+    .iter()
+    .any(|n| n.eq_ignore_ascii_case(secret))
     {
         return true;
     }
@@ -5471,6 +5515,7 @@ mod tests {
             "required|string|max:191",
             "markup.heading.1",
             "r?r.index:-1",
+            "e.withCredentials??!1",
             "!!opts.withCredentials",
             "_step4$value",
             "@charset",
@@ -5922,6 +5967,9 @@ mod tests {
             "password_digest",
             "mtoken_gm3000_pcsc.dll",
             "token_uuid",
+            "credential_list_sid",
+            "CredentialListSid",
+            "flow_token",
             "version_token",
             "data-secret",
             "password_modified_date",
@@ -5995,9 +6043,30 @@ mod tests {
             "SALT_PASSWORD",
             "client_token",
             "clientToken",
+            // A word ending in `sid` is no SID.
+            "password_apisid",
+            "passwd_subsid",
         ] {
             assert!(!is_non_secret_name(n.as_bytes()), "{n}");
         }
+    }
+
+    #[test]
+    fn anonymous_logins_are_no_passwords() {
+        let line = br#"login(user = "anonymous", password = "guest")"#;
+        assert!(is_anonymous_login(b"guest", line));
+        assert!(is_anonymous_login(
+            b"ftp@example.net",
+            b"user='anonymous' pw='ftp@example.net'"
+        ));
+        assert!(is_anonymous_login(b"anonymous", b"password = 'anonymous'"));
+        assert!(is_anonymous_login(b"Anonymous@", b"$pass = 'Anonymous@';"));
+        assert!(!is_anonymous_login(b"guest", b"password = 'guest'"));
+        assert!(!is_anonymous_login(b"Kq7vT2mX9zLp", line));
+        assert!(!is_anonymous_login(
+            b"anonymousKq7vT2",
+            b"password = 'anonymousKq7vT2'"
+        ));
     }
 
     #[test]

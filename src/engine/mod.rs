@@ -490,6 +490,7 @@ impl Engine {
                 if secret.is_empty()
                     || !self.passes_checks(rule, secret)
                     || is_schema_example(data, start)
+                    || is_test_case_object(data, start)
                 {
                     continue;
                 }
@@ -842,6 +843,20 @@ impl Engine {
                 return false;
             }
         }
+        // `login(user = "anonymous", password = "guest")`: an anonymous FTP login, whose
+        // password is a courtesy any value satisfies.
+        if (rule.password
+            || caps.name("name").is_some_and(|n| {
+                memchr::memmem::find(&n.as_bytes().to_ascii_lowercase(), b"pass").is_some()
+            }))
+            && let Some(value) = caps.get(secret_group)
+            && filters::is_anonymous_login(
+                value.as_bytes(),
+                lines::line_at(data, offset + value.start()),
+            )
+        {
+            return false;
+        }
         // `Token = BlkIo2Request->Token;`: C's `->` member access, whose `-` the value took.
         if rule.generic
             && let Some(value) = caps.get(secret_group)
@@ -1176,6 +1191,43 @@ pub fn anchored_case_sensitively(rule: &Rule) -> bool {
     rule.anchored
 }
 
+/// `[{"name": "Valid JWT …", "secret": "…", "token": "…", "valid": true}, …]`: one case of a
+/// table of test vectors, a JSON array of objects each named and carrying the verdict the code
+/// under test must reach (a webhook signature validator's cases, a token parser's). The values
+/// are the published inputs of a test, made up for it.
+fn is_test_case_object(data: &[u8], at: usize) -> bool {
+    const REACH: usize = 1024;
+    let back = &data[at.saturating_sub(REACH)..at];
+    let Some(open) = back.iter().rposition(|&b| b == b'{') else {
+        return false;
+    };
+    if back[open..].contains(&b'}') {
+        return false;
+    }
+    // The object is an element of an array: `[` or `,` before its brace.
+    if !matches!(back[..open].trim_ascii_end().last(), Some(b'[' | b',')) {
+        return false;
+    }
+    let ahead = &data[at..(at + REACH).min(data.len())];
+    let Some(close) = ahead.iter().position(|&b| b == b'}') else {
+        return false;
+    };
+    if ahead[..close].contains(&b'{') {
+        return false;
+    }
+    let object = [&back[open..], &ahead[..close]].concat();
+    let has = |w: &[u8]| memchr::memmem::find(&object, w).is_some();
+    let verdict = [
+        &b"\"valid\": true"[..],
+        b"\"valid\": false",
+        b"\"valid\":true",
+        b"\"valid\":false",
+    ]
+    .iter()
+    .any(|w| has(w));
+    verdict && (has(b"\"name\":") || has(b"\"description\":"))
+}
+
 /// `example: 'eyJ…'`, `"example": "Bearer eyJ…"`, or `example:` ending the line above the
 /// value: what an API schema (OpenAPI, open_api_spex, JSON Schema) shows a caller, written
 /// into the code or a document that is not named as a specification. Only the lower-case key
@@ -1446,6 +1498,26 @@ mod tests {
         out.iter()
             .map(|m| data[m.secret.clone()].to_string())
             .collect()
+    }
+
+    #[test]
+    fn test_case_objects_hold_test_vectors() {
+        let e = engine("keywords = [\"secret\"]\nregex = '''\"secret\": \"([0-9a-f]{32})\"'''");
+        let case = |verdict: &str| {
+            format!(
+                "[\n  {{\n    \"name\": \"valid signature\",\n    \"secret\": \"5f0c2b9d1e7a4c3b8f6d2e1a9c7b5d3f\",\n    {verdict}\n  }}\n]\n"
+            )
+        };
+        assert!(secrets(&e, &case("\"valid\": true")).is_empty());
+        assert!(secrets(&e, &case("\"valid\":false")).is_empty());
+        // No verdict: an ordinary list of credentials.
+        assert_eq!(
+            secrets(&e, &case("\"region\": \"eu\"")),
+            ["5f0c2b9d1e7a4c3b8f6d2e1a9c7b5d3f"]
+        );
+        // A lone object, not an element of an array.
+        let lone = "{\"name\": \"prod\", \"secret\": \"5f0c2b9d1e7a4c3b8f6d2e1a9c7b5d3f\", \"valid\": true}";
+        assert_eq!(secrets(&e, lone), ["5f0c2b9d1e7a4c3b8f6d2e1a9c7b5d3f"]);
     }
 
     #[test]
