@@ -464,8 +464,8 @@ fn basic_auth(secret: &[u8]) -> bool {
                 && plain[i + 1] != b'/'
                 // `testuser:fakepassword`: a documentation stand-in, once decoded.
                 && !super::filters::says_it_is_a_stand_in(&plain[i + 1..])
-                // `x-access-token:github-token`: the password is a placeholder, once decoded.
-                && !super::filters::is_placeholder_password(&plain[i + 1..])
+                // `x-access-token:github-token`: the password names its slot, once decoded.
+                && !super::filters::names_its_slot(&plain[i + 1..])
                 // `some-username:some-password`: both slots named, qualified. A named user's
                 // password (`phil:mypass`) is what the documentation has them send.
                 && !(names_user_slot(&plain[..i])

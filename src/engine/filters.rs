@@ -4122,6 +4122,30 @@ fn encodes_placeholder(secret: &[u8]) -> bool {
     })
 }
 
+/// `github-token`, `client-secret`: a value that is the name of what goes there.
+pub fn names_its_slot(secret: &[u8]) -> bool {
+    // `github-token`, `depot-token`, `test_key`: a word and "token" or "key", naming what goes
+    // there (labelled 81 false and 2 true over the real-code sets; `admin-secret` and
+    // `app-pass` are passwords people set, so only these two words).
+    if let Some(sep) = secret.iter().position(|b| matches!(b, b'-' | b'_'))
+        && (2..=12).contains(&sep)
+        && secret[..sep].iter().all(u8::is_ascii_lowercase)
+        && matches!(&secret[sep + 1..], b"token" | b"key")
+    {
+        return true;
+    }
+    // `ConvertTo-SecureString 'client-secret'`: OAuth's own field names written where the value
+    // goes, as tests of code that passes them on do.
+    [
+        &b"client-secret"[..],
+        b"client_secret",
+        b"access-token",
+        b"refresh-token",
+    ]
+    .iter()
+    .any(|n| n.eq_ignore_ascii_case(secret))
+}
+
 /// [`is_placeholder`] for a password a person chose: a run like `123456` is filler in a
 /// random token but part of many real passwords (`abuser123456`), so for passwords it counts
 /// only when it makes up more than half of the value (`12345678`, `abcdef12`).
@@ -4140,27 +4164,7 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     {
         return true;
     }
-    // `github-token`, `depot-token`, `test_key`: a word and "token" or "key", naming what goes
-    // there (labelled 81 false and 2 true over the real-code sets; `admin-secret` and
-    // `app-pass` are passwords people set, so only these two words).
-    if let Some(sep) = secret.iter().position(|b| matches!(b, b'-' | b'_'))
-        && (2..=12).contains(&sep)
-        && secret[..sep].iter().all(u8::is_ascii_lowercase)
-        && matches!(&secret[sep + 1..], b"token" | b"key")
-    {
-        return true;
-    }
-    // `ConvertTo-SecureString 'client-secret'`: OAuth's own field names written where the value
-    // goes, as tests of code that passes them on do.
-    if [
-        &b"client-secret"[..],
-        b"client_secret",
-        b"access-token",
-        b"refresh-token",
-    ]
-    .iter()
-    .any(|n| n.eq_ignore_ascii_case(secret))
-    {
+    if names_its_slot(secret) {
         return true;
     }
     // `pi_1DqH152eZvKYlo2CFHYZuxkP_secret_…`: an object of Stripe's API reference, made in its
