@@ -4237,6 +4237,10 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     {
         return true;
     }
+    // `header.payload.signature`: a JWT's three parts, named.
+    if secret.eq_ignore_ascii_case(b"header.payload.signature") {
+        return true;
+    }
     // `YourPwdShouldBeLongAndSecure!`, `YourApiKey`, `yourS3accesskey`: "your" starting words
     // in camel case.
     if secret
@@ -5239,6 +5243,7 @@ mod tests {
             "secret-key-missing!",
             "another_random_string",
             "eyJhbGciOiJFZERTQSJ9.payload.signature",
+            "header.payload.signature",
             "abc123def456ghi789jkl012mno345pq",
             "sk-proj-abcd1234efgh5678ijkl9012mnop3456qrst",
             "KEPLOYREDACTabc123",

@@ -467,6 +467,12 @@ impl Engine {
                 {
                     continue;
                 }
+                // `Bearer eyJhbGciOiJSUzI1NiJ9`: a JWT's header alone, the same for every token
+                // of an issuer, unless the string goes on in a concatenation (`"Bearer eyJ…" ..
+                // payload` in Lua).
+                if checksum::is_jwt_header_only(secret) && !continues_in_concatenation(rest) {
+                    continue;
+                }
                 // A 64-character line of a PEM block's base64 that happens to begin with a
                 // token prefix (`EAAA…` inside an ML-DSA key): the block is a key, which the
                 // private-key rules report.
@@ -1443,6 +1449,17 @@ fn without_escaped_quote<'a>(secret: &'a [u8], rest: &[u8]) -> &'a [u8] {
     .iter()
     .find_map(|e| secret.strip_suffix(*e))
     .unwrap_or(secret)
+}
+
+/// Whether a string literal that just ended goes on in a concatenation: `"…" .. x` (Lua),
+/// `"…" + x`, `'…' . $x` (PHP), `"…" & x` (Visual Basic).
+fn continues_in_concatenation(rest: &[u8]) -> bool {
+    let rest = &rest[rest
+        .iter()
+        .take(8)
+        .take_while(|b| matches!(b, b'"' | b'\'' | b'`' | b' ' | b'\t'))
+        .count()..];
+    matches!(rest.first(), Some(b'+' | b'.' | b'&'))
 }
 
 /// The region around `hit` a rule's regex runs on.
