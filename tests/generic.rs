@@ -602,3 +602,25 @@ fn key_names_in_dotenv_files_only() {
     let (_, report) = dir.scan_json(&["."]);
     assert!(report.findings.is_empty(), "{:?}", report.places());
 }
+
+#[test]
+fn command_line_passwords_are_the_value_alone() {
+    // Flyway's `-password=` after a `jdbc:mysql://` URL is the option, not mysql's `-p<pw>`.
+    assert_eq!(
+        generic_findings(
+            "docker-compose.yml",
+            "    command: -url=jdbc:mysql://db -user=root -password=Wren-4ladder migrate\n"
+        ),
+        vec![(
+            "cli-password-option".to_string(),
+            "Wren-4ladder".to_string()
+        )]
+    );
+    assert_eq!(
+        generic_findings("backup.sh", "mysql -h db -u backup -pPe4cock-shop shop\n"),
+        vec![(
+            "cli-password-option".to_string(),
+            "Pe4cock-shop".to_string()
+        )]
+    );
+}

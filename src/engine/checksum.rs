@@ -294,7 +294,14 @@ fn jks_entries_hold_key(data: &[u8]) -> Option<bool> {
 /// The decoded text opens a PEM private key block: `-----BEGIN [RSA |EC |OPENSSH |...]PRIVATE
 /// KEY-----`. Only the first 96 characters are decoded; the rest may be cut by the regex.
 fn base64_private_key(secret: &[u8]) -> bool {
-    let head = &secret[..secret.len().min(96) / 4 * 4];
+    // Wrapped lines are one value: their breaks and indentation are no base64.
+    let compact: Vec<u8> = secret
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .take(96)
+        .collect();
+    let head = &compact[..compact.len() / 4 * 4];
     base64url_decode(head).is_some_and(|text| {
         let line = text.split(|&b| b == b'\n').next().unwrap_or_default();
         line.starts_with(b"-----BEGIN ")

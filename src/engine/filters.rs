@@ -2451,6 +2451,19 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
             | b'\\'
             | b'#'
     ) || value.starts_with(b"arn:")
+        // ``` ``bool`` ```: a reStructuredText or Markdown inline literal (`:type password:
+        // ``bool```), whose outer backticks the rule took as the quotes.
+        || value
+            .strip_prefix(b"`")
+            .filter(|v| v.ends_with(b"`"))
+            // One closing backtick, or both of the pair when the value ran on.
+            .map(|v| v.strip_suffix(b"``").unwrap_or(&v[..v.len() - 1]))
+            .is_some_and(|name| {
+                !name.is_empty()
+                    && name
+                        .iter()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
+            })
         || !value.iter().any(u8::is_ascii_alphanumeric)
         || value.starts_with(b"./")
         || value.starts_with(b"../")
@@ -2473,6 +2486,22 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     if value
         .windows(2)
         .any(|w| w[0] == b'%' && matches!(w[1], b's' | b'd' | b'v' | b'q'))
+    {
+        return false;
+    }
+    // `password='crypt(1)'`: a manual page named where the value would go (`crypt(3)`,
+    // `passwd(5)`), as scripts that set a hash write in their templates.
+    if let Some(name) = value.strip_suffix(b")").and_then(|v| {
+        let open = v.iter().rposition(|&b| b == b'(')?;
+        let section = &v[open + 1..];
+        (matches!(section.len(), 1 | 2)
+            && section[0].is_ascii_digit()
+            && section[1..].iter().all(u8::is_ascii_lowercase))
+        .then_some(&v[..open])
+    }) && !name.is_empty()
+        && name
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
     {
         return false;
     }
@@ -3618,6 +3647,8 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "sha1_password",
     "md5_password",
     "postman-token",
+    // `$skiptoken=…` in an Azure or OData `nextLink`: where the next page of a listing starts.
+    "skiptoken",
     // WhatsApp Flows' `flow_token`: the business's own id for one flow session, echoed back in
     // each reply, not a credential.
     "flow_token",
@@ -4139,6 +4170,9 @@ pub fn names_its_slot(secret: &[u8]) -> bool {
     [
         &b"client-secret"[..],
         b"client_secret",
+        // jclouds' stand-ins for a provider's `identity` and `credential`.
+        b"credential",
+        b"credentials",
         b"access-token",
         b"refresh-token",
     ]
@@ -4426,6 +4460,7 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
                 },
             )
         || has_run(secret, 12) && !is_der_block(secret)
+        || is_truncated_der_key(secret)
         || has_interleaved_sequence(body)
         || is_alphabet_walk(body)
         || is_chain_of_runs(body)
@@ -4853,6 +4888,46 @@ fn is_der_block(secret: &[u8]) -> bool {
         body.retain(|b| !matches!(b, b'A' | b'/'));
         !has_run(&body, 12)
     }
+}
+
+/// A PEM key block whose DER declares (in its outer `SEQUENCE` length, `MII…`) far more bytes
+/// than its body holds: the first lines of a key, cut short in a test fixture or an
+/// illustration, which no program can load. The body is counted generously (every base64
+/// character between the armour lines, quotes and escapes included), so only a block that
+/// lacks a quarter of its declared length or more is judged cut.
+fn is_truncated_der_key(secret: &[u8]) -> bool {
+    if !secret.starts_with(b"-----BEGIN ") {
+        return false;
+    }
+    let Some(body_at) = memchr::memmem::find(&secret[11..], b"-----").map(|i| 11 + i + 5) else {
+        return false;
+    };
+    let Some(end) = memchr::memmem::rfind(secret, b"-----END") else {
+        return false;
+    };
+    if end <= body_at {
+        return false;
+    }
+    let body = &secret[body_at..end];
+    let Some(der) = memchr::memmem::find(body, b"MII") else {
+        return false;
+    };
+    let Some(head) = body
+        .get(der..der + 8)
+        .and_then(super::checksum::base64url_decode)
+    else {
+        return false;
+    };
+    // `30 82 hi lo`: a SEQUENCE with a two-byte length.
+    if head.len() < 4 || head[0] != 0x30 || head[1] != 0x82 {
+        return false;
+    }
+    let declared = 4 + (usize::from(head[2]) << 8 | usize::from(head[3]));
+    let chars = body[der..]
+        .iter()
+        .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/'))
+        .count();
+    chars * 3 / 4 * 4 < declared * 3
 }
 
 /// `len` identical characters in a row: `XXXXXXXXXXXX` filler in a template key block.
@@ -5723,12 +5798,24 @@ mod tests {
             // A weak password, not row 123 or a slot.
             "pass123",
             "password1",
+            // Parentheses and a digit, but no manual page.
+            "Kq7(1)",
+            "my pass(1)",
         ] {
             assert!(is_password_value(v.as_bytes(), false), "{v}");
         }
         for v in [
             // Row N of an ORM test, and a strength meter's progress status.
-            "pass_10", "pass1", "pwd_2", "normal",
+            "pass_10",
+            "pass1",
+            "pwd_2",
+            "normal",
+            // Manual pages, and an inline literal, named where the value goes.
+            "crypt(1)",
+            "`bool`",
+            "`bool``",
+            "passwd(5)",
+            "crypt(3c)",
         ] {
             assert!(!is_password_value(v.as_bytes(), false), "{v}");
         }
@@ -6058,6 +6145,28 @@ mod tests {
         ] {
             assert!(!is_non_secret_name(n.as_bytes()), "{n}");
         }
+    }
+
+    #[test]
+    fn key_blocks_cut_short_of_their_der_length() {
+        // `MIIEow…` declares a 1,191-byte RSA key; three lines hold 135 bytes of it.
+        let lines = "MIIEowIBAAKCAQEAuzaE6azgUxwESX1rCGdJ5xpdrc1XC311bOGZBCE8NA+CpFh2\n\
+                     u01Vfv68NC4u6LFgdXSY1vQt6hiA5TNqQk0TyVfFAunbXgTekF6XqDPQUf1nq9aZ\n";
+        let cut = format!("-----BEGIN RSA PRIVATE KEY-----\n{lines}-----END RSA PRIVATE KEY-----");
+        assert!(is_truncated_der_key(cut.as_bytes()));
+        // The whole length (filler past the header is enough for the count), indented in YAML.
+        let full: String = std::iter::repeat_n("Qk7vR2mXk9LpW3nT", 100).collect();
+        let whole = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\n  MIIEowIBAAKCAQEA{full}\n  -----END RSA PRIVATE KEY-----"
+        );
+        assert!(!is_truncated_der_key(whole.as_bytes()));
+        // No DER length to judge by: an OpenSSH key, a one-byte length.
+        assert!(!is_truncated_der_key(
+            b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----"
+        ));
+        assert!(!is_truncated_der_key(
+            b"-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBQ2Gk7vR2mXk9LpW3nT\n-----END EC PRIVATE KEY-----"
+        ));
     }
 
     #[test]
