@@ -3188,6 +3188,8 @@ pub fn is_digest_of_common_password(value: &[u8]) -> bool {
     use sha2::Digest as _;
     static DIGESTS: std::sync::OnceLock<std::collections::HashSet<Vec<u8>>> =
         std::sync::OnceLock::new();
+    // MySQL prints its native password hash with a `*` before the hex.
+    let value = value.strip_prefix(b"*").unwrap_or(value);
     if !matches!(value.len(), 32 | 40 | 64) || !value.iter().all(u8::is_ascii_hexdigit) {
         return false;
     }
@@ -3199,6 +3201,9 @@ pub fn is_digest_of_common_password(value: &[u8]) -> bool {
                 [
                     md5::Md5::digest(p).to_vec(),
                     sha1::Sha1::digest(p).to_vec(),
+                    // MySQL's `mysql_native_password`: SHA-1 of the SHA-1 (`PASSWORD('admin')`,
+                    // as Canal's and other tools' configs store their admin password).
+                    sha1::Sha1::digest(sha1::Sha1::digest(p)).to_vec(),
                     sha2::Sha256::digest(p).to_vec(),
                 ]
             })
@@ -5826,6 +5831,9 @@ mod tests {
             "5F4DCC3B5AA765D61D8327DEB882CF99",
             "5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8",
             "8c6976e5b5410415bde908bd4dee15dfb167a9c873fc4bb8a81f6f2ab448a918",
+            // MySQL's PASSWORD('admin'), bare and as MySQL prints it.
+            "4ACFE3202A5FF5CF467898FC58AAB1D615029441",
+            "*4ACFE3202A5FF5CF467898FC58AAB1D615029441",
         ] {
             assert!(is_digest_of_common_password(v.as_bytes()), "{v}");
         }
