@@ -4540,7 +4540,6 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
                 },
             )
         || has_run(secret, 12) && !is_der_block(secret)
-        || is_truncated_der_key(secret)
         || has_interleaved_sequence(body)
         || is_alphabet_walk(body)
         || is_chain_of_runs(body)
@@ -4968,46 +4967,6 @@ fn is_der_block(secret: &[u8]) -> bool {
         body.retain(|b| !matches!(b, b'A' | b'/'));
         !has_run(&body, 12)
     }
-}
-
-/// A PEM key block whose DER declares (in its outer `SEQUENCE` length, `MII…`) far more bytes
-/// than its body holds: the first lines of a key, cut short in a test fixture or an
-/// illustration, which no program can load. The body is counted generously (every base64
-/// character between the armour lines, quotes and escapes included), so only a block that
-/// lacks a quarter of its declared length or more is judged cut.
-fn is_truncated_der_key(secret: &[u8]) -> bool {
-    if !secret.starts_with(b"-----BEGIN ") {
-        return false;
-    }
-    let Some(body_at) = memchr::memmem::find(&secret[11..], b"-----").map(|i| 11 + i + 5) else {
-        return false;
-    };
-    let Some(end) = memchr::memmem::rfind(secret, b"-----END") else {
-        return false;
-    };
-    if end <= body_at {
-        return false;
-    }
-    let body = &secret[body_at..end];
-    let Some(der) = memchr::memmem::find(body, b"MII") else {
-        return false;
-    };
-    let Some(head) = body
-        .get(der..der + 8)
-        .and_then(super::checksum::base64url_decode)
-    else {
-        return false;
-    };
-    // `30 82 hi lo`: a SEQUENCE with a two-byte length.
-    if head.len() < 4 || head[0] != 0x30 || head[1] != 0x82 {
-        return false;
-    }
-    let declared = 4 + (usize::from(head[2]) << 8 | usize::from(head[3]));
-    let chars = body[der..]
-        .iter()
-        .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/'))
-        .count();
-    chars * 3 / 4 * 4 < declared * 3
 }
 
 /// `len` identical characters in a row: `XXXXXXXXXXXX` filler in a template key block.
@@ -6228,28 +6187,6 @@ mod tests {
         ] {
             assert!(!is_non_secret_name(n.as_bytes()), "{n}");
         }
-    }
-
-    #[test]
-    fn key_blocks_cut_short_of_their_der_length() {
-        // `MIIEow…` declares a 1,191-byte RSA key; three lines hold 135 bytes of it.
-        let lines = "MIIEowIBAAKCAQEAuzaE6azgUxwESX1rCGdJ5xpdrc1XC311bOGZBCE8NA+CpFh2\n\
-                     u01Vfv68NC4u6LFgdXSY1vQt6hiA5TNqQk0TyVfFAunbXgTekF6XqDPQUf1nq9aZ\n";
-        let cut = format!("-----BEGIN RSA PRIVATE KEY-----\n{lines}-----END RSA PRIVATE KEY-----");
-        assert!(is_truncated_der_key(cut.as_bytes()));
-        // The whole length (filler past the header is enough for the count), indented in YAML.
-        let full: String = std::iter::repeat_n("Qk7vR2mXk9LpW3nT", 100).collect();
-        let whole = format!(
-            "-----BEGIN RSA PRIVATE KEY-----\n  MIIEowIBAAKCAQEA{full}\n  -----END RSA PRIVATE KEY-----"
-        );
-        assert!(!is_truncated_der_key(whole.as_bytes()));
-        // No DER length to judge by: an OpenSSH key, a one-byte length.
-        assert!(!is_truncated_der_key(
-            b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----"
-        ));
-        assert!(!is_truncated_der_key(
-            b"-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBQ2Gk7vR2mXk9LpW3nT\n-----END EC PRIVATE KEY-----"
-        ));
     }
 
     #[test]
