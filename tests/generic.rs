@@ -644,3 +644,20 @@ fn stripe_intent_client_secrets_are_not_reported() {
         );
     }
 }
+
+#[test]
+fn a_quote_of_the_other_kind_stays_inside_the_literal() {
+    for (text, secret) in [
+        (
+            "    private static final String SAMPLE_PASSWORD = \"Qx7#vL'm2Rt9!kPz\";\n",
+            "Qx7#vL'm2Rt9!kPz",
+        ),
+        ("$password = 'tr\"ellis-9Moss';\n", "tr\"ellis-9Moss"),
+    ] {
+        assert_eq!(
+            generic_findings("A.java", text),
+            vec![("password-assignment".to_string(), secret.to_string())],
+            "{text}"
+        );
+    }
+}
