@@ -14,6 +14,8 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "fabrikam",
     "change_me",
     "change-me",
+    // `RANDOMCHARS-----DWxg…`: PHPMailer's example refresh token, which says it stands for one.
+    "randomchars",
     // `Mustbe8characters`, `mustbeeightchars`: the rule a password must follow, written where
     // it goes (the Terraform and AWS RDS documentation's master password).
     "mustbe",
@@ -5175,6 +5177,10 @@ mod tests {
             "abcd1234abcd1234abcd1234ABCD1234ABCD1234--__extra",
             "743b294a-cd03-11ec-9d64-0242ac120002",
             "swarm2replace2password",
+            "RANDOMCHARS-----DWxgOvPT003r-yFUV49TQYag7_Aod7y0",
+            "Mustbe8characters",
+            "AKIAIOSFODNN7EXAMPL3",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPL3KEY",
             "insert_random_key_at_least_32_bytes",
             "YourPwdShouldBeLongAndSecure!",
             "akab-c113ntt0k3n4qtari252bfxxbsl-yvsdj",
