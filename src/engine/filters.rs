@@ -1876,13 +1876,18 @@ fn is_encoded_text(value: &[u8]) -> bool {
     let names_secret = ["key", "secret", "token", "pass", "credential", "auth"]
         .iter()
         .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some());
-    let sentence = text.iter().filter(|&&b| b == b' ').count() >= 2
+    let spaces = text.iter().filter(|&&b| b == b' ').count();
+    let sentence = (spaces >= 2
         && text
             .iter()
             .filter(|b| b.is_ascii_alphabetic() || **b == b' ')
             .count()
             * 10
-            >= text.len() * 8;
+            >= text.len() * 8)
+        // `Tm9kZSBSZWRpcw==` is "Node Redis": two words, letters only.
+        || (spaces == 1
+            && text.len() >= 8
+            && text.iter().all(|b| b.is_ascii_alphabetic() || *b == b' '));
     let url =
         (lower.starts_with(b"http://") || lower.starts_with(b"https://")) && !text.contains(&b'@');
     let json = text
@@ -5637,6 +5642,8 @@ mod tests {
             "746869732073686f756c64206e6f742061707065617220696e206f75747075740a",
             // {"offset":"50","v":2} and a URL, base64-encoded: cursors, not credentials.
             "eyJvZmZzZXQiOiI1MCIsInYiOjJ9",
+            // "Node Redis", base64-encoded.
+            "Tm9kZSBSZWRpcw==",
             "aHR0cHM6Ly9zcXMubG9jYWwudGVzdC9xdWV1ZS8x",
             "密钥Base64编码",
             "¡Felicidades!",
