@@ -1795,15 +1795,18 @@ pub fn is_anonymous_login(value: &[u8], line: &[u8]) -> bool {
     if value == b"anonymous" || value.starts_with(b"anonymous@") {
         return true;
     }
-    (value == b"guest" || (value.contains(&b'@') && value.len() <= 64))
-        && [
-            &b"\"anonymous\""[..],
-            b"'anonymous'",
-            b"=anonymous",
-            b"= anonymous",
-        ]
-        .iter()
-        .any(|u| memchr::memmem::find(&line.to_ascii_lowercase(), u).is_some())
+    if !(value == b"guest" || (value.contains(&b'@') && value.len() <= 64)) {
+        return false;
+    }
+    let line = line.to_ascii_lowercase();
+    [
+        &b"\"anonymous\""[..],
+        b"'anonymous'",
+        b"=anonymous",
+        b"= anonymous",
+    ]
+    .iter()
+    .any(|u| memchr::memmem::find(&line, u).is_some())
 }
 
 /// `variable-2`, `string_3`: a word with a small number, as CSS classes and style tokens are
