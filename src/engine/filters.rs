@@ -261,6 +261,10 @@ const DOCUMENTATION_PREFIXES: &[&str] = &[
     "akab-c113ntt0k3n4qtari252bfxxbsl",
     "akab-acc35t0k3nodujqunph3w7hzp7",
     "C113nt53KR3TN6N90yVuAgICxIRwsObLi0E67/",
+    // The App Certificate of Agora's token-builder tests, copied into every port and sample of
+    // them, in both cases.
+    "5CFd2fd1755d40ecb72977518be15d3b",
+    "5cfd2fd1755d40ecb72977518be15d3b",
 ];
 
 /// Prefixes of keys that vendors issue to be shipped in web pages and apps: PostHog project
