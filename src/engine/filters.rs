@@ -163,6 +163,9 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     // that shows a request id.
     "f81d4fae-7dec-11d0-a765-00a0c91e6bf6",
     "550e8400-e29b-41d4-a716-446655440000",
+    // The `temp_clone_token` of GitHub's REST API reference (Get a repository), in every
+    // recorded GitHub API response that test fixtures copy from it.
+    "ABTLWHOULUVAXGTRYU7OC2876QJ2O",
     // jwt.io's default token.
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
     // Mollie's API documentation key, in every example of its reference and SDK READMEs, and
@@ -5335,6 +5338,10 @@ mod tests {
         assert!(is_placeholder(b"test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM", &[]));
         assert!(is_placeholder(b"wJalrXUtnFEMI/K7MDENG", &[]));
         assert!(!is_placeholder(b"wJalrXUt", &[]));
+        // GitHub's and Agora's documented values, as API fixtures and token-builder ports copy them.
+        assert!(is_placeholder(b"ABTLWHOULUVAXGTRYU7OC2876QJ2O", &[]));
+        assert!(is_placeholder(b"5cfd2fd1755d40ecb72977518be15d3b", &[]));
+        assert!(!is_placeholder(b"ABTLWHOULUVAXGTRYU7OC2876QJ2P", &[]));
         // Base64 of random bytes, and of a real-looking password, is no placeholder.
         assert!(!is_placeholder(
             b"iBqZ9TCmcbvBiT1hOlKiBBzOBjycR0CWwMCm6hI9+LE=",
