@@ -4088,6 +4088,23 @@ fn is_payment_object_token(name: &[u8], around: &[u8]) -> bool {
         >= 2
 }
 
+/// True when `"pass": "<value>"` is an NGINX Unit destination (`routes`, `routes/main`,
+/// `applications/app`, `upstreams/pool`): Unit's configuration names where a listener or a
+/// route step passes requests with the key `pass`.
+pub fn is_unit_pass_target(name: &[u8], value: &[u8]) -> bool {
+    if name != b"pass" {
+        return false;
+    }
+    let kind = value.split(|&b| b == b'/').next().unwrap_or_default();
+    matches!(kind, b"routes" | b"applications" | b"upstreams")
+        && (value.len() == kind.len()
+            || (value.get(kind.len()) == Some(&b'/')
+                && value.len() > kind.len() + 1
+                && value[kind.len() + 1..]
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_-./".contains(b))))
+}
+
 /// True when a value is an OpenPGP key's fingerprint or long key id (40 or 16 hex digits)
 /// that the code around it hands to `gpg` (`key='A4A9…'; gpg --recv-keys "$key"`, as
 /// Dockerfiles pin a release signing key): it names a public key.
@@ -5321,6 +5338,18 @@ mod tests {
         for v in ["Xk9q.Lm2/Vb3nZ8pW/7Tq", "k8s.io/Xq9mLv2Tb7Rw4Zp"] {
             assert!(!is_import_path(v.as_bytes()), "{v}");
         }
+    }
+
+    #[test]
+    fn unit_pass_targets_name_a_destination() {
+        assert!(is_unit_pass_target(b"pass", b"routes/main"));
+        assert!(is_unit_pass_target(b"pass", b"routes"));
+        assert!(is_unit_pass_target(b"pass", b"applications/netbox"));
+        assert!(is_unit_pass_target(b"pass", b"upstreams/rr-lb"));
+        assert!(!is_unit_pass_target(b"pass", b"routes/"));
+        assert!(!is_unit_pass_target(b"pass", b"routes#4Kx"));
+        assert!(!is_unit_pass_target(b"password", b"routes/main"));
+        assert!(!is_unit_pass_target(b"pass", b"Tr0ub4dor&3"));
     }
 
     #[test]

@@ -1016,6 +1016,14 @@ impl Engine {
             {
                 return false;
             }
+            // NGINX Unit's `"pass": "routes/main"`: a listener or route step forwards requests to
+            // a route, application or upstream named by the value; no password.
+            if caps
+                .get(secret_group)
+                .is_some_and(|v| filters::is_unit_pass_target(&data[start..end], v.as_bytes()))
+            {
+                return false;
+            }
             // Cloud Build's `secrets: - kmsKeyName: … secretEnv: NAME: <ciphertext>`: the value
             // is encrypted with the named KMS key, committed by design.
             let before = &data[start.saturating_sub(400)..start];
