@@ -1208,7 +1208,9 @@ pub fn anchored_case_sensitively(rule: &Rule) -> bool {
 /// `[{"name": "Valid JWT …", "secret": "…", "token": "…", "valid": true}, …]`: one case of a
 /// table of test vectors, a JSON array of objects each named and carrying the verdict the code
 /// under test must reach (a webhook signature validator's cases, a token parser's). The values
-/// are the published inputs of a test, made up for it.
+/// are the published inputs of a test, made up for it. A `successful: true` verdict needs no
+/// name: BOLT 3's shachain storage vectors (`{index: …, secret: "…", successful: true}`), as
+/// every Lightning implementation's tests carry them in Go, Python or JSON.
 fn is_test_case_object(data: &[u8], at: usize) -> bool {
     const REACH: usize = 1024;
     let back = &data[at.saturating_sub(REACH)..at];
@@ -1218,8 +1220,12 @@ fn is_test_case_object(data: &[u8], at: usize) -> bool {
     if back[open..].contains(&b'}') {
         return false;
     }
-    // The object is an element of an array: `[` or `,` before its brace.
-    if !matches!(back[..open].trim_ascii_end().last(), Some(b'[' | b',')) {
+    // The object is an element of an array: `[` or `,` before its brace (`{` in a Go slice
+    // literal, `[]testCase{{…}, …}`).
+    if !matches!(
+        back[..open].trim_ascii_end().last(),
+        Some(b'[' | b',' | b'{')
+    ) {
         return false;
     }
     let ahead = &data[at..(at + REACH).min(data.len())];
@@ -1239,7 +1245,33 @@ fn is_test_case_object(data: &[u8], at: usize) -> bool {
     ]
     .iter()
     .any(|w| has(w));
-    verdict && (has(b"\"name\":") || has(b"\"description\":"))
+    (verdict && (has(b"\"name\":") || has(b"\"description\":")))
+        || has_boolean_field(&object, b"successful")
+}
+
+/// Whether `object` sets the field `name` to a boolean, in JSON, Python or Go
+/// (`"successful": true`, `"successful": True`, `successful: false`).
+fn has_boolean_field(object: &[u8], name: &[u8]) -> bool {
+    memchr::memmem::find_iter(object, name).any(|i| {
+        if object[..i]
+            .last()
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        {
+            return false;
+        }
+        let rest = &object[i + name.len()..];
+        let rest = rest.strip_prefix(b"\"").unwrap_or(rest);
+        let Some(value) = rest.trim_ascii_start().strip_prefix(b":") else {
+            return false;
+        };
+        let value = value.trim_ascii_start();
+        [&b"true"[..], b"false", b"True", b"False"].iter().any(|v| {
+            value.starts_with(v)
+                && value
+                    .get(v.len())
+                    .is_none_or(|b| !b.is_ascii_alphanumeric() && *b != b'_')
+        })
+    })
 }
 
 /// `example: 'eyJ…'`, `"example": "Bearer eyJ…"`, or `example:` ending the line above the
@@ -1549,6 +1581,21 @@ mod tests {
             near_on_line(&long, 1000..1005, 8),
             &b"xxxxxxxxguestyyyyyyyy"[..]
         );
+    }
+
+    #[test]
+    fn shachain_vectors_are_test_cases() {
+        let e = engine("keywords = [\"secret\"]\nregex = '''secret\"?: \"([0-9a-f]{36})\"'''");
+        let go = "var tests = []testInsert{\n\t{\n\t\tindex: 281474976710655,\n\t\tsecret: \"7f3a9c1e5b2d8f4a6c0e9b3d7a1f5c8e2b6d\" +\n\t\t\t\"e6e8db3be6854c475621e007a5dc\",\n\t\tsuccessful: true,\n\t},\n}\n";
+        assert!(secrets(&e, go).is_empty());
+        let py = "\"inserts\": [\n  {\"index\": 281474976710654,\n   \"secret\": \"7f3a9c1e5b2d8f4a6c0e9b3d7a1f5c8e2b6d\" +\\\n     \"a8b4b5bec0c4b872abeba4cb8964\",\n   \"successful\": False}]\n";
+        assert!(secrets(&e, py).is_empty());
+        // Without the verdict, or with a field that only ends in the word, it is reported.
+        let plain = "[{\"index\": 1, \"secret\": \"7f3a9c1e5b2d8f4a6c0e9b3d7a1f5c8e2b6d\"}]\n";
+        assert_eq!(secrets(&e, plain), ["7f3a9c1e5b2d8f4a6c0e9b3d7a1f5c8e2b6d"]);
+        let other =
+            "[{\"secret\": \"7f3a9c1e5b2d8f4a6c0e9b3d7a1f5c8e2b6d\", \"unsuccessful\": true}]\n";
+        assert_eq!(secrets(&e, other), ["7f3a9c1e5b2d8f4a6c0e9b3d7a1f5c8e2b6d"]);
     }
 
     #[test]
