@@ -3430,8 +3430,12 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "user",
     "username",
     "driver",
-    // `baseTokenAddress`: where a token lives on a chain, public.
+    // `baseTokenAddress`: where a token lives on a chain, public; Solana's `token_mint` and
+    // `token_account` (`associated_token_account`) are the addresses of a token and of a
+    // holder's balance of it.
     "address",
+    "mint",
+    "account",
     // `ca.crt`, `tls.crt`, `client-cert` in a Kubernetes Secret: certificates, public.
     "crt",
     "ca",
@@ -6211,6 +6215,9 @@ mod tests {
             "ecdhSharedSecret",
             "premaster_secret_hex_in",
             "client_handshake_traffic_secret",
+            "token_mint",
+            "tokenMint",
+            "associated_token_account",
         ] {
             assert!(is_non_secret_name(n.as_bytes()), "{n}");
         }
@@ -6240,6 +6247,8 @@ mod tests {
             // A word ending in `sid` is no SID.
             "password_apisid",
             "passwd_subsid",
+            // Nor one ending in `mint`.
+            "secret_peppermint",
         ] {
             assert!(!is_non_secret_name(n.as_bytes()), "{n}");
         }
