@@ -2277,6 +2277,8 @@ const NON_PASSWORDS: &[&str] = &[
     "parameters",
     "suffix",
     "bogus",
+    // `password="garbage"`: the wrong password a test tries (electrum's daemon tests).
+    "garbage",
     "whatever",
     "too-short",
     "should-not-exist",
@@ -6019,6 +6021,7 @@ mod tests {
             "oobeSystem",
             "ENC[AES256_GCM,data:Tr9xq2LmVb4=,iv:Qk3zP8vR2xLm7TbW9nYc4Hs6Jd1fG5eA0uI=,tag:Zx8=,type:str]",
             "unused",
+            "garbage",
             "passdb/%u",
             "userdb/%{user}",
         ] {
