@@ -329,7 +329,19 @@ pub fn is_tagged_digest(value: &[u8]) -> bool {
     // `password: __encrypt__<iv>:<ciphertext>`: netmiko's inventory encryption (its
     // `encrypt_value`), decrypted with a key from the environment.
     let netmiko = value.len() >= 36 && value.starts_with(b"__encrypt__");
-    tagged || postgres_md5 || jenkins || rabbitmq || netmiko || value.starts_with(b"SCRAM-SHA-256$")
+    // `rpcauth=user:<salt>$<hmac>`: Bitcoin Core's salted HMAC-SHA256 of an RPC password (its
+    // `share/rpcauth/rpcauth.py`), 32 hex characters of salt and 64 of digest.
+    let rpcauth = value.len() == 97
+        && value[32] == b'$'
+        && value[..32].iter().all(u8::is_ascii_hexdigit)
+        && value[33..].iter().all(u8::is_ascii_hexdigit);
+    tagged
+        || postgres_md5
+        || jenkins
+        || rabbitmq
+        || netmiko
+        || rpcauth
+        || value.starts_with(b"SCRAM-SHA-256$")
 }
 
 /// `OS_CREDENTIAL_DUMPING_ETC_PASSWORD_AND_ETC_SHADOW: T1003.008`: a MITRE ATT&CK technique
@@ -4286,6 +4298,30 @@ pub fn names_its_slot(secret: &[u8]) -> bool {
     .any(|n| n.eq_ignore_ascii_case(secret))
 }
 
+/// Public values of Bitcoin and the Lightning Network that sit where code keeps a secret: an
+/// extended public key (BIP 32's `xpub…`, `tpub…` and SLIP 132's `ypub`/`zpub`/`upub`/`vpub`,
+/// 111 base58 characters), which only derives addresses, and a BOLT 11 invoice (`lnbc…`,
+/// `lntb…`, `lnbcrt…`: bech32 after a human-readable part), a payment request made to be
+/// handed to the payer.
+fn is_xpub_or_invoice(value: &[u8]) -> bool {
+    const BASE58: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    let xpub = [&b"xpub"[..], b"tpub", b"ypub", b"zpub", b"upub", b"vpub"]
+        .iter()
+        .any(|p| value.starts_with(p))
+        && value.len() == 111
+        && value.iter().all(|b| BASE58.contains(b));
+    let invoice = [&b"lnbcrt"[..], b"lntbs", b"lnbc", b"lntb", b"lnsb"]
+        .iter()
+        .any(|p| value.starts_with(p))
+        && value.len() >= 100
+        && value
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        // The separator `1` ends the human-readable part (`lnbc2500u1…`) within its first chars.
+        && value[4..value.len().min(20)].contains(&b'1');
+    xpub || invoice
+}
+
 /// [`is_placeholder`] for a password a person chose: a run like `123456` is filler in a
 /// random token but part of many real passwords (`abuser123456`), so for passwords it counts
 /// only when it makes up more than half of the value (`12345678`, `abcdef12`).
@@ -4304,7 +4340,7 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     {
         return true;
     }
-    if names_its_slot(secret) {
+    if names_its_slot(secret) || is_xpub_or_invoice(secret) {
         return true;
     }
     // `pi_<id>_secret_<random>`, `seti_…`: a Stripe PaymentIntent's or SetupIntent's client
@@ -4584,7 +4620,8 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
         || is_alphabet_walk(body)
         || is_chain_of_runs(body)
         || is_stepped_repeats(body)
-        || is_repeated_block(body)
+        || is_repeated_block(body.strip_prefix(b"0x").unwrap_or(body))
+        || is_counting_bytes(body)
         || is_non_random_uuid(body)
         // `abc123` is a weak password people really set; as a key's body it is a stand-in.
         || (!password && (has_counting_tail(secret) || is_prefixed_count(secret)))
@@ -4733,10 +4770,28 @@ fn has_interleaved_sequence(body: &[u8]) -> bool {
     })
 }
 
-/// One block of 2 to 8 characters repeated (case aside) over most of the value:
-/// `abcd1234abcd1234abcd1234`, `12ab12ab12ab12ab`.
+/// `000102030405060708090a0b…`, `0x0001…1f`: bytes counting up, written in hex, as test vectors
+/// fill a key, a seed or a salt (RFC 5869's HKDF inputs, BIP 340's and BOLT's vectors).
+fn is_counting_bytes(body: &[u8]) -> bool {
+    let hex = body.strip_prefix(b"0x").unwrap_or(body);
+    if hex.len() < 16 || !hex.len().is_multiple_of(2) || !hex.iter().all(u8::is_ascii_hexdigit) {
+        return false;
+    }
+    let nibble = |b: u8| match b {
+        b'0'..=b'9' => b - b'0',
+        _ => b.to_ascii_lowercase() - b'a' + 10,
+    };
+    let bytes: Vec<u8> = hex
+        .chunks_exact(2)
+        .map(|c| nibble(c[0]) << 4 | nibble(c[1]))
+        .collect();
+    bytes.windows(2).all(|w| w[1] == w[0].wrapping_add(1))
+}
+
+/// One block of 2 to 32 characters repeated (case aside) over most of the value:
+/// `abcd1234abcd1234abcd1234`, `12ab12ab12ab12ab`, a 24-digit hex block four times over.
 fn is_repeated_block(body: &[u8]) -> bool {
-    (2..=8).any(|len| {
+    (2..=32).any(|len| {
         if body.len() < len * 3 {
             return false;
         }
@@ -6272,6 +6327,54 @@ mod tests {
         assert!(!is_anonymous_login(
             b"anonymousKq7vT2",
             b"password = 'anonymousKq7vT2'"
+        ));
+    }
+
+    #[test]
+    fn bitcoin_rpcauth_digests() {
+        let salted = format!("{}${}", "4f2a".repeat(8), "9c1e".repeat(16));
+        assert!(is_tagged_digest(salted.as_bytes()));
+        assert!(!is_tagged_digest(
+            format!("{}${}", "4f2a".repeat(8), "9c1e".repeat(15)).as_bytes()
+        ));
+        assert!(!is_tagged_digest(b"Tr0ub4dor&3horse$battery"));
+    }
+
+    #[test]
+    fn public_chain_values() {
+        let xpub = "xpub6CUGRUonZSQ4TWtTMmzXdrXDtypWKiKrhko4egpiMZbpiaQL2jkwSB1icqYh2cfDfVxdx4df189oLKnC5fSwqPfgyP3hooxujYzAu3fDVmz";
+        assert_eq!(xpub.len(), 111);
+        assert!(is_xpub_or_invoice(xpub.as_bytes()));
+        assert!(is_placeholder_password(xpub.as_bytes()));
+        // A private extended key is a secret.
+        let xprv = xpub.replacen("xpub", "xprv", 1);
+        assert!(!is_xpub_or_invoice(xprv.as_bytes()));
+        let invoice = "lnbc2500u1pvjluezpp5qqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqypqdq5xysxxatsyp3k7enxv4jsxqzpuaztrnwngzn3kdzw5hydlzf03qdgm2hdq27cqv3agm2awhz5se903vruatfhq77w3ls4evs3ch9zw97j25emudupq63nyw24cg27h2rspfj9srp";
+        assert!(is_xpub_or_invoice(invoice.as_bytes()));
+        assert!(!is_xpub_or_invoice(
+            b"lnbcd7f3a9c1e5b2d8f4a6c0e9b3d7a1f5c8e2b6d"
+        ));
+    }
+
+    #[test]
+    fn counting_bytes_and_long_repeated_blocks() {
+        assert!(is_counting_bytes(b"000102030405060708090a0b0c0d0e0f"));
+        assert!(is_counting_bytes(
+            b"0x000102030405060708090A0B0C0D0E0F10111213"
+        ));
+        assert!(is_counting_bytes(b"f0f1f2f3f4f5f6f7f8f9"));
+        assert!(!is_counting_bytes(b"0001020304050607080a"));
+        assert!(!is_counting_bytes(b"00010203"));
+        assert!(!is_counting_bytes(b"9f3ac27be1d84f60a2c4"));
+        assert!(is_placeholder(b"0x000102030405060708090a0b0c0d0e0f", &[]));
+        let block = "62c5a39a728e4af5bee0c6b4";
+        assert!(is_placeholder(
+            format!("0x{}", block.repeat(4)).as_bytes(),
+            &[]
+        ));
+        assert!(!is_placeholder(
+            b"0x62c5a39a728e4af5bee0c6b47fe125a2028cf9a5e5c47b64775abc47",
+            &[]
         ));
     }
 
