@@ -2289,6 +2289,10 @@ const NON_PASSWORDS: &[&str] = &[
     "parameters",
     "suffix",
     "bogus",
+    // `"password": "nickname"`: another column's name, as an ORM's upsert maps which column
+    // fills which (gogf/gf's `OnDuplicate`).
+    "nickname",
+    "username",
     // `password="garbage"`: the wrong password a test tries (electrum's daemon tests).
     "garbage",
     "whatever",
@@ -4036,6 +4040,19 @@ pub fn is_commerce_object_token(name: &[u8], around: &[u8]) -> bool {
         return true;
     }
     if is_payment_object_token(name, around) {
+        return true;
+    }
+    // A Shopify Storefront API access token (`"access_scope": "unauthenticated_read_…"`, a
+    // `gid://shopify/StorefrontAccessToken/…` id): made to be shipped in storefront pages and
+    // apps, it reads only what the shop publishes.
+    if name.eq_ignore_ascii_case(b"access_token")
+        && [
+            &b"gid://shopify/StorefrontAccessToken"[..],
+            b"\"unauthenticated_read_",
+        ]
+        .iter()
+        .any(|w| memchr::memmem::find(around, w).is_some())
+    {
         return true;
     }
     name.eq_ignore_ascii_case(b"token")
@@ -6077,6 +6094,7 @@ mod tests {
             "ENC[AES256_GCM,data:Tr9xq2LmVb4=,iv:Qk3zP8vR2xLm7TbW9nYc4Hs6Jd1fG5eA0uI=,tag:Zx8=,type:str]",
             "unused",
             "garbage",
+            "nickname",
             "passdb/%u",
             "userdb/%{user}",
         ] {
@@ -6328,6 +6346,16 @@ mod tests {
             b"anonymousKq7vT2",
             b"password = 'anonymousKq7vT2'"
         ));
+    }
+
+    #[test]
+    fn storefront_tokens_are_public() {
+        let around = br#"{"storefront_access_token": {"access_token": "d4e1c2b3a4f5e6d7c8b9a0f1e2d3c4b5", "access_scope": "unauthenticated_read_product_listings", "admin_graphql_api_id": "gid://shopify/StorefrontAccessToken/1003304090"}}"#;
+        assert!(is_commerce_object_token(b"access_token", around));
+        // An Admin API token beside a shop's other fields is a secret.
+        let admin =
+            br#"{"access_token": "d4e1c2b3a4f5e6d7c8b9a0f1e2d3c4b5", "scope": "write_orders"}"#;
+        assert!(!is_commerce_object_token(b"access_token", admin));
     }
 
     #[test]
