@@ -2293,6 +2293,10 @@ const NON_PASSWORDS: &[&str] = &[
     // fills which (gogf/gf's `OnDuplicate`).
     "nickname",
     "username",
+    // `'password' => 'plain'`: which kind of password a test feeds the hasher, plain or hashed.
+    "plain",
+    "plaintext",
+    "cleartext",
     // `password="garbage"`: the wrong password a test tries (electrum's daemon tests).
     "garbage",
     "whatever",
@@ -6095,6 +6099,7 @@ mod tests {
             "unused",
             "garbage",
             "nickname",
+            "plaintext",
             "passdb/%u",
             "userdb/%{user}",
         ] {
