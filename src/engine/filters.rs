@@ -4319,6 +4319,24 @@ pub fn names_its_slot(secret: &[u8]) -> bool {
     .any(|n| n.eq_ignore_ascii_case(secret))
 }
 
+/// `unkey_NONEXISTENT_KEY`, `sk-REVOKED-TOKEN`: a vendor's prefix, then words in capitals, as
+/// documentation names the key an example sends. No issued token has a body of upper-case words.
+fn is_prefixed_shouted_words(value: &[u8]) -> bool {
+    let Some(sep) = value.iter().position(|b| matches!(b, b'_' | b'-')) else {
+        return false;
+    };
+    let (head, body) = (&value[..sep], &value[sep + 1..]);
+    let words: Vec<&[u8]> = body.split(|b| matches!(b, b'_' | b'-')).collect();
+    (2..=10).contains(&head.len())
+        && head
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && words.len() >= 2
+        && words
+            .iter()
+            .all(|w| w.len() >= 2 && w.iter().all(u8::is_ascii_uppercase))
+}
+
 /// Public values of Bitcoin and the Lightning Network that sit where code keeps a secret: an
 /// extended public key (BIP 32's `xpub…`, `tpub…` and SLIP 132's `ypub`/`zpub`/`upub`/`vpub`,
 /// 111 base58 characters), which only derives addresses, and a BOLT 11 invoice (`lnbc…`,
@@ -4361,7 +4379,7 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     {
         return true;
     }
-    if names_its_slot(secret) || is_xpub_or_invoice(secret) {
+    if names_its_slot(secret) || is_xpub_or_invoice(secret) || is_prefixed_shouted_words(secret) {
         return true;
     }
     // `pi_<id>_secret_<random>`, `seti_…`: a Stripe PaymentIntent's or SetupIntent's client
@@ -6371,6 +6389,18 @@ mod tests {
             format!("{}${}", "4f2a".repeat(8), "9c1e".repeat(15)).as_bytes()
         ));
         assert!(!is_tagged_digest(b"Tr0ub4dor&3horse$battery"));
+    }
+
+    #[test]
+    fn prefixed_shouted_words() {
+        assert!(is_placeholder(b"unkey_NONEXISTENT_KEY", &[]));
+        assert!(is_placeholder(b"unkey_KEY_FROM_DISABLED_WORKSPACE", &[]));
+        assert!(is_prefixed_shouted_words(b"sk-REVOKED-TOKEN"));
+        assert!(!is_prefixed_shouted_words(
+            b"unkey_3ZQ8xK1mP7vT5nR2wY6bJ4hL"
+        ));
+        assert!(!is_prefixed_shouted_words(b"sk_live_QKXNZRPTWMBVYHLC"));
+        assert!(!is_prefixed_shouted_words(b"xoxb_AB12_CD"));
     }
 
     #[test]
