@@ -329,6 +329,9 @@ pub fn is_tagged_digest(value: &[u8]) -> bool {
     // `password: __encrypt__<iv>:<ciphertext>`: netmiko's inventory encryption (its
     // `encrypt_value`), decrypted with a key from the environment.
     let netmiko = value.len() >= 36 && value.starts_with(b"__encrypt__");
+    // `password=ENC(mYRk…==)`: Jasypt's encrypted property (Spring Boot, ActiveMQ), opened with
+    // a master password kept outside the file.
+    let jasypt = value.len() >= 16 && value.starts_with(b"ENC(");
     // `rpcauth=user:<salt>$<hmac>`: Bitcoin Core's salted HMAC-SHA256 of an RPC password (its
     // `share/rpcauth/rpcauth.py`), 32 hex characters of salt and 64 of digest.
     let rpcauth = value.len() == 97
@@ -340,6 +343,7 @@ pub fn is_tagged_digest(value: &[u8]) -> bool {
         || jenkins
         || rabbitmq
         || netmiko
+        || jasypt
         || rpcauth
         || value.starts_with(b"SCRAM-SHA-256$")
 }
@@ -6389,6 +6393,8 @@ mod tests {
             format!("{}${}", "4f2a".repeat(8), "9c1e".repeat(15)).as_bytes()
         ));
         assert!(!is_tagged_digest(b"Tr0ub4dor&3horse$battery"));
+        assert!(is_tagged_digest(b"ENC(dZSxRJoRDuI58eYkWIuH4Q==)"));
+        assert!(!is_tagged_digest(b"ENC(x)"));
     }
 
     #[test]
