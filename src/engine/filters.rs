@@ -2906,6 +2906,9 @@ pub(crate) fn is_self_describing_password(lower: &[u8]) -> bool {
         b"either",
         b"try",
         b"with",
+        // `makesurepasswordissecure`: an instruction to choose one.
+        b"make",
+        b"sure",
         // `reallysecurepasswordstringhere`: where one goes.
         b"really",
         b"string",
@@ -6086,6 +6089,7 @@ mod tests {
             "Has\\u0142o",
             "ba3253876aed6bc22d4a6ff53d8406c6ad864195ed144ab5c87621b6c233b548baeae6956df346ec8c17f5ea10f35ee3cbc514797ed7ddd3145464e2a0bab413",
             "reallysecurepasswordstringhere",
+            "makesurepasswordissecure",
             "some-token",
             "trywithwrongpass",
             "mypassword",
