@@ -2255,6 +2255,12 @@ const NON_PASSWORDS: &[&str] = &[
     // What tests send to see a login refused (`password: 'wrong'`): the word says it fails.
     "wrong",
     "incorrect",
+    // `login('joe', 'valid')`, `setPassword("authentication")`: which case a test exercises, or
+    // the feature it exercises.
+    "valid",
+    "non-matching",
+    "authentication",
+    "auth",
     // `redis-server --requirepass with a short test password`, `a -password suffix`: prose
     // about the option, its next word.
     // `Client(auth=('key_id', 'key_secret'))`: the fields' names where their values go.
@@ -6126,6 +6132,8 @@ mod tests {
             "garbage",
             "nickname",
             "plaintext",
+            "valid",
+            "authentication",
             "passdb/%u",
             "userdb/%{user}",
         ] {
