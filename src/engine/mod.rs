@@ -850,7 +850,8 @@ impl Engine {
             }
         }
         // `login(user = "anonymous", password = "guest")`: an anonymous FTP login, whose
-        // password is a courtesy any value satisfies.
+        // password is a courtesy any value satisfies. The user may be set on the line before
+        // (`server->user = "anonymous";` then `server->password = "busybox@";`).
         if (rule.password
             || caps.name("name").is_some_and(|n| {
                 memchr::memmem::find(&n.as_bytes().to_ascii_lowercase(), b"pass").is_some()
@@ -858,7 +859,7 @@ impl Engine {
             && let Some(value) = caps.get(secret_group)
             && filters::is_anonymous_login(
                 value.as_bytes(),
-                near_on_line(data, offset + value.start()..offset + value.end(), 256),
+                near_lines(data, offset + value.start()..offset + value.end(), 256, 1),
             )
         {
             return false;
@@ -1491,11 +1492,28 @@ fn without_escaped_quote<'a>(secret: &'a [u8], rest: &[u8]) -> &'a [u8] {
     .unwrap_or(secret)
 }
 
-/// The bytes of the line holding `span`, at most `reach` of them on either side: a check that
-/// reads the line around a value costs the same on a 100 MB minified line.
-fn near_on_line(data: &[u8], span: Range<usize>, reach: usize) -> &[u8] {
+/// The bytes of the line holding `span` and of up to `before` lines before it, at most `reach`
+/// of them on either side of the span: a check that reads the lines around a value costs the
+/// same on a 100 MB minified line.
+fn near_lines(data: &[u8], span: Range<usize>, reach: usize, before: usize) -> &[u8] {
     let back = span.start.saturating_sub(reach);
-    let start = memchr::memrchr(b'\n', &data[back..span.start]).map_or(back, |i| back + i + 1);
+    // Walk back over `before + 1` line breaks: the one ending the line before the value's,
+    // then one more for each line wanted; short of them, start at the reach.
+    let mut start = span.start;
+    for _ in 0..=before {
+        match memchr::memrchr(b'\n', &data[back..start]) {
+            Some(i) => start = back + i,
+            None => {
+                start = back;
+                break;
+            }
+        }
+    }
+    let start = if data.get(start) == Some(&b'\n') && start < span.start {
+        start + 1
+    } else {
+        start
+    };
     let fwd = (span.end + reach).min(data.len());
     let end = memchr::memchr(b'\n', &data[span.end..fwd]).map_or(fwd, |i| span.end + i);
     &data[start..end]
@@ -1572,13 +1590,25 @@ mod tests {
         let data = b"a = 1\nuser = \"anonymous\", password = \"guest\"\nb = 2\n";
         let at = data.windows(5).position(|w| w == b"guest").unwrap();
         assert_eq!(
-            near_on_line(data, at..at + 5, 256),
+            near_lines(data, at..at + 5, 256, 0),
             &b"user = \"anonymous\", password = \"guest\""[..]
         );
+        // With the line before it, as far as the reach allows.
+        let two = b"a = 1\nuser = \"anonymous\"\npassword = \"busybox@\"\nb = 2\n";
+        let at = two.windows(8).position(|w| w == b"busybox@").unwrap();
+        assert_eq!(
+            near_lines(two, at..at + 8, 256, 1),
+            &b"user = \"anonymous\"\npassword = \"busybox@\""[..]
+        );
+        assert_eq!(
+            near_lines(two, at..at + 8, 256, 5),
+            &b"a = 1\nuser = \"anonymous\"\npassword = \"busybox@\""[..]
+        );
+        assert_eq!(near_lines(two, at..at + 8, 4, 1), &b" = \"busybox@\""[..]);
         // A long line is cut at the reach on either side.
         let long = [vec![b'x'; 1000], b"guest".to_vec(), vec![b'y'; 1000]].concat();
         assert_eq!(
-            near_on_line(&long, 1000..1005, 8),
+            near_lines(&long, 1000..1005, 8, 0),
             &b"xxxxxxxxguestyyyyyyyy"[..]
         );
     }
