@@ -2303,6 +2303,14 @@ const NON_PASSWORDS: &[&str] = &[
     // fills which (gogf/gf's `OnDuplicate`).
     "nickname",
     "username",
+    // `password varchar`, `'password' => 'binary'`: a column's SQL type, in schemas and in the
+    // type maps of database libraries.
+    "varchar",
+    "nvarchar",
+    "vchar",
+    "binary",
+    "varbinary",
+    "blob",
     // `'password' => 'plain'`: which kind of password a test feeds the hasher, plain or hashed.
     "plain",
     "plaintext",
@@ -6134,6 +6142,7 @@ mod tests {
             "plaintext",
             "valid",
             "authentication",
+            "varchar",
             "passdb/%u",
             "userdb/%{user}",
         ] {
