@@ -19,6 +19,10 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     // `Mustbe8characters`, `mustbeeightchars`: the rule a password must follow, written where
     // it goes (the Terraform and AWS RDS documentation's master password).
     "mustbe",
+    // `ThisShouldBeAVerySecureAndLongSecretString`: what it should be, said in its place.
+    "shouldbe",
+    "should_be",
+    "should-be",
     // `replace_me`, `REPLACE-THIS`, `swarm2replace2password`: an instruction to replace it.
     "replace",
     "yourown",
@@ -843,6 +847,7 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_timestamp(value)
         || is_email_address(value)
         || super::checksum::is_jwt_header_only(value)
+        || super::checksum::is_unsecured_jwt(value)
         // `CiQA…`: a Cloud KMS ciphertext (a protobuf whose first field is the 36-byte key
         // version id), encrypted to be committed, as Cloud Build's `secretEnv` documents it.
         || (value.len() >= 60
@@ -5490,6 +5495,10 @@ mod tests {
         assert!(!is_placeholder(b"wJalrXUt", &[]));
         // GitHub's and Agora's documented values, as API fixtures and token-builder ports copy them.
         assert!(is_placeholder(b"ABTLWHOULUVAXGTRYU7OC2876QJ2O", &[]));
+        assert!(is_placeholder(
+            b"ThisShouldBeAVerySecureAndLongSecretStringNobodyKnows",
+            &[]
+        ));
         assert!(is_placeholder(b"5cfd2fd1755d40ecb72977518be15d3b", &[]));
         assert!(!is_placeholder(b"ABTLWHOULUVAXGTRYU7OC2876QJ2P", &[]));
         // Base64 of random bytes, and of a real-looking password, is no placeholder.
