@@ -515,22 +515,6 @@ pub(crate) fn is_jwt_header_only(value: &[u8]) -> bool {
         })
 }
 
-/// `eyJhbGciOiJub25lIn0.eyJzdWIiOiJtY3AifQ.`: an unsecured JWT (`"alg": "none"`, RFC 7519 §6),
-/// whose header decodes to a JSON object and whose signature is empty or junk: no key stands
-/// behind it, so nothing is leaked by it.
-pub(crate) fn is_unsecured_jwt(value: &[u8]) -> bool {
-    let Some(header) = value.split(|&b| b == b'.').next() else {
-        return false;
-    };
-    value.starts_with(b"eyJ")
-        && value.contains(&b'.')
-        && base64url_decode(header).is_some_and(|h| {
-            h.starts_with(b"{")
-                && memchr::memmem::find(&h, b"\"alg\"")
-                    .is_some_and(|at| names_alg_none(&h[at + 5..]))
-        })
-}
-
 /// Decodes unpadded (or padded) base64url; `None` on any other byte.
 pub(crate) fn base64url_decode(input: &[u8]) -> Option<Vec<u8>> {
     let input = input
@@ -843,12 +827,6 @@ mod tests {
             b"eyJhbGciOi.eyJzdWIiOiJ0ZXN0In0.c2ln"
         ));
         // {"alg":"none"}: unsecured, with junk or nothing after the last dot.
-        assert!(is_unsecured_jwt(
-            b"eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ0ZXN0In0."
-        ));
-        assert!(!is_unsecured_jwt(
-            b"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl"
-        ));
         assert!(!verify(
             Checksum::Jwt,
             b"eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ0ZXN0In0.anVuaw"

@@ -847,7 +847,6 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_timestamp(value)
         || is_email_address(value)
         || super::checksum::is_jwt_header_only(value)
-        || super::checksum::is_unsecured_jwt(value)
         // `CiQA…`: a Cloud KMS ciphertext (a protobuf whose first field is the 36-byte key
         // version id), encrypted to be committed, as Cloud Build's `secretEnv` documents it.
         || (value.len() >= 60
