@@ -333,6 +333,17 @@ pub fn is_tagged_digest(value: &[u8]) -> bool {
     // `password: __encrypt__<iv>:<ciphertext>`: netmiko's inventory encryption (its
     // `encrypt_value`), decrypted with a key from the environment.
     let netmiko = value.len() >= 36 && value.starts_with(b"__encrypt__");
+    // `sha512-OrXJ…==`: a Subresource Integrity digest (W3C SRI, npm's `integrity`), the
+    // algorithm, a dash and the base64 digest (43, 64 or 86 characters before padding).
+    let sri = [&b"sha256-"[..], b"sha384-", b"sha512-"].iter().any(|p| {
+        value.strip_prefix(*p).is_some_and(|digest| {
+            let b64 = digest
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/'))
+                .count();
+            matches!(b64, 43 | 64 | 86)
+        })
+    });
     // `password=ENC(mYRk…==)`: Jasypt's encrypted property (Spring Boot, ActiveMQ), opened with
     // a master password kept outside the file.
     let jasypt = value.len() >= 16 && value.starts_with(b"ENC(");
@@ -348,6 +359,7 @@ pub fn is_tagged_digest(value: &[u8]) -> bool {
         || rabbitmq
         || netmiko
         || jasypt
+        || sri
         || rpcauth
         || value.starts_with(b"SCRAM-SHA-256$")
 }
@@ -4404,7 +4416,19 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     {
         return true;
     }
-    if names_its_slot(secret) || is_xpub_or_invoice(secret) || is_prefixed_shouted_words(secret) {
+    // `http://xn--ou-tmc:xn--n-0tb8h@…`: a punycode label (IDNA's `xn--` ACE form), as URL
+    // libraries' tests encode internationalised user names and passwords; a password written
+    // by a person is not ASCII-compatible encoding.
+    let punycode = secret.len() > 5
+        && secret.starts_with(b"xn--")
+        && secret[4..]
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
+    if punycode
+        || names_its_slot(secret)
+        || is_xpub_or_invoice(secret)
+        || is_prefixed_shouted_words(secret)
+    {
         return true;
     }
     // `pi_<id>_secret_<random>`, `seti_…`: a Stripe PaymentIntent's or SetupIntent's client
@@ -5494,6 +5518,8 @@ mod tests {
         assert!(!is_placeholder(b"wJalrXUt", &[]));
         // GitHub's and Agora's documented values, as API fixtures and token-builder ports copy them.
         assert!(is_placeholder(b"ABTLWHOULUVAXGTRYU7OC2876QJ2O", &[]));
+        assert!(is_placeholder_password(b"xn--iphne-tce"));
+        assert!(!is_placeholder_password(b"xn-Tr0ub4dor&3"));
         assert!(is_placeholder(
             b"ThisShouldBeAVerySecureAndLongSecretStringNobodyKnows",
             &[]
@@ -6423,6 +6449,9 @@ mod tests {
         ));
         assert!(!is_tagged_digest(b"Tr0ub4dor&3horse$battery"));
         assert!(is_tagged_digest(b"ENC(dZSxRJoRDuI58eYkWIuH4Q==)"));
+        let sri = format!("sha512-{}==", "Qx7vL2mT".repeat(10) + "Ab9Zk2");
+        assert!(is_tagged_digest(sri.as_bytes()));
+        assert!(!is_tagged_digest(b"sha512-Tr0ub4dor3horse"));
         assert!(!is_tagged_digest(b"ENC(x)"));
     }
 
