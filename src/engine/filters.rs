@@ -4356,6 +4356,25 @@ pub fn names_its_slot(secret: &[u8]) -> bool {
     .any(|n| n.eq_ignore_ascii_case(secret))
 }
 
+/// `Password = 7061737300776f7264` (`pass\0word`), `0073006D006500670000` (UTF-16 `smeg`): a
+/// password written as the hex of its text with NUL bytes in it, as test-vector files give PBE
+/// and PKCS #12 inputs (OpenSSL's `evppbe.txt`, vendored by many projects). Without a NUL, hex
+/// that decodes to printable text may still be a generated secret.
+fn is_hex_encoded_text(value: &[u8]) -> bool {
+    if value.len() < 8 || !value.len().is_multiple_of(2) || !value.iter().all(u8::is_ascii_hexdigit)
+    {
+        return false;
+    }
+    let Some(bytes) = crate::findings::unhex(value) else {
+        return false;
+    };
+    let text: Vec<u8> = bytes.iter().copied().filter(|&b| b != 0).collect();
+    text.len() < bytes.len()
+        && text.len() >= 3
+        && text.iter().all(|b| (0x20..0x7f).contains(b))
+        && text.iter().filter(|b| b.is_ascii_alphabetic()).count() * 2 >= text.len()
+}
+
 /// `unkey_NONEXISTENT_KEY`, `sk-REVOKED-TOKEN`: a vendor's prefix, then words in capitals, as
 /// documentation names the key an example sends. No issued token has a body of upper-case words.
 fn is_prefixed_shouted_words(value: &[u8]) -> bool {
@@ -4425,6 +4444,7 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
             .iter()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
     if punycode
+        || (password && is_hex_encoded_text(secret))
         || names_its_slot(secret)
         || is_xpub_or_invoice(secret)
         || is_prefixed_shouted_words(secret)
@@ -5519,6 +5539,11 @@ mod tests {
         // GitHub's and Agora's documented values, as API fixtures and token-builder ports copy them.
         assert!(is_placeholder(b"ABTLWHOULUVAXGTRYU7OC2876QJ2O", &[]));
         assert!(is_placeholder_password(b"xn--iphne-tce"));
+        assert!(is_placeholder_password(b"7061737300776f7264"));
+        assert!(is_placeholder_password(b"0073006D006500670000"));
+        assert!(!is_placeholder_password(b"9f3ac27be1d84f60"));
+        // Printable text without a NUL may be a generated secret's hex.
+        assert!(!is_hex_encoded_text(b"286924697e615a672a646a49"));
         assert!(!is_placeholder_password(b"xn-Tr0ub4dor&3"));
         assert!(is_placeholder(
             b"ThisShouldBeAVerySecureAndLongSecretStringNobodyKnows",
