@@ -2037,6 +2037,16 @@ pub fn encodes_non_secret(value: &[u8], password: bool) -> bool {
         return false;
     };
     let text = text.as_slice();
+    // `aHZzLioqKioqKio=` (`hvs.*******`), `U0NSQU0tU0hBLTI1NiQ…` (`SCRAM-SHA-256$4096:…`): a
+    // masked value or a password's verifier, encoded as a Kubernetes Secret stores it.
+    if text.len() >= 4
+        && text.iter().all(|b| (0x21..0x7f).contains(b))
+        && (is_tagged_digest(text)
+            || is_phc_hash(text)
+            || memchr::memmem::find(text, b"***").is_some())
+    {
+        return true;
+    }
     if text.len() < 4
         || !text
             .iter()
@@ -6018,6 +6028,12 @@ mod tests {
             ("U0VDUkVUVkFM", true),
             ("aGVsbG8td29ybGQ=", false),
             ("MTIzNDU2Nzg=", true),
+            // hvs.******* (masked) and a SCRAM-SHA-256 verifier.
+            ("aHZzLioqKioqKio=", false),
+            (
+                "U0NSQU0tU0hBLTI1NiQ0MDk2OmMyRnNkSE5oYkhRPSRjM1J2Y21Wa09uTmxjblpsY2c9PQ==",
+                true,
+            ),
         ] {
             assert!(encodes_non_secret(v.as_bytes(), password), "{v}");
         }
