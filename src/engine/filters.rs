@@ -3928,9 +3928,13 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
     {
         return true;
     }
+    // `per_commitment_secret`, `local_per_commit_secret`: Lightning's revocation secrets, one
+    // per channel state (commitment), not the commit a secret was found in.
+    let lightning_commitment = has(b"commitment") || has(b"per_commit");
     if NON_SECRET_NAME_PARTS
         .iter()
         .filter(|p| !(named_secret && matches!(**p, "captcha" | "csrf" | "xsrf")))
+        .filter(|p| !(lightning_commitment && **p == "commit"))
         .any(|p| has(p.as_bytes()))
     {
         return true;
@@ -4888,7 +4892,7 @@ fn has_interleaved_sequence(body: &[u8]) -> bool {
     })
 }
 
-/// `000102030405060708090a0b…`, `0x0001…1f`: bytes counting up, written in hex, as test vectors
+/// `000102030405060708090a0b…`, `0x1f1e…0100`: bytes counting up or down, written in hex, as test vectors
 /// fill a key, a seed or a salt (RFC 5869's HKDF inputs, BIP 340's and BOLT's vectors).
 fn is_counting_bytes(body: &[u8]) -> bool {
     let hex = body.strip_prefix(b"0x").unwrap_or(body);
@@ -4903,7 +4907,9 @@ fn is_counting_bytes(body: &[u8]) -> bool {
         .chunks_exact(2)
         .map(|c| nibble(c[0]) << 4 | nibble(c[1]))
         .collect();
-    bytes.windows(2).all(|w| w[1] == w[0].wrapping_add(1))
+    [1u8, u8::MAX]
+        .iter()
+        .any(|&step| bytes.windows(2).all(|w| w[1] == w[0].wrapping_add(step)))
 }
 
 /// One block of 2 to 32 characters repeated (case aside) over most of the value:
@@ -6448,6 +6454,9 @@ mod tests {
             "passwd_subsid",
             // Nor one ending in `mint`.
             "secret_peppermint",
+            // Lightning's per-commitment secrets are secrets.
+            "local_per_commit_secret",
+            "per_commitment_secret_seed",
         ] {
             assert!(!is_non_secret_name(n.as_bytes()), "{n}");
         }
@@ -6531,6 +6540,7 @@ mod tests {
             b"0x000102030405060708090A0B0C0D0E0F10111213"
         ));
         assert!(is_counting_bytes(b"f0f1f2f3f4f5f6f7f8f9"));
+        assert!(is_counting_bytes(b"0x1f1e1d1c1b1a19181716151413121110"));
         assert!(!is_counting_bytes(b"0001020304050607080a"));
         assert!(!is_counting_bytes(b"00010203"));
         assert!(!is_counting_bytes(b"9f3ac27be1d84f60a2c4"));
