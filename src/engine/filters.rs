@@ -1828,7 +1828,8 @@ const UNATTEND_PASSES: &[&str] = &[
 /// True when a password is the conventional one of an anonymous login (RFC 1635): the FTP
 /// user `anonymous` gives `anonymous`, `guest` or an e-mail address, and the server takes any.
 /// `anonymous` itself is only ever that courtesy; `guest` and an address only beside the
-/// `anonymous` user on the same line, as `guest` alone is RabbitMQ's and others' default.
+/// `anonymous` user in `line` (the caller passes the password's line and the one before it),
+/// as `guest` alone is RabbitMQ's and others' default.
 pub fn is_anonymous_login(value: &[u8], line: &[u8]) -> bool {
     let value = value.to_ascii_lowercase();
     if value == b"anonymous" || value.starts_with(b"anonymous@") {
@@ -4896,17 +4897,12 @@ fn has_interleaved_sequence(body: &[u8]) -> bool {
 /// fill a key, a seed or a salt (RFC 5869's HKDF inputs, BIP 340's and BOLT's vectors).
 fn is_counting_bytes(body: &[u8]) -> bool {
     let hex = body.strip_prefix(b"0x").unwrap_or(body);
-    if hex.len() < 16 || !hex.len().is_multiple_of(2) || !hex.iter().all(u8::is_ascii_hexdigit) {
+    if hex.len() < 16 {
         return false;
     }
-    let nibble = |b: u8| match b {
-        b'0'..=b'9' => b - b'0',
-        _ => b.to_ascii_lowercase() - b'a' + 10,
+    let Some(bytes) = crate::findings::unhex(hex) else {
+        return false;
     };
-    let bytes: Vec<u8> = hex
-        .chunks_exact(2)
-        .map(|c| nibble(c[0]) << 4 | nibble(c[1]))
-        .collect();
     [1u8, u8::MAX]
         .iter()
         .any(|&step| bytes.windows(2).all(|w| w[1] == w[0].wrapping_add(step)))
