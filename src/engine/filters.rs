@@ -2017,7 +2017,12 @@ fn decode_short_base64(value: &[u8], max: usize) -> Option<Vec<u8>> {
         return None;
     }
     let mut decoded = super::checksum::base64url_decode(value)?;
-    if decoded.last() == Some(&b'\n') {
+    // `echo value | base64` adds a newline, a Windows editor `\r\n` (`dmFsdWUtMg0KDQo=` is
+    // `value-2\r\n\r\n`): line ends after the text are not part of the value.
+    while decoded
+        .last()
+        .is_some_and(|b| matches!(b, b'\n' | b'\r' | b' ' | b'\t'))
+    {
         decoded.pop();
     }
     Some(decoded)
@@ -2163,6 +2168,36 @@ pub fn encodes_placeholder_pair(value: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'))
         && placeholder_user
         && placeholder_password
+}
+
+/// True when `value` is base64 of an htpasswd file (`user1:{SHA}tESs…=\nuser2:$apr1$…`), as
+/// a Kubernetes Secret hands one to an ingress or gateway for Basic auth: every line a name and
+/// a password hash, no password in clear. The `htpasswd-*` rules report such files written
+/// out; in a generic rule's place the encoded list is a hash, not the secret it names.
+pub fn encodes_password_hashes(value: &[u8]) -> bool {
+    let Some(text) = decode_short_base64(value, 4096) else {
+        return false;
+    };
+    let mut lines = 0;
+    let all = text
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !l.is_empty())
+        .all(|line| {
+            lines += 1;
+            let Some(colon) = memchr::memchr(b':', line) else {
+                return false;
+            };
+            let (user, hash) = (&line[..colon], &line[colon + 1..]);
+            !user.is_empty()
+                && user
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'))
+                && hash.len() >= 13
+                && hash.iter().all(u8::is_ascii_graphic)
+                && (hash.starts_with(b"{SHA}") || hash.starts_with(b"{SSHA}") || is_phc_hash(hash))
+        });
+    all && lines > 0
 }
 
 /// `some-user` as `someuser`: words compared without the `-` or `_` joining them.
@@ -3032,7 +3067,7 @@ pub(crate) fn is_self_describing_password(lower: &[u8]) -> bool {
     reach[lower.len()] == 2
 }
 
-/// `token1`, `secret2`, `pass_10`: a slot word numbered, as documentation lists
+/// `token1`, `secret2`, `pass_10`, `value-2`: a slot word numbered, as documentation lists
 /// `user1:token1`, `user2:token2`, CLI help shows `{"a":"secret1","b":"secret2"}` and ORM
 /// tests fill row N with `"pass_N"`. Not `password1`, a password people do set.
 fn is_numbered_slot(lower: &[u8]) -> bool {
@@ -3044,6 +3079,8 @@ fn is_numbered_slot(lower: &[u8]) -> bool {
     (1..=3).contains(&digits)
         && match &lower[..lower.len() - digits] {
             b"token" | b"secret" | b"apikey" | b"api_key" | b"key" => digits <= 2,
+            // `value-2`: a test's second value for a Secret's key.
+            b"value" | b"value-" | b"value_" => digits <= 2,
             // `pass123` is a weak password people set, not row 123.
             b"pass" | b"pwd" => digits == 1,
             b"pass_" | b"pwd_" => true,
@@ -6022,6 +6059,21 @@ mod tests {
     }
 
     #[test]
+    fn encoded_htpasswd_files_are_hashes() {
+        // alice:{SHA}… and bob:$apr1$…, one per line.
+        assert!(encodes_password_hashes(
+            b"YWxpY2U6e1NIQX1HdTBYbHRHM3J4UGF4VkhsK2tRTzdTcUpWYXM9CmJvYjokYXByMSRYcTNiOUxtMiRIZjBjMnVSazF5VmI3VHFTMGFQejQvCg=="
+        ));
+        // alice:hunter2-fixture, a password in clear; a hash list with one clear line.
+        assert!(!encodes_password_hashes(
+            b"YWxpY2U6aHVudGVyMi1maXh0dXJlCg=="
+        ));
+        assert!(!encodes_password_hashes(
+            b"YWxpY2U6e1NIQX1HdTBYbHRHM3J4UGF4VkhsK2tRTzdTcUpWYXM9CmJvYjpwbGFpbnRleHQtcGFzcwo="
+        ));
+    }
+
+    #[test]
     fn encoded_values_are_judged_decoded() {
         // test-password, SECRETVAL, hello-world (in a token's place), 12345678, mypassword.
         for (v, password) in [
@@ -6030,6 +6082,8 @@ mod tests {
             ("U0VDUkVUVkFM", true),
             ("aGVsbG8td29ybGQ=", false),
             ("MTIzNDU2Nzg=", true),
+            // value-2 with Windows line ends after it.
+            ("dmFsdWUtMg0KDQo=", false),
             // hvs.******* (masked) and a SCRAM-SHA-256 verifier.
             ("aHZzLioqKioqKio=", false),
             (

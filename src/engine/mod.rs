@@ -1123,6 +1123,9 @@ impl Engine {
         if filters::encodes_placeholder_pair(secret) {
             return false;
         }
+        if rule.generic && filters::encodes_password_hashes(secret) {
+            return false;
+        }
         // Context words (`pass` in a password rule) are not a prefix of the value: stripping
         // them would judge `pass123` by `123` alone.
         if rule.password {
