@@ -73,6 +73,11 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "randomstring",
     "random_string",
     "random-string",
+    // `sk-randomAPIkeyasdsa32ekasd32e`: "a random API key", said in its place. Not "apikey"
+    // alone: Paddle's keys start `pdl_live_apikey_`, AWS Bedrock's `bedrock-api-key-`.
+    "randomapikey",
+    "random_api_key",
+    "random-api-key",
     // `base64encodedaccountkey`: what to put there, written as one word.
     "base64encoded",
     "base64_encoded",
@@ -5624,6 +5629,7 @@ mod tests {
             "{contactfield=firstname}",
             "{ident}",
             "SomeRandomStringOf32CharsExactly",
+            "sk-randomAPIkeyasdsa32ekasd32e",
             "SENTINEL-14",
             "YWRtaW46cGFzcw==",
             "<product-name",
