@@ -3885,6 +3885,14 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     // star-history's `sealed_token=…`, a SealedSecret's `sealedSecret`: sealed is encrypted
     // for one reader, and published on purpose.
     "sealed",
+    // Tokens a web page carries for every visitor: Chatwoot's widget `websiteToken`,
+    // Cloudflare Web Analytics' beacon `web_analytics_token`, MediaWiki's `wgTrackingToken`.
+    "websitetoken",
+    "website_token",
+    "analytics_token",
+    "analyticstoken",
+    "trackingtoken",
+    "tracking_token",
     // WebGoat's `PASSWORD_SALT_ADMIN`: the salt of a password's hash, not the password.
     "password_salt",
     "passwordsalt",
@@ -6404,6 +6412,9 @@ mod tests {
             "TOKEN_FILE",
             "credentials_identifier",
             "ETCD_INITIAL_CLUSTER_TOKEN",
+            "websiteToken",
+            "web_analytics_token",
+            "wgTrackingToken",
             "fieldPassword.error",
             "password_message",
             "PASSWORD_INPUT_BOX",

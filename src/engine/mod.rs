@@ -473,6 +473,14 @@ impl Engine {
                 if checksum::is_jwt_header_only(secret) && !continues_in_concatenation(rest) {
                     continue;
                 }
+                // `"handle" => "eyJhbGciOiJIUzI1NiJ9.eyJ0aXRsZSI6IlVQUyBHcm91bmQi…"`: Shopify
+                // signs a shipping rate's `handle` (a draft order's line) as a JWT of the rate
+                // itself; the handle names a rate, it opens nothing.
+                if matches!(rule.checksum, Some(crate::rules::Checksum::Jwt))
+                    && assigned_name(data, start).eq_ignore_ascii_case(b"handle")
+                {
+                    continue;
+                }
                 // A 64-character line of a PEM block's base64 that happens to begin with a
                 // token prefix (`EAAA…` inside an ML-DSA key): the block is a key, which the
                 // private-key rules report.
@@ -1351,6 +1359,37 @@ fn unquoted_at(data: &[u8], at: usize) -> bool {
 
 /// The line around `at` is an HTML hidden form field or a phpMyAdmin URL, whose `token` is the
 /// form's anti-CSRF token.
+/// The name a quoted value at `at` is assigned to, in `"name" => "`, `"name": "`,
+/// `name = '` and the like (within 64 bytes before it); empty when there is none.
+fn assigned_name(data: &[u8], at: usize) -> &[u8] {
+    let before = &data[at.saturating_sub(64)..at];
+    let Some(before) = before
+        .strip_suffix(b"\"")
+        .or_else(|| before.strip_suffix(b"'"))
+    else {
+        return b"";
+    };
+    let before = before.trim_ascii_end();
+    let Some(before) = before
+        .strip_suffix(b"=>")
+        .or_else(|| before.strip_suffix(b":"))
+        .or_else(|| before.strip_suffix(b"="))
+    else {
+        return b"";
+    };
+    let before = before.trim_ascii_end();
+    let before = before
+        .strip_suffix(b"\"")
+        .or_else(|| before.strip_suffix(b"'"))
+        .unwrap_or(before);
+    let name = before
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+        .count();
+    &before[before.len() - name..]
+}
+
 fn is_form_csrf_token(data: &[u8], at: usize) -> bool {
     let back = at.saturating_sub(512);
     let start = memchr::memrchr(b'\n', &data[back..at]).map_or(back, |i| back + i + 1);
@@ -1578,6 +1617,24 @@ mod tests {
         let mut set = RuleSet::default();
         set.add_file("t.toml", text).expect("test rules are valid");
         Engine::new(&set).expect("engine builds")
+    }
+
+    #[test]
+    fn assigned_names() {
+        for (text, name) in [
+            (r#"{"handle" => "v"#, "handle"),
+            (r#"{"handle": "v"#, "handle"),
+            ("handle = 'v", "handle"),
+            (r#"token:"v"#, "token"),
+            (r#"Bearer "v"#, ""),
+            ("handle = v", ""),
+        ] {
+            assert_eq!(
+                assigned_name(text.as_bytes(), text.len() - 1),
+                name.as_bytes(),
+                "{text}"
+            );
+        }
     }
 
     fn secrets(engine: &Engine, data: &str) -> Vec<String> {
