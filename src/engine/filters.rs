@@ -209,6 +209,14 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "pfkkdhi9sl3r4s00",
     "kkk9d7dh3k39sjv7",
     "h480djs93hd8",
+    // The token response of oauth.com ("OAuth 2.0 Simplified"), which OAuth servers' docstrings
+    // and tests copy.
+    "MTQ0NjJkZmQ5OTM2NDE1ZTZjNGZmZjI3",
+    "IwOGYzYTlmM2YxOTQ5MGE3YmNmMDFkNTVk",
+    // Twitter's (X's) "Creating a signature" walkthrough for OAuth 1.0a: its consumer secret and
+    // token secret, the known-answer input of OAuth 1 libraries' signing tests.
+    "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw",
+    "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE",
     // Google reCAPTCHA's test keys, which always pass (reCAPTCHA FAQ).
     "6LeIxAcTAAAAAJcZVRqyHh71UMIEGNQ_MXjiZKhI",
     "6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe",
@@ -5594,6 +5602,10 @@ mod tests {
         assert!(is_placeholder(b"sk-12345", &[]));
         // RFC 6749's access token and RFC 8037's Ed25519 key, as OAuth and JOSE tests reuse them.
         assert!(is_placeholder(b"2YotnFZFEjr1zCsicMWpAA", &[]));
+        assert!(is_placeholder(
+            b"kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw",
+            &[]
+        ));
         assert!(is_placeholder(b"8f742231b10e8888abcd99yyyzzz85a5", &[]));
         assert!(is_placeholder(b"test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM", &[]));
         assert!(is_placeholder(b"wJalrXUtnFEMI/K7MDENG", &[]));
