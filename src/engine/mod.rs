@@ -1131,7 +1131,7 @@ impl Engine {
         if filters::encodes_placeholder_pair(secret) {
             return false;
         }
-        if rule.generic && filters::encodes_password_hashes(secret) {
+        if (rule.generic || rule.password) && filters::encodes_password_hashes(secret) {
             return false;
         }
         // Context words (`pass` in a password rule) are not a prefix of the value: stripping
