@@ -1357,8 +1357,6 @@ fn unquoted_at(data: &[u8], at: usize) -> bool {
         .is_some_and(|b| !matches!(b, b'"' | b'\'' | b'`'))
 }
 
-/// The line around `at` is an HTML hidden form field or a phpMyAdmin URL, whose `token` is the
-/// form's anti-CSRF token.
 /// The name a quoted value at `at` is assigned to, in `"name" => "`, `"name": "`,
 /// `name = '` and the like (within 64 bytes before it); empty when there is none.
 fn assigned_name(data: &[u8], at: usize) -> &[u8] {
@@ -1390,6 +1388,8 @@ fn assigned_name(data: &[u8], at: usize) -> &[u8] {
     &before[before.len() - name..]
 }
 
+/// The line around `at` is an HTML hidden form field or a phpMyAdmin URL, whose `token` is the
+/// form's anti-CSRF token.
 fn is_form_csrf_token(data: &[u8], at: usize) -> bool {
     let back = at.saturating_sub(512);
     let start = memchr::memrchr(b'\n', &data[back..at]).map_or(back, |i| back + i + 1);
