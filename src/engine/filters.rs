@@ -2157,7 +2157,15 @@ pub fn encodes_placeholder_pair(value: &[u8]) -> bool {
     ]
     .iter()
     .any(|w| w.as_bytes().eq_ignore_ascii_case(&joined))
-        || is_placeholder_password(user);
+        || is_placeholder_password(user)
+        // `client1:secret`, `user2:password`: a numbered slot, as tests fill several.
+        || {
+            let digits = joined.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+            (1..=2).contains(&digits)
+                && ["user", "client", "consumer"]
+                    .iter()
+                    .any(|w| w.as_bytes().eq_ignore_ascii_case(&joined[..joined.len() - digits]))
+        };
     // `mypassword`, `mysecret`, `some-password`, `any_password`: "my", "some" or "any" and
     // the field, the documentation's "yours here".
     let password_joined = without_word_separators(password);
@@ -3006,6 +3014,13 @@ pub(crate) fn is_self_describing_password(lower: &[u8]) -> bool {
         // `urlencodedpassword`: a parser test's slot for one that needs escaping.
         b"urlencoded",
         b"encoded",
+        // `userpassword`, `authpassword`, `readonlypass`, `randompass`: whose or which password
+        // the slot takes (labelled false 40 times to 5 over the real-code sets). Not `db`:
+        // `dbpassword` is as often a compose file's real default.
+        b"user",
+        b"auth",
+        b"readonly",
+        b"random",
     ];
     // `wrong_password2`: a refused one, numbered (one or two digits). A number after other
     // qualifiers makes a password people set (`supersecret1`).
@@ -6070,10 +6085,13 @@ mod tests {
                 "bXl1c2VyOm15cGFzc3dvcmQ=",
                 "YW55LXVzZXI6YW55LXBhc3N3b3Jk",
                 "c29tZS11c2VyOnNvbWUtcGFzc3dvcmQ=",
+                // client1:secret, with the newline `base64` adds.
+                "Y2xpZW50MTpzZWNyZXQK",
             ],
-            // deploy:Wq7vJd2pLx9s, myuser:Mypass2024, admin:password, a base64 key, no pair,
+            // user2:Wq7vJd2pLx9s, deploy:Wq7vJd2pLx9s, myuser:Mypass2024, admin:password, a base64 key, no pair,
             // deploy-bot:Kq8vZ2mXw7.
             &[
+                "dXNlcjI6V3E3dkpkMnBMeDlz",
                 "ZGVwbG95LWJvdDpLcTh2WjJtWHc3",
                 "ZGVwbG95OldxN3ZKZDJwTHg5cw==",
                 "bXl1c2VyOk15cGFzczIwMjQ=",
@@ -6261,6 +6279,10 @@ mod tests {
             "ba3253876aed6bc22d4a6ff53d8406c6ad864195ed144ab5c87621b6c233b548baeae6956df346ec8c17f5ea10f35ee3cbc514797ed7ddd3145464e2a0bab413",
             "reallysecurepasswordstringhere",
             "makesurepasswordissecure",
+            "userpassword",
+            "authpassword",
+            "readonlypass",
+            "randompass",
             "some-token",
             "trywithwrongpass",
             "mypassword",
