@@ -3947,6 +3947,12 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
     if name.trim_ascii() == b"ClientToken" {
         return true;
     }
+    // SES's `VerificationToken` (and services shaped after it): the value a domain's owner
+    // publishes in a DNS TXT record to prove ownership. In this capitalisation only: Slack's
+    // `verification_token` signs requests and stays a secret.
+    if name.trim_ascii() == b"VerificationToken" {
+        return true;
+    }
     let lower = name.to_ascii_lowercase();
     let lower = lower.trim_ascii();
     // `OnePassword = "bada5566-…"`: password managers by name, as lists of passkey
@@ -6447,6 +6453,7 @@ mod tests {
             "credentials_identifier",
             "ETCD_INITIAL_CLUSTER_TOKEN",
             "websiteToken",
+            "VerificationToken",
             "web_analytics_token",
             "wgTrackingToken",
             "fieldPassword.error",
@@ -6550,6 +6557,8 @@ mod tests {
             "SALT_PASSWORD",
             "client_token",
             "clientToken",
+            "verification_token",
+            "SLACK_VERIFICATION_TOKEN",
             // A word ending in `sid` is no SID.
             "password_apisid",
             "passwd_subsid",
