@@ -31,12 +31,105 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         Checksum::SeqeraToken => seqera_token(secret),
         Checksum::StandardWebhooks => standard_webhooks(secret),
         Checksum::JuniperType9 => juniper_type9_decode(secret).is_some(),
+        Checksum::Base58Check => base58_check(secret),
+        Checksum::Bech32 => bech32(secret),
+        Checksum::Bip39Mnemonic => bip39_mnemonic(secret),
         Checksum::Base36NotHex => secret
             .iter()
             .rev()
             .take_while(|b| b.is_ascii_alphanumeric())
             .any(|b| matches!(b.to_ascii_lowercase(), b'g'..=b'z')),
     }
+}
+
+const BASE58: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+/// Decodes Bitcoin's base58: each leading `1` is a zero byte, the rest a big-endian number.
+fn base58_decode(text: &[u8]) -> Option<Vec<u8>> {
+    // Little-endian bytes of the number while it is built, so a carry appends.
+    let mut number: Vec<u8> = Vec::with_capacity(text.len());
+    for &c in text {
+        let mut carry = BASE58.iter().position(|&b| b == c)? as u32;
+        for byte in &mut number {
+            carry += u32::from(*byte) * 58;
+            *byte = carry as u8;
+            carry >>= 8;
+        }
+        while carry > 0 {
+            number.push(carry as u8);
+            carry >>= 8;
+        }
+    }
+    let zeros = text.iter().take_while(|&&c| c == b'1').count();
+    let mut bytes = vec![0; zeros];
+    bytes.extend(number.iter().rev());
+    Some(bytes)
+}
+
+fn base58_check(secret: &[u8]) -> bool {
+    use sha2::{Digest, Sha256};
+    let Some(bytes) = base58_decode(secret) else {
+        return false;
+    };
+    if bytes.len() < 5 {
+        return false;
+    }
+    let (payload, check) = bytes.split_at(bytes.len() - 4);
+    Sha256::digest(Sha256::digest(payload))[..4] == *check
+}
+
+/// BIP 173's checksum: the polynomial over the expanded human-readable part and the data must
+/// come to 1 (bech32m's constant would be 0x2bc830a3; NIP-19 keys use bech32).
+fn bech32(secret: &[u8]) -> bool {
+    const CHARSET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+    const GENERATOR: [u32; 5] = [
+        0x3b6a_57b2,
+        0x2650_8e6d,
+        0x1ea1_19fa,
+        0x3d42_33dd,
+        0x2a14_62b3,
+    ];
+    let lower = secret.to_ascii_lowercase();
+    let Some(separator) = lower.iter().rposition(|&b| b == b'1') else {
+        return false;
+    };
+    if separator == 0 || separator + 7 > lower.len() {
+        return false;
+    }
+    let (hrp, data) = (&lower[..separator], &lower[separator + 1..]);
+    let mut values: Vec<u8> = hrp.iter().map(|b| b >> 5).collect();
+    values.push(0);
+    values.extend(hrp.iter().map(|b| b & 31));
+    for c in data {
+        match CHARSET.iter().position(|x| x == c) {
+            Some(v) => values.push(v as u8),
+            None => return false,
+        }
+    }
+    let mut check: u32 = 1;
+    for v in values {
+        let top = check >> 25;
+        check = ((check & 0x01ff_ffff) << 5) ^ u32::from(v);
+        for (i, g) in GENERATOR.iter().enumerate() {
+            if (top >> i) & 1 == 1 {
+                check ^= g;
+            }
+        }
+    }
+    check == 1
+}
+
+/// Words separated by any run of whitespace (a mnemonic wrapped over lines, or with two
+/// spaces), in any case.
+fn bip39_mnemonic(secret: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(secret) else {
+        return false;
+    };
+    let words: Vec<String> = text
+        .split_ascii_whitespace()
+        .map(str::to_ascii_lowercase)
+        .collect();
+    bip39::Mnemonic::parse_in_normalized(bip39::Language::English, &words.join(" ")).is_ok()
 }
 
 /// A cephx key (`ceph-authtool --gen-print-key`) encodes `CryptoKey`: a little-endian u16
@@ -558,6 +651,54 @@ pub(crate) fn github_token(prefix: &str, random30: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base58_check_takes_a_key_and_rejects_one_changed_character() {
+        let xprv = b"xprv9s21ZrQH143K3u9KqWDphpKZ96MsPsrJHMTneBZURizwdZZ8r76Pxcie4cUBTiABvwbWdG8rWKZPrzHa5z7c5euRRCFAu6RspoLRmP9vQde";
+        assert!(base58_check(xprv));
+        let mut changed = xprv.to_vec();
+        *changed.last_mut().unwrap() = b'f';
+        assert!(!base58_check(&changed));
+        // Not base58 (`0`), and too short to hold a checksum.
+        assert!(!base58_check(b"xprv0abc"));
+        assert!(!base58_check(b"1111"));
+    }
+
+    #[test]
+    fn bech32_holds_for_an_nsec_and_fails_when_a_character_changes() {
+        let nsec = b"nsec1kptxfm5em49tkxaqyxyguvp0fltwyfzrpxpj3uds2e5kmvmprynq3dfgnm";
+        assert!(bech32(nsec));
+        assert!(bech32(&nsec.to_ascii_uppercase()));
+        assert!(!bech32(
+            b"nsec1kptxfm5em49tkxaqyxyguvp0fltwyfzrpxpj3uds2e5kmvmprynq3dfgnq"
+        ));
+        // `b` is not in the data alphabet; no separator at all.
+        assert!(!bech32(
+            b"nsec1bptxfm5em49tkxaqyxyguvp0fltwyfzrpxpj3uds2e5kmvmprynq3dfgnm"
+        ));
+        assert!(!bech32(b"nsec"));
+    }
+
+    #[test]
+    fn bip39_needs_listed_words_and_the_checksum() {
+        assert!(bip39_mnemonic(
+            b"right like bus hub measure under kingdom clerk kit jeans rent move"
+        ));
+        // Wrapped over two lines, in capitals.
+        assert!(bip39_mnemonic(
+            b"RIGHT like bus hub measure under\n  kingdom clerk kit jeans rent move"
+        ));
+        assert!(!bip39_mnemonic(
+            b"right like bus hub measure under kingdom clerk kit jeans rent mouse"
+        ));
+        // Eleven words; a word not on the list.
+        assert!(!bip39_mnemonic(
+            b"right like bus hub measure under kingdom clerk kit jeans rent"
+        ));
+        assert!(!bip39_mnemonic(
+            b"right like bus hub measure under kingdom clerk kit jeans rent moves"
+        ));
+    }
 
     #[test]
     fn basic_credentials_that_say_they_are_stand_ins_fail() {

@@ -117,6 +117,83 @@ pub fn says_it_is_a_stand_in(decoded: &[u8]) -> bool {
         .any(|m| memchr::memmem::find(&lower, m.as_bytes()).is_some())
 }
 
+/// The private keys of the 20 accounts Hardhat's and Anvil's local chains fund from their
+/// published mnemonic (`test test … junk`), printed by `npx hardhat node` and `anvil` at every
+/// start: every tutorial and test suite of a contract repository uses them, and they hold
+/// nothing on a real network.
+const DEV_CHAIN_KEYS: &[&str] = &[
+    "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+    "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+    "7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+    "47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+    "8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+    "92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
+    "4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
+    "dbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
+    "2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
+    "f214f2b2cd398c806f84e317254e0f0b801d0643303237d97a22a48e01628897",
+    "701b615bbdfb9de65240bc28bd21bbc0d996645a3dd57e7b12bc2bdf6f192c82",
+    "a267530f49f8280200edf313ee7af6b827f2a8bce2897751d06a843f644967b1",
+    "47c99abed3324a2707c28affff1267e45918ec8c3f20b8aa892e8b065d2942dd",
+    "c526ee95bf44d8fc405a158bb884d9d1238d99f0612e9f33d006bb0789009aaa",
+    "8166f546bab6da521a8369cab06c5d2b9e46670292d85c875ee9ec20e84ffb61",
+    "ea6c44ac03bff858b476bba40716402b03e41b8e97e276d1baec7c37d42484a0",
+    "689af8efa8c651a91ad287602527f3af2fe9f6501a7ac4b061667b5a93e037fd",
+    "de9be858da4a475276426320d5e9262ecfc3ba460bfac56360bfa6c4c28b4ee0",
+    "df57089febbacf7ba0bc227dafbffa9fc08a93fdc68e1e42411a14efcf23656e",
+];
+
+/// True when a value is base64 of a DER `SubjectPublicKeyInfo` (what `-----BEGIN PUBLIC
+/// KEY-----` holds, and what `encKey = "MFwwDQYJ…"` assigns): an algorithm identifier followed
+/// by a BIT STRING is a public key. A PKCS #8 private key starts with a version INTEGER instead,
+/// and its key is an OCTET STRING.
+fn is_spki_public_key(secret: &[u8]) -> bool {
+    if secret.len() < 40 || !secret.starts_with(b"M") {
+        return false;
+    }
+    let Some(der) = super::checksum::base64url_decode(&secret[..64.min(secret.len() / 4 * 4)])
+    else {
+        return false;
+    };
+    // The length after a tag: short form, or 0x81/0x82 and one or two bytes.
+    let length = |at: usize| -> Option<(usize, usize)> {
+        match *der.get(at)? {
+            n @ 0..=0x7f => Some((usize::from(n), at + 1)),
+            0x81 => Some((usize::from(*der.get(at + 1)?), at + 2)),
+            0x82 => Some((
+                usize::from(*der.get(at + 1)?) << 8 | usize::from(*der.get(at + 2)?),
+                at + 3,
+            )),
+            _ => None,
+        }
+    };
+    let spki = || -> Option<bool> {
+        if *der.first()? != 0x30 {
+            return None;
+        }
+        let (_, at) = length(1)?;
+        if *der.get(at)? != 0x30 || *der.get(at + 1)? as usize > 0x7f {
+            return None;
+        }
+        let (algorithm, body) = length(at + 1)?;
+        Some(*der.get(body)? == 0x06 && *der.get(body + algorithm)? == 0x03)
+    };
+    spki().unwrap_or(false)
+}
+
+/// True when a value is one of [`DEV_CHAIN_KEYS`], with or without `0x`, in either case.
+fn is_dev_chain_key(secret: &[u8]) -> bool {
+    let hex = secret
+        .strip_prefix(b"0x")
+        .or_else(|| secret.strip_prefix(b"0X"))
+        .unwrap_or(secret);
+    hex.len() == 64
+        && DEV_CHAIN_KEYS
+            .iter()
+            .any(|k| k.as_bytes().eq_ignore_ascii_case(hex))
+}
+
 /// Values published in vendors' documentation and in standards as examples. They are public
 /// and inert.
 const DOCUMENTATION_VALUES: &[&str] = &[
@@ -4526,6 +4603,8 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
         || DOCUMENTATION_PREFIXES
             .iter()
             .any(|p| secret.starts_with(p.as_bytes()))
+        || is_dev_chain_key(secret)
+        || is_spki_public_key(secret)
     {
         return true;
     }
@@ -5337,6 +5416,42 @@ fn has_sequence(body: &[u8], len: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spki_public_keys_are_not_secrets_and_pkcs8_private_keys_are() {
+        // RSA 1024, EC P-256 and Ed25519 public keys (what `openssl pkey -pubout` writes).
+        for public in [
+            &b"MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQCu4aJx93OR0bmD658PR6eiU0YtOFzpCBEPYOT2jOnj"[..],
+            b"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAECL3CO5Ucjsg0r53UxCO4Tvbs/J8dNotA6gTfdZMdEMcg2Rf8jeYuMfhtBItW1Oy50rU20GIgzr2z7YLqltpV4g==",
+            b"MCowBQYDK2VwAyEAgtTby8WGEokizyp3y65FEYVCtNtlYGeMAHvAKwq8H7U=",
+        ] {
+            assert!(is_spki_public_key(public), "{}", String::from_utf8_lossy(public));
+        }
+        for private in [
+            &b"MIICdwIBADANBgkqhkiG9w0BAQEFAASCAmEwggJdAgEAAoGBAK7honH3c5HRuYPrnw9Hp6JTRi04XOkI"[..],
+            b"MC4CAQAwBQYDK2VwBCIEIBe1JGdx0OyV2gElwk6wOXk6iZU1M8oTd7sdTSVb8HcM",
+            b"Mq9vT2xLk7Rw4Zp8Nc3Hb6Jd1Fs5Ya0EqTz8wK2nV5xR7mP3bL6cH9sJ4yF1dG0a",
+        ] {
+            assert!(
+                !is_spki_public_key(private),
+                "{}",
+                String::from_utf8_lossy(private)
+            );
+        }
+    }
+
+    #[test]
+    fn hardhat_development_keys_are_known_with_or_without_0x() {
+        assert!(is_dev_chain_key(
+            b"0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+        ));
+        assert!(is_dev_chain_key(
+            b"DF57089FEBBACF7BA0BC227DAFBFFA9FC08A93FDC68E1E42411A14EFCF23656E"
+        ));
+        assert!(!is_dev_chain_key(
+            b"0x2fa1fdadf83b35b14fb07f9f0bdc27135bde7f938c9a98dc3766a6beaecda7fa"
+        ));
+    }
 
     fn kw(k: &[&str]) -> Vec<String> {
         k.iter().map(|s| s.to_string()).collect()

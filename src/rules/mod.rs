@@ -145,6 +145,15 @@ pub enum Checksum {
     /// Junos `$9$` secret: Juniper's keyless substitution cipher, whose published alphabet and
     /// gap encoding decode the value to printable text, every character used.
     JuniperType9,
+    /// Base58Check (Bitcoin's encoding of keys and addresses): the last four decoded bytes are
+    /// the first four of the double SHA-256 of the rest.
+    Base58Check,
+    /// Bech32 (BIP 173, as NIP-19 encodes Nostr keys): the BCH checksum over the
+    /// human-readable part and the data holds.
+    Bech32,
+    /// BIP-39 mnemonic: 12 to 24 words (a multiple of 3), all from the English list, whose
+    /// last bits are the first bits of the SHA-256 of the entropy the others encode.
+    Bip39Mnemonic,
 }
 
 impl Checksum {
@@ -153,7 +162,12 @@ impl Checksum {
     pub fn covers_whole_value(self) -> bool {
         matches!(
             self,
-            Checksum::GithubCrc32 | Checksum::StellarSecretSeed | Checksum::NatsNkeySeed
+            Checksum::GithubCrc32
+                | Checksum::StellarSecretSeed
+                | Checksum::NatsNkeySeed
+                | Checksum::Base58Check
+                | Checksum::Bech32
+                | Checksum::Bip39Mnemonic
         )
     }
 }
