@@ -203,10 +203,6 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "87ce4a24b5553d2e482ea8a8500e71b8ad4554ff",
     // AWS IAM user guide.
     "AKIAIOSFODNN7EXAMPLE",
-    // The Google Cloud SDK's OAuth client secret for `gcloud auth login`, shipped in the SDK
-    // as `CLOUDSDK_CLIENT_NOTSOSECRET` and copied into every application-default-credentials
-    // file it writes: an installed application's client secret, public by design.
-    "d-FL95Q19q7MQmFpd7hHD0Ty",
     // HTTP Basic's example credentials (RFC 2617 and RFC 7617: `Aladdin:open sesame`), as a
     // header and as a URL's userinfo.
     "QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
