@@ -34,12 +34,35 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         Checksum::Base58Check => base58_check(secret),
         Checksum::Bech32 => bech32(secret),
         Checksum::Bip39Mnemonic => bip39_mnemonic(secret),
+        Checksum::DefuseKey => defuse_key(secret),
         Checksum::Base36NotHex => secret
             .iter()
             .rev()
             .take_while(|b| b.is_ascii_alphanumeric())
             .any(|b| matches!(b.to_ascii_lowercase(), b'g'..=b'z')),
     }
+}
+
+/// Bytes of lower- or upper-case hex; `None` on an odd length or a character that is no digit.
+fn hex_decode(text: &[u8]) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    text.chunks_exact(2)
+        .map(|pair| {
+            let digit = |c: u8| (c as char).to_digit(16);
+            Some((digit(pair[0])? * 16 + digit(pair[1])?) as u8)
+        })
+        .collect()
+}
+
+fn defuse_key(secret: &[u8]) -> bool {
+    use sha2::{Digest, Sha256};
+    hex_decode(secret).is_some_and(|bytes| {
+        bytes.len() == 4 + 32 + 32
+            && bytes.starts_with(&[0xde, 0xf0, 0x00, 0x00])
+            && Sha256::digest(&bytes[..36])[..] == bytes[36..]
+    })
 }
 
 const BASE58: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
@@ -707,6 +730,22 @@ mod tests {
         assert!(basic_auth(b"b3BzOldxOHZadDNtTGsyUg=="));
         // x-access-token:github-token
         assert!(!basic_auth(b"eC1hY2Nlc3MtdG9rZW46Z2l0aHViLXRva2Vu"));
+    }
+
+    #[test]
+    fn defuse_key_checksum_covers_header_and_key() {
+        // Generated for this test: header, 32 random bytes, their SHA-256.
+        let key = b"def00000f1c31783ff2cf8fb218f95de3bbbcf92c20c8280358c2fb9e1f35c1b1ccee5462054848c5a810d146f9969d388ed5ab296a077fe37ccbd99dab736d3de6f2fd0";
+        assert!(defuse_key(key));
+        // One key digit changed: the digest no longer matches.
+        let mut bad = key.to_vec();
+        bad[20] = if bad[20] == b'0' { b'1' } else { b'0' };
+        assert!(!defuse_key(&bad));
+        // A password-protected key (`def10000`) is ciphertext, not this format.
+        let mut other = key.to_vec();
+        other[3] = b'1';
+        assert!(!defuse_key(&other));
+        assert!(!defuse_key(b"def00000"));
     }
 
     #[test]

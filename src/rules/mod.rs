@@ -154,6 +154,9 @@ pub enum Checksum {
     /// BIP-39 mnemonic: 12 to 24 words (a multiple of 3), all from the English list, whose
     /// last bits are the first bits of the SHA-256 of the entropy the others encode.
     Bip39Mnemonic,
+    /// defuse/php-encryption key saved with `Key::saveToAsciiSafeString()`: hex of the header
+    /// `DEF00000`, the 32-byte key and the SHA-256 of both.
+    DefuseKey,
 }
 
 impl Checksum {
@@ -168,6 +171,7 @@ impl Checksum {
                 | Checksum::Base58Check
                 | Checksum::Bech32
                 | Checksum::Bip39Mnemonic
+                | Checksum::DefuseKey
         )
     }
 }
