@@ -1057,12 +1057,22 @@ fn is_tokenizer_substitution(value: &[u8]) -> bool {
 }
 
 /// `br,input,link,meta,!doctype`: a comma-separated list of words (tag names, scopes), split
-/// at run time; a generated secret is not four short lower-case words.
+/// at run time; a generated secret is not four short lower-case words. Markup sigils around a
+/// word (`!doctype`, `?xml`, `?=`) are not part of it, and an item of sigils alone is no word
+/// either way.
 fn is_word_list(value: &[u8]) -> bool {
     let (mut items, mut words) = (0, 0);
     for item in value.split(|&b| b == b',') {
+        let core = item
+            .strip_prefix(b"!")
+            .or_else(|| item.strip_prefix(b"?"))
+            .unwrap_or(item);
+        let core = core.strip_suffix(b"=").unwrap_or(core);
+        if core.is_empty() && !item.is_empty() {
+            continue;
+        }
         items += 1;
-        words += usize::from(item.len() >= 2 && item.iter().all(u8::is_ascii_lowercase));
+        words += usize::from(core.len() >= 2 && core.iter().all(u8::is_ascii_lowercase));
     }
     items >= 4 && words * 4 >= items * 3
 }
@@ -6114,6 +6124,7 @@ mod tests {
             "keyword.$S2",
             "keyword.tag-$1",
             "br,input,link,meta,!doctype,basefont,base,area",
+            "br,input,link,meta,!doctype,basefont,base,area,hr,wbr,param,img,isindex,?xml,embed,?php,?,?=",
             "S3CredentialsConfig::Explicit",
             "trhI0BY8QfVrIGn9nENop6JAc6l5nZuxhjQ62UfM:1syM2a0D54ljvI8LPam4JSz-zNo=",
             "$CLAUDE_PLUGIN_OPTION_MEM0_API_KEY",
