@@ -991,6 +991,7 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_migration_name(value)
         || is_tokenizer_substitution(value)
         || is_word_list(value)
+        || is_field_expression(value)
         || is_path_expression(value)
         || is_url_signature(value)
         || is_variable_reference(value)
@@ -1075,6 +1076,31 @@ fn is_word_list(value: &[u8]) -> bool {
         words += usize::from(core.len() >= 2 && core.iter().all(u8::is_ascii_lowercase));
     }
     items >= 4 && words * 4 >= items * 3
+}
+
+/// `?checkpoint.last_account_key`, `%peer.addr`, `private_key_handle.0`: a Rust `tracing`
+/// field's Debug (`?`) or Display (`%`) expression, or a tuple field, taken where a value was
+/// expected (`tracing::info!(last_account_key = ?checkpoint.last_account_key)`).
+fn is_field_expression(value: &[u8]) -> bool {
+    let (sigil, rest) = match value.first() {
+        Some(b'?' | b'%') => (true, &value[1..]),
+        _ => (false, value),
+    };
+    let ident = |p: &[u8]| {
+        p.first().is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            && p.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    };
+    let parts: Vec<&[u8]> = rest.split(|&b| b == b'.').collect();
+    let Some((last, path)) = parts.split_last() else {
+        return false;
+    };
+    !path.is_empty()
+        && path.iter().all(|p| ident(p))
+        && if sigil {
+            ident(last)
+        } else {
+            (1..=2).contains(&last.len()) && last.iter().all(u8::is_ascii_digit)
+        }
 }
 
 /// `S3CredentialsConfig::Explicit`, `Auth::Token`, `ROTP::Base32.random`: a path to a type, a
@@ -5994,6 +6020,9 @@ mod tests {
             "Zt8$0KQ3vM2x!",
             "Qk3::Lm8vT2z!",
             "q7,Vz2m,Kx8L,p4Rw",
+            // A leading `?` or a dot is no field expression without an identifier path.
+            "?Zt8mQ2vLk9x",
+            "Qm7vT2x.Lk9RpW4",
             // Two words joined by `#` are no Rails route unless they read as one.
             "development#product",
             "prod.key#Xk9QmTp2WvLr7ZsB",
@@ -6125,6 +6154,9 @@ mod tests {
             "keyword.tag-$1",
             "br,input,link,meta,!doctype,basefont,base,area",
             "br,input,link,meta,!doctype,basefont,base,area,hr,wbr,param,img,isindex,?xml,embed,?php,?,?=",
+            "?checkpoint.last_account_key",
+            "%peer_info.remote_addr",
+            "private_key_handle.0",
             "S3CredentialsConfig::Explicit",
             "trhI0BY8QfVrIGn9nENop6JAc6l5nZuxhjQ62UfM:1syM2a0D54ljvI8LPam4JSz-zNo=",
             "$CLAUDE_PLUGIN_OPTION_MEM0_API_KEY",
