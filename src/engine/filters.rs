@@ -1086,9 +1086,12 @@ fn is_field_expression(value: &[u8]) -> bool {
         Some(b'?' | b'%') => (true, &value[1..]),
         _ => (false, value),
     };
+    // Rust names fields and bindings in snake case; a mixed-case word before `.5` is more
+    // likely a token cut at a dot (`NuXv1fE5MI.5`).
     let ident = |p: &[u8]| {
-        p.first().is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
-            && p.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        p.first().is_some_and(|b| b.is_ascii_lowercase() || *b == b'_')
+            && p.iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
     };
     let parts: Vec<&[u8]> = rest.split(|&b| b == b'.').collect();
     let Some((last, path)) = parts.split_last() else {
@@ -6023,6 +6026,7 @@ mod tests {
             // A leading `?` or a dot is no field expression without an identifier path.
             "?Zt8mQ2vLk9x",
             "Qm7vT2x.Lk9RpW4",
+            "NuXv1fE5MI.5",
             // Two words joined by `#` are no Rails route unless they read as one.
             "development#product",
             "prod.key#Xk9QmTp2WvLr7ZsB",
