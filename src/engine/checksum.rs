@@ -45,7 +45,7 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
 
 /// Bytes of lower- or upper-case hex; `None` on an odd length or a character that is no digit.
 fn hex_decode(text: &[u8]) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     text.chunks_exact(2)

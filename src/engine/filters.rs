@@ -1089,7 +1089,8 @@ fn is_field_expression(value: &[u8]) -> bool {
     // Rust names fields and bindings in snake case; a mixed-case word before `.5` is more
     // likely a token cut at a dot (`NuXv1fE5MI.5`).
     let ident = |p: &[u8]| {
-        p.first().is_some_and(|b| b.is_ascii_lowercase() || *b == b'_')
+        p.first()
+            .is_some_and(|b| b.is_ascii_lowercase() || *b == b'_')
             && p.iter()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
     };
