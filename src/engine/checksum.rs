@@ -43,22 +43,9 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
     }
 }
 
-/// Bytes of lower- or upper-case hex; `None` on an odd length or a character that is no digit.
-fn hex_decode(text: &[u8]) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    text.chunks_exact(2)
-        .map(|pair| {
-            let digit = |c: u8| (c as char).to_digit(16);
-            Some((digit(pair[0])? * 16 + digit(pair[1])?) as u8)
-        })
-        .collect()
-}
-
 fn defuse_key(secret: &[u8]) -> bool {
     use sha2::{Digest, Sha256};
-    hex_decode(secret).is_some_and(|bytes| {
+    crate::findings::unhex(secret).is_some_and(|bytes| {
         bytes.len() == 4 + 32 + 32
             && bytes.starts_with(&[0xde, 0xf0, 0x00, 0x00])
             && Sha256::digest(&bytes[..36])[..] == bytes[36..]
