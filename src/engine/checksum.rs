@@ -35,6 +35,8 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         Checksum::Bech32 => bech32(secret),
         Checksum::Bip39Mnemonic => bip39_mnemonic(secret),
         Checksum::DefuseKey => defuse_key(secret),
+        Checksum::LaravelSanctum => laravel_sanctum(secret),
+        Checksum::MatrixToken => matrix_token(secret),
         Checksum::Base36NotHex => secret
             .iter()
             .rev()
@@ -50,6 +52,42 @@ fn defuse_key(secret: &[u8]) -> bool {
             && bytes.starts_with(&[0xde, 0xf0, 0x00, 0x00])
             && Sha256::digest(&bytes[..36])[..] == bytes[36..]
     })
+}
+
+/// The last 48 characters of a Sanctum token: 40 random alphanumerics and `hash('crc32b', …)`
+/// of them (what `HasApiTokens::generateTokenString` appends), 8 lower-case hex digits.
+fn laravel_sanctum(secret: &[u8]) -> bool {
+    let Some(at) = secret.len().checked_sub(48) else {
+        return false;
+    };
+    let (random, check) = secret[at..].split_at(40);
+    random.iter().all(u8::is_ascii_alphanumeric)
+        && format!("{:08x}", crc32fast::hash(random)).as_bytes() == check
+}
+
+/// Synapse's `syt_<base64 user>_<20 letters>_<crc>` and the Matrix Authentication Service's
+/// `mat_<30 alphanumerics>_<crc>`: the CRC-32 of the text before the last `_`, in base62. The two
+/// servers write the digits in opposite orders (Synapse's `base62_encode` prepends each digit,
+/// MAS's appends it), both left-padded with `0` to six.
+fn matrix_token(secret: &[u8]) -> bool {
+    let Some(cut) = memchr::memrchr(b'_', secret) else {
+        return false;
+    };
+    let (base, check) = (&secret[..cut], &secret[cut + 1..]);
+    let crc = crc32fast::hash(base);
+    if secret.starts_with(b"sy") {
+        base62_6(crc) == check
+    } else {
+        let mut digits = Vec::with_capacity(6);
+        let mut n = crc;
+        while n > 0 {
+            digits.push(BASE62[(n % 62) as usize]);
+            n /= 62;
+        }
+        let mut expected = vec![b'0'; 6usize.saturating_sub(digits.len())];
+        expected.extend(digits);
+        expected == check
+    }
 }
 
 const BASE58: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
@@ -733,6 +771,45 @@ mod tests {
         other[3] = b'1';
         assert!(!defuse_key(&other));
         assert!(!defuse_key(b"def00000"));
+    }
+
+    #[test]
+    fn laravel_sanctum_checksum_covers_the_random_part() {
+        // Generated for this test: id 7, 40 random characters, their CRC-32.
+        let token = b"7|BMk6zLz2O52mQ5ldYFUGij7PIKy58WK93MXK6fFCf21990b6";
+        assert!(laravel_sanctum(token));
+        // With an application prefix between `|` and the random part.
+        assert!(laravel_sanctum(
+            b"7|acme_BMk6zLz2O52mQ5ldYFUGij7PIKy58WK93MXK6fFCf21990b6"
+        ));
+        let mut bad = token.to_vec();
+        bad[10] = if bad[10] == b'a' { b'b' } else { b'a' };
+        assert!(!laravel_sanctum(&bad));
+        // Upper-case hex is not what PHP's `hash()` writes.
+        let upper = format!(
+            "7|BMk6zLz2O52mQ5ldYFUGij7PIKy58WK93MXK6fFC{}",
+            "f21990b6".to_ascii_uppercase()
+        );
+        assert!(!laravel_sanctum(upper.as_bytes()));
+        assert!(!laravel_sanctum(b"7|short"));
+    }
+
+    #[test]
+    fn matrix_tokens_carry_their_servers_crc() {
+        // Generated for this test the way Synapse and MAS build them.
+        let synapse = b"syt_YWxpY2U_PWCiPFBGkIwDLPYHxROJ_40hDW4";
+        let mas = b"mat_7AazoxcQqKXI9sj1XIENAz2GjC0Yde_VKnyj2";
+        assert!(matrix_token(synapse));
+        assert!(matrix_token(mas));
+        // The CRC covers the prefix: a MAS token relabelled `syt_` fails.
+        let mut swapped = b"sy".to_vec();
+        swapped.extend_from_slice(&mas[2..]);
+        assert!(!matrix_token(&swapped));
+        let mut bad = synapse.to_vec();
+        let at = bad.len() - 10;
+        bad[at] = if bad[at] == b'a' { b'b' } else { b'a' };
+        assert!(!matrix_token(&bad));
+        assert!(!matrix_token(b"syt_nocrc"));
     }
 
     #[test]

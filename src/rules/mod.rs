@@ -157,6 +157,14 @@ pub enum Checksum {
     /// defuse/php-encryption key saved with `Key::saveToAsciiSafeString()`: hex of the header
     /// `DEF00000`, the 32-byte key and the SHA-256 of both.
     DefuseKey,
+    /// Laravel Sanctum personal access token (Sanctum 4 and later): 40 random alphanumerics
+    /// and the lower-case hex CRC-32 of them, after the token's id, `|` and an optional
+    /// application prefix.
+    LaravelSanctum,
+    /// Matrix access and refresh tokens: `_` and six base62 digits of the CRC-32 of everything
+    /// before that `_`; Synapse (`syt_`, `syr_`) writes the digits most significant first, the
+    /// Matrix Authentication Service (`mat_`, `mar_`, ...) least significant first.
+    MatrixToken,
 }
 
 impl Checksum {
@@ -172,6 +180,8 @@ impl Checksum {
                 | Checksum::Bech32
                 | Checksum::Bip39Mnemonic
                 | Checksum::DefuseKey
+                | Checksum::LaravelSanctum
+                | Checksum::MatrixToken
         )
     }
 }
