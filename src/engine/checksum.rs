@@ -37,12 +37,48 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         Checksum::DefuseKey => defuse_key(secret),
         Checksum::LaravelSanctum => laravel_sanctum(secret),
         Checksum::MatrixToken => matrix_token(secret),
+        Checksum::CloudflareTunnelToken => cloudflare_tunnel_token(secret),
+        Checksum::OverseerrApiKey => overseerr_api_key(secret),
+        Checksum::KeeperKsmConfig => json_object_with(secret, &["clientId", "privateKey"]),
         Checksum::Base36NotHex => secret
             .iter()
             .rev()
             .take_while(|b| b.is_ascii_alphanumeric())
             .any(|b| matches!(b.to_ascii_lowercase(), b'g'..=b'z')),
     }
+}
+
+/// cloudflared's `TunnelToken.Encode()`: Go's `json.Marshal` writes the members in field order,
+/// so the text starts with the account tag, `{"a":"<32 hex>"`, and names the secret and the
+/// tunnel id after it.
+fn cloudflare_tunnel_token(secret: &[u8]) -> bool {
+    base64url_decode(secret).is_some_and(|json| {
+        json.len() > 45
+            && json.starts_with(b"{\"a\":\"")
+            && json[6..38].iter().all(u8::is_ascii_hexdigit)
+            && json[38] == b'"'
+            && [&b"\"s\":"[..], b"\"t\":"]
+                .iter()
+                .all(|k| memchr::memmem::find(&json, k).is_some())
+    })
+}
+
+/// `Buffer.from(`${Date.now()}${randomUUID()}`).toString('base64')`: 49 bytes, 13 digits and a
+/// lower-case version-4 UUID with its dashes.
+fn overseerr_api_key(secret: &[u8]) -> bool {
+    base64url_decode(secret).is_some_and(|text| {
+        let Some((stamp, uuid)) = text.split_at_checked(13) else {
+            return false;
+        };
+        text.len() == 49
+            && stamp.iter().all(u8::is_ascii_digit)
+            && uuid.iter().enumerate().all(|(i, &b)| match i {
+                8 | 13 | 18 | 23 => b == b'-',
+                14 => b == b'4',
+                19 => matches!(b, b'8' | b'9' | b'a' | b'b'),
+                _ => matches!(b, b'0'..=b'9' | b'a'..=b'f'),
+            })
+    })
 }
 
 fn defuse_key(secret: &[u8]) -> bool {
@@ -810,6 +846,29 @@ mod tests {
         bad[at] = if bad[at] == b'a' { b'b' } else { b'a' };
         assert!(!matrix_token(&bad));
         assert!(!matrix_token(b"syt_nocrc"));
+    }
+
+    #[test]
+    fn cloudflare_tunnel_token_decodes_to_cloudflareds_json() {
+        // {"a":<32 hex>,"s":<base64 of 32 bytes>,"t":<uuid>}, generated for this test.
+        assert!(cloudflare_tunnel_token(b"eyJhIjoiOTc1MjhlYTExNzliMzQ5YzgxNmY4Y2I5ZjNhZThhYWIiLCJzIjoiZ2VIaFJqaWhTVWVoWExxSnZUcDlWYlJQNXg0eDZ3SWdqMFFhdmNYMDJ6Zz0iLCJ0IjoiOTc0N2MzNDUtMTFmZC00NDg0LTk0NDEtNjFmNmRiZmI0ZDVlIn0="));
+        // The first member is "a", but not an account tag.
+        assert!(!cloudflare_tunnel_token(
+            b"eyJhIjoibm90LWFuLWFjY291bnQtdGFnLXZhbHVlLWhlcmUteHgiLCJzIjoieCIsInQiOiJ5In0="
+        ));
+        assert!(!cloudflare_tunnel_token(b"eyJhIjoi"));
+    }
+
+    #[test]
+    fn overseerr_api_key_is_a_timestamp_and_a_v4_uuid() {
+        assert!(overseerr_api_key(
+            b"MTY1NjgwMTgzMjE1Nzc2NTdiYjJlLTE4YjUtNGVlZS1iOTljLWQxZGRkM2Y5MjM0ZA=="
+        ));
+        // A version-1 UUID after the digits.
+        assert!(!overseerr_api_key(
+            b"MTExMTExMTExMTExMTI3NTUyZmQ4LWViZGQtMTFmMS1hOThiLTAyZmMwMDAwMDAwMQ=="
+        ));
+        assert!(!overseerr_api_key(b"MTY1Njgw"));
     }
 
     #[test]

@@ -165,6 +165,15 @@ pub enum Checksum {
     /// before that `_`; Synapse (`syt_`, `syr_`) writes the digits most significant first, the
     /// Matrix Authentication Service (`mat_`, `mar_`, ...) least significant first.
     MatrixToken,
+    /// Cloudflare Tunnel token: standard base64 of cloudflared's JSON `{"a":<account tag>,
+    /// "s":<tunnel secret>,"t":<tunnel id>}`, the account tag 32 hex digits.
+    CloudflareTunnelToken,
+    /// Overseerr or Jellyseerr API key: base64 of a 13-digit millisecond timestamp and a
+    /// version-4 UUID, as both servers' `generateApiKey()` build it.
+    OverseerrApiKey,
+    /// Keeper Secrets Manager configuration in base64: a JSON object naming the client's
+    /// `clientId` and `privateKey`.
+    KeeperKsmConfig,
 }
 
 impl Checksum {
@@ -182,6 +191,7 @@ impl Checksum {
                 | Checksum::DefuseKey
                 | Checksum::LaravelSanctum
                 | Checksum::MatrixToken
+                | Checksum::OverseerrApiKey
         )
     }
 }
