@@ -860,6 +860,17 @@ mod tests {
     }
 
     #[test]
+    fn keeper_ksm_config_names_a_client() {
+        // {"hostname": …, "clientId": …, "privateKey": …}, shortened for the test.
+        assert!(verify(Checksum::KeeperKsmConfig, b"eyJob3N0bmFtZSI6ICJrZWVwZXJzZWN1cml0eS5jb20iLCAiY2xpZW50SWQiOiAiYzJ4dmRBPT0iLCAicHJpdmF0ZUtleSI6ICJhMlY1In0="));
+        // A configuration without the client's id and key.
+        assert!(!verify(
+            Checksum::KeeperKsmConfig,
+            b"eyJob3N0bmFtZSI6ICJrZWVwZXJzZWN1cml0eS5jb20iLCAiYXBwS2V5IjogImEyVjUifQ=="
+        ));
+    }
+
+    #[test]
     fn overseerr_api_key_is_a_timestamp_and_a_v4_uuid() {
         assert!(overseerr_api_key(
             b"MTY1NjgwMTgzMjE1Nzc2NTdiYjJlLTE4YjUtNGVlZS1iOTljLWQxZGRkM2Y5MjM0ZA=="
