@@ -4,7 +4,7 @@
 //! [`Location`]s; the [`Collector`] groups them by rule and secret so a key committed in 40
 //! files is one finding with 40 locations. Report writers read only [`Finding`]s.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -191,7 +191,7 @@ impl Collector {
 
     /// Builds the findings, sorted by their first location, then rule id.
     pub fn into_findings(self, rules: &[Rule]) -> Vec<Finding> {
-        let mut findings: Vec<Finding> = self
+        let grouped: Vec<_> = self
             .groups
             .into_iter()
             .map(|((idx, secret), mut locs)| {
@@ -208,6 +208,29 @@ impl Collector {
                             .as_deref()
                             .is_some_and(|p| is_translation_catalogue(p) || is_api_specification(p))
                     });
+                }
+                ((idx, secret), locs)
+            })
+            .filter(|(_, locs)| !locs.is_empty())
+            .collect();
+        // A path rule's match claims nothing during the scan (its path is settled only here), so
+        // a fallback rule may have reported the same value at the same place (`pass = …` in
+        // rclone.conf): one secret, the path rule's, as `drop_generic_overlaps` makes it for
+        // every other provider rule.
+        type Place = (Vec<u8>, Option<String>, usize, Option<String>);
+        let place = |secret: &[u8], l: &Location| -> Place {
+            (secret.to_vec(), l.path.clone(), l.line, l.commit.clone())
+        };
+        let claimed: HashSet<Place> = grouped
+            .iter()
+            .filter(|((idx, _), _)| rules[*idx].path.is_some() && !rules[*idx].fallback)
+            .flat_map(|((_, secret), locs)| locs.iter().map(|l| place(secret, l)))
+            .collect();
+        let mut findings: Vec<Finding> = grouped
+            .into_iter()
+            .map(|((idx, secret), mut locs)| {
+                if rules[idx].fallback && !claimed.is_empty() {
+                    locs.retain(|l| !claimed.contains(&place(&secret, l)));
                 }
                 ((idx, secret), locs)
             })

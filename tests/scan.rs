@@ -561,6 +561,37 @@ fn whole_file_secrets_are_found_by_path() {
 }
 
 #[test]
+fn a_path_rule_and_a_password_rule_on_one_value_are_one_finding() {
+    let dir = Dir::new();
+    // `rclone obscure` of a random password, made for this test the way rclone does it.
+    let obscured = "aKl3QM34iJjIZPH0YLAAYGWhrzJsokRvbdKrIA";
+    let conf =
+        format!("[nas]\ntype = sftp\nhost = nas.keyhound.test\nuser = backup\npass = {obscured}\n");
+    dir.write("rclone.conf", &conf);
+    // The same line in a file of another name is only a password in an INI line.
+    dir.write("backup/remote.conf", &conf);
+    let (code, report) = dir.scan_json(&["."]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        report.places(),
+        vec![
+            (
+                "password-config-line-spaced".into(),
+                "backup/remote.conf".into(),
+                5,
+                8
+            ),
+            (
+                "rclone-obscured-password".into(),
+                "rclone.conf".into(),
+                5,
+                8
+            ),
+        ]
+    );
+}
+
+#[test]
 fn password_hashes_are_reported_in_credential_stores_not_in_code_fixtures_or_docs() {
     let dir = Dir::new();
     let mut fake = Fake::new(33);

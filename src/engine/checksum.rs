@@ -40,6 +40,7 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         Checksum::CloudflareTunnelToken => cloudflare_tunnel_token(secret),
         Checksum::OverseerrApiKey => overseerr_api_key(secret),
         Checksum::KeeperKsmConfig => json_object_with(secret, &["clientId", "privateKey"]),
+        Checksum::RcloneObscured => rclone_reveal(secret).is_some(),
         Checksum::Base36NotHex => secret
             .iter()
             .rev()
@@ -79,6 +80,40 @@ fn overseerr_api_key(secret: &[u8]) -> bool {
                 _ => matches!(b, b'0'..=b'9' | b'a'..=b'f'),
             })
     })
+}
+
+/// The key rclone's `obscure` package publishes (`fs/config/obscure/obscure.go`): obscuring hides
+/// a password from a glance, not from anyone with rclone, which is why a found one is a leak.
+const RCLONE_OBSCURE_KEY: [u8; 32] = [
+    0x9c, 0x93, 0x5b, 0x48, 0x73, 0x0a, 0x55, 0x4d, 0x6b, 0xfd, 0x7c, 0x63, 0xc8, 0x86, 0xa9, 0x2b,
+    0xd3, 0x90, 0x19, 0x8e, 0xb8, 0x12, 0x8a, 0xfb, 0xf4, 0xde, 0x16, 0x2b, 0x8b, 0x95, 0xf6, 0x38,
+];
+
+/// `rclone reveal`: unpadded base64url of the IV and the AES-256-CTR ciphertext. rclone checks
+/// nothing, so any base64url "reveals" to bytes; a real obscured password reveals to printable
+/// UTF-8, which random bytes of six or more are one time in a thousand or less.
+fn rclone_reveal(secret: &[u8]) -> Option<String> {
+    use aes::cipher::{KeyIvInit, StreamCipher};
+    if secret.len() % 4 == 1
+        || !secret
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+    {
+        return None;
+    }
+    let bytes = base64url_decode(secret)?;
+    let (iv, text) = bytes.split_at_checked(16)?;
+    if text.is_empty() {
+        return None;
+    }
+    let mut text = text.to_vec();
+    let mut cipher = ctr::Ctr128BE::<aes::Aes256>::new(
+        &RCLONE_OBSCURE_KEY.into(),
+        &<[u8; 16]>::try_from(iv).ok()?.into(),
+    );
+    cipher.apply_keystream(&mut text);
+    let text = String::from_utf8(text).ok()?;
+    (!text.chars().any(char::is_control)).then_some(text)
 }
 
 fn defuse_key(secret: &[u8]) -> bool {
@@ -857,6 +892,20 @@ mod tests {
             b"eyJhIjoibm90LWFuLWFjY291bnQtdGFnLXZhbHVlLWhlcmUteHgiLCJzIjoieCIsInQiOiJ5In0="
         ));
         assert!(!cloudflare_tunnel_token(b"eyJhIjoi"));
+    }
+
+    #[test]
+    fn rclone_obscured_password_reveals_to_text() {
+        // `rclone obscure` of a 16-character password, generated for this test the way rclone does.
+        assert_eq!(
+            rclone_reveal(b"lTaEXUGOVzqyWIJYWpEnCfR95Oe8sDJ7hofmPvs0HGo").map(|t| t.len()),
+            Some(16)
+        );
+        // Random base64url of the same length reveals to bytes that are not text.
+        assert!(rclone_reveal(b"G11HKqTSLknKsY04rjnKIn0Off2_3NvRO5mr-sdu2Ec").is_none());
+        // Too short to hold an IV and a password; not base64url.
+        assert!(rclone_reveal(b"lTaEXUGOVzqyWIJYWpEnCf").is_none());
+        assert!(rclone_reveal(b"lTaEXUGOVzqyWIJYWpEnCfR95Oe8sDJ7hofmPvs0HG+").is_none());
     }
 
     #[test]

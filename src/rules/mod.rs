@@ -174,6 +174,9 @@ pub enum Checksum {
     /// Keeper Secrets Manager configuration in base64: a JSON object naming the client's
     /// `clientId` and `privateKey`.
     KeeperKsmConfig,
+    /// rclone obscured password: unpadded base64url of a 16-byte IV and the password encrypted
+    /// with AES-256-CTR under the key rclone publishes; it must decrypt to printable text.
+    RcloneObscured,
 }
 
 impl Checksum {
