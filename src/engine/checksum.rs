@@ -91,7 +91,8 @@ const RCLONE_OBSCURE_KEY: [u8; 32] = [
 
 /// `rclone reveal`: unpadded base64url of the IV and the AES-256-CTR ciphertext. rclone checks
 /// nothing, so any base64url "reveals" to bytes; a real obscured password reveals to printable
-/// UTF-8, which random bytes of six or more are one time in a thousand or less.
+/// UTF-8, which six or more random bytes are about one time in 400 or less (the rules take values
+/// of 30 characters or more: six bytes after the IV).
 fn rclone_reveal(secret: &[u8]) -> Option<String> {
     use aes::cipher::{KeyIvInit, StreamCipher};
     if secret.len() % 4 == 1
