@@ -41,6 +41,10 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         Checksum::OverseerrApiKey => overseerr_api_key(secret),
         Checksum::KeeperKsmConfig => json_object_with(secret, &["clientId", "privateKey"]),
         Checksum::RcloneObscured => rclone_reveal(secret).is_some(),
+        Checksum::TwentyApiKey => {
+            jwt_claims(secret, &[br#""type":"API_KEY""#, br#""workspaceId":""#])
+        }
+        Checksum::GitnessToken => jwt_claims(secret, &[br#""iss":"Gitness""#, br#""tkn":{"#]),
         Checksum::Base36NotHex => secret
             .iter()
             .rev()
@@ -651,6 +655,21 @@ fn jwt(secret: &[u8]) -> bool {
     }) && object(payload).is_some()
 }
 
+/// A JWT (the `jwt` check) whose payload, as compact JSON, holds every one of `claims`: how a
+/// product's own tokens are told from every other JWT when they carry no prefix.
+fn jwt_claims(secret: &[u8], claims: &[&[u8]]) -> bool {
+    jwt(secret)
+        && secret
+            .split(|&b| b == b'.')
+            .nth(1)
+            .and_then(base64url_decode)
+            .is_some_and(|payload| {
+                claims
+                    .iter()
+                    .all(|c| memchr::memmem::find(&payload, c).is_some())
+            })
+}
+
 /// After `"alg"`: `: "none"` (any case, any blanks). An unsecured JWT (RFC 7519 §6) carries no
 /// signature, so no key stands behind it, whatever junk follows its last dot.
 fn names_alg_none(rest: &[u8]) -> bool {
@@ -907,6 +926,16 @@ mod tests {
         // Too short to hold an IV and a password; not base64url.
         assert!(rclone_reveal(b"lTaEXUGOVzqyWIJYWpEnCf").is_none());
         assert!(rclone_reveal(b"lTaEXUGOVzqyWIJYWpEnCfR95Oe8sDJ7hofmPvs0HG+").is_none());
+    }
+
+    #[test]
+    fn jwt_claims_tell_a_products_tokens_from_other_jwts() {
+        // Minted for this test: {"exp":…,"iat":…,"iss":"Gitness","pid":110,"tkn":{…}}.
+        let gitness = b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjE3OTU2ODYwMDAsImlhdCI6MTc2NDE1MDAwMCwiaXNzIjoiR2l0bmVzcyIsInBpZCI6MTEwLCJ0a24iOnsidHlwIjoicGF0IiwiaWQiOjE5NzR9fQ.Deie-nSDedeOLQhen1rasO_ZYAChH2o9oIBXP9DjD34";
+        assert!(verify(Checksum::GitnessToken, gitness));
+        assert!(!verify(Checksum::TwentyApiKey, gitness));
+        // Another issuer.
+        assert!(!verify(Checksum::GitnessToken, b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjE3OTU2ODYwMDAsImlhdCI6MTc2NDE1MDAwMCwiaXNzIjoia2V5aG91bmQtaWRwIiwic3ViIjoidTcifQ.DMWCjd6zhuy2qo-tn7DXNwrdTvp5PH985rWldDgEXr4"));
     }
 
     #[test]

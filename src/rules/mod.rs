@@ -177,6 +177,12 @@ pub enum Checksum {
     /// rclone obscured password: unpadded base64url of a 16-byte IV and the password encrypted
     /// with AES-256-CTR under the key rclone publishes; it must decrypt to printable text.
     RcloneObscured,
+    /// Twenty CRM API key: a JWT (the `jwt` check) whose payload says `"type":"API_KEY"` and
+    /// names its `workspaceId`, as Twenty signs them.
+    TwentyApiKey,
+    /// Gitness (Harness Open Source) token: a JWT whose payload names `"iss":"Gitness"` and the
+    /// token it stands for (`"tkn"`).
+    GitnessToken,
 }
 
 impl Checksum {
