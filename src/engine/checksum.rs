@@ -44,6 +44,7 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         Checksum::TwentyApiKey => {
             jwt_claims(secret, &[br#""type":"API_KEY""#, br#""workspaceId":""#])
         }
+        Checksum::ConcourseAccessToken => concourse_access_token(secret),
         Checksum::GitnessToken => jwt_claims(secret, &[br#""iss":"Gitness""#, br#""tkn":{"#]),
         Checksum::Base36NotHex => secret
             .iter()
@@ -655,6 +656,19 @@ fn jwt(secret: &[u8]) -> bool {
     }) && object(payload).is_some()
 }
 
+/// skymarshal's `token.Generate`: 20 random bytes and the expiry (`binary.LittleEndian`), in
+/// `base64.RawStdEncoding`. Eight random bytes land between 2014 and 2100 about once in seven
+/// billion.
+fn concourse_access_token(secret: &[u8]) -> bool {
+    secret.len() == 38
+        && base64url_decode(secret).is_some_and(|bytes| {
+            bytes.len() == 28
+                && u64::from_le_bytes(bytes[20..28].try_into().unwrap_or_default())
+                    .checked_sub(1_388_534_400)
+                    .is_some_and(|since_2014| since_2014 < 2_713_910_400)
+        })
+}
+
 /// A JWT (the `jwt` check) whose payload, as compact JSON, holds every one of `claims`: how a
 /// product's own tokens are told from every other JWT when they carry no prefix.
 fn jwt_claims(secret: &[u8], claims: &[&[u8]]) -> bool {
@@ -936,6 +950,19 @@ mod tests {
         assert!(!verify(Checksum::TwentyApiKey, gitness));
         // Another issuer.
         assert!(!verify(Checksum::GitnessToken, b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjE3OTU2ODYwMDAsImlhdCI6MTc2NDE1MDAwMCwiaXNzIjoia2V5aG91bmQtaWRwIiwic3ViIjoidTcifQ.DMWCjd6zhuy2qo-tn7DXNwrdTvp5PH985rWldDgEXr4"));
+    }
+
+    #[test]
+    fn concourse_access_token_ends_in_its_expiry() {
+        // 20 random bytes and 2026-11-26 (1795686000) little-endian, made for this test.
+        assert!(concourse_access_token(
+            b"Cogy9ziM8sDMDJKZeWHyZwd70tBw/gdrAAAAAA"
+        ));
+        // 28 random bytes.
+        assert!(!concourse_access_token(
+            b"nV4ZQuwtwCcMcIkALOse0/wa94iUGJpqCUTH/A"
+        ));
+        assert!(!concourse_access_token(b"short"));
     }
 
     #[test]

@@ -183,6 +183,9 @@ pub enum Checksum {
     /// Gitness (Harness Open Source) token: a JWT whose payload names `"iss":"Gitness"` and the
     /// token it stands for (`"tkn"`).
     GitnessToken,
+    /// Concourse access token (fly, skymarshal): unpadded standard base64 of 20 random bytes and
+    /// the token's expiry as a little-endian Unix time, which must fall between 2014 and 2100.
+    ConcourseAccessToken,
 }
 
 impl Checksum {
@@ -201,6 +204,7 @@ impl Checksum {
                 | Checksum::LaravelSanctum
                 | Checksum::MatrixToken
                 | Checksum::OverseerrApiKey
+                | Checksum::ConcourseAccessToken
         )
     }
 }
