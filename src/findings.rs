@@ -4,7 +4,7 @@
 //! [`Location`]s; the [`Collector`] groups them by rule and secret so a key committed in 40
 //! files is one finding with 40 locations. Report writers read only [`Finding`]s.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -216,21 +216,29 @@ impl Collector {
         // A path rule's match claims nothing during the scan (its path is settled only here), so
         // a fallback rule may have reported the same value at the same place (`pass = …` in
         // rclone.conf): one secret, the path rule's, as `drop_generic_overlaps` makes it for
-        // every other provider rule.
-        type Place = (Vec<u8>, Option<String>, usize, Option<String>);
-        let place = |secret: &[u8], l: &Location| -> Place {
-            (secret.to_vec(), l.path.clone(), l.line, l.commit.clone())
-        };
-        let claimed: HashSet<Place> = grouped
-            .iter()
-            .filter(|((idx, _), _)| rules[*idx].path.is_some() && !rules[*idx].fallback)
-            .flat_map(|((_, secret), locs)| locs.iter().map(|l| place(secret, l)))
-            .collect();
+        // every other provider rule. Keyed by the secret, so the fallback rules' locations
+        // (thousands in a history scan) are looked up without copying anything.
+        type Place = (Option<String>, usize, Option<String>);
+        let mut claimed: HashMap<Vec<u8>, Vec<Place>> = HashMap::new();
+        for ((idx, secret), locs) in &grouped {
+            if rules[*idx].path.is_some() && !rules[*idx].fallback {
+                claimed.entry(secret.clone()).or_default().extend(
+                    locs.iter()
+                        .map(|l| (l.path.clone(), l.line, l.commit.clone())),
+                );
+            }
+        }
         let mut findings: Vec<Finding> = grouped
             .into_iter()
             .map(|((idx, secret), mut locs)| {
-                if rules[idx].fallback && !claimed.is_empty() {
-                    locs.retain(|l| !claimed.contains(&place(&secret, l)));
+                if rules[idx].fallback
+                    && let Some(places) = claimed.get(secret.as_slice())
+                {
+                    locs.retain(|l| {
+                        !places.iter().any(|(path, line, commit)| {
+                            *path == l.path && *line == l.line && *commit == l.commit
+                        })
+                    });
                 }
                 ((idx, secret), locs)
             })

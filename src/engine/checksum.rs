@@ -643,17 +643,23 @@ fn base62_6(mut n: u32) -> [u8; 6] {
 /// Checked as text (`{...}` naming `"alg"`, then `{...}`), not parsed: a token whose header has
 /// one byte mangled is still a token someone pasted; a cut-off one is not a token.
 fn jwt(secret: &[u8]) -> bool {
+    jwt_payload(secret).is_some()
+}
+
+/// The payload JSON of a token that passes the `jwt` check.
+fn jwt_payload(secret: &[u8]) -> Option<Vec<u8>> {
     let mut parts = secret.split(|&b| b == b'.');
-    let (Some(header), Some(payload)) = (parts.next(), parts.next()) else {
-        return false;
-    };
+    let (header, payload) = (parts.next()?, parts.next()?);
     let object = |segment: &[u8]| {
         base64url_decode(segment)
             .filter(|json| json.starts_with(b"{") && json.trim_ascii_end().ends_with(b"}"))
     };
-    object(header).is_some_and(|h| {
-        memchr::memmem::find(&h, b"\"alg\"").is_some_and(|at| !names_alg_none(&h[at + 5..]))
-    }) && object(payload).is_some()
+    let header = object(header)?;
+    let at = memchr::memmem::find(&header, b"\"alg\"")?;
+    if names_alg_none(&header[at + 5..]) {
+        return None;
+    }
+    object(payload)
 }
 
 /// skymarshal's `token.Generate`: 20 random bytes and the expiry (`binary.LittleEndian`), in
@@ -672,16 +678,11 @@ fn concourse_access_token(secret: &[u8]) -> bool {
 /// A JWT (the `jwt` check) whose payload, as compact JSON, holds every one of `claims`: how a
 /// product's own tokens are told from every other JWT when they carry no prefix.
 fn jwt_claims(secret: &[u8], claims: &[&[u8]]) -> bool {
-    jwt(secret)
-        && secret
-            .split(|&b| b == b'.')
-            .nth(1)
-            .and_then(base64url_decode)
-            .is_some_and(|payload| {
-                claims
-                    .iter()
-                    .all(|c| memchr::memmem::find(&payload, c).is_some())
-            })
+    jwt_payload(secret).is_some_and(|payload| {
+        claims
+            .iter()
+            .all(|c| memchr::memmem::find(&payload, c).is_some())
+    })
 }
 
 /// After `"alg"`: `: "none"` (any case, any blanks). An unsecured JWT (RFC 7519 §6) carries no
