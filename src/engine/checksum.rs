@@ -46,6 +46,9 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         }
         Checksum::ConcourseAccessToken => concourse_access_token(secret),
         Checksum::GitnessToken => jwt_claims(secret, &[br#""iss":"Gitness""#, br#""tkn":{"#]),
+        Checksum::HasDigitAndLetter => {
+            secret.iter().any(u8::is_ascii_digit) && secret.iter().any(u8::is_ascii_alphabetic)
+        }
         Checksum::Base36NotHex => secret
             .iter()
             .rev()
