@@ -46,6 +46,7 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         }
         Checksum::ConcourseAccessToken => concourse_access_token(secret),
         Checksum::GitnessToken => jwt_claims(secret, &[br#""iss":"Gitness""#, br#""tkn":{"#]),
+        Checksum::ArgocdToken => jwt_claims(secret, &[br#""iss":"argocd""#]),
         Checksum::HasDigitAndLetter => {
             secret.iter().any(u8::is_ascii_digit) && secret.iter().any(u8::is_ascii_alphabetic)
         }
@@ -954,6 +955,27 @@ mod tests {
         assert!(!verify(Checksum::TwentyApiKey, gitness));
         // Another issuer.
         assert!(!verify(Checksum::GitnessToken, b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjE3OTU2ODYwMDAsImlhdCI6MTc2NDE1MDAwMCwiaXNzIjoia2V5aG91bmQtaWRwIiwic3ViIjoidTcifQ.DMWCjd6zhuy2qo-tn7DXNwrdTvp5PH985rWldDgEXr4"));
+    }
+
+    #[test]
+    fn argocd_token_names_its_issuer() {
+        let check = |s: &[u8]| verify(Checksum::ArgocdToken, s);
+        // HS256 tokens minted for this test: issuer `argocd`, then `argocdx`.
+        assert!(check(
+            b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJhcmdvY2QiLCJzdWIiOiJjaS1ib3Q6YXBpS2V5IiwibmJmIjoxNzY0MDAwMDAwLCJpYXQiOjE3NjQwMDAwMDAsImp0aSI6IjY2YzYwNTZiLTc3MDItNDk2My05NzUzLTQzZjc2MmIwNDk2ZCJ9.pnfP33y3agmD8jsEzO4YuxdjTJ3XiigC02a5s-DvQjQ"
+        ));
+        assert!(!check(
+            b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJhcmdvY2R4Iiwic3ViIjoiZGVwbG95ZXI6YXBpS2V5IiwibmJmIjoxNzYzMDAwMDAwLCJpYXQiOjE3NjMwMDAwMDAsImp0aSI6ImMwYTEyZTU5LTAwOTItNDgzYi05NjExLTAzZDdlZjc0OTFiNSJ9.nn8pGwirJZ8PvAAx0ODL4mi8IX59QG7iKe3aDUiZrss"
+        ));
+    }
+
+    #[test]
+    fn has_digit_and_letter_rejects_words_and_numbers() {
+        let check = |s: &[u8]| verify(Checksum::HasDigitAndLetter, s);
+        assert!(check(b"mainnetQ7vXk2LmP9sTzR4wYbN8cJ3dHf6gAe"));
+        // A camelCase name after the network word, and a run of digits.
+        assert!(!check(b"previewImageForTheSelectedItemInList"));
+        assert!(!check(b"12345678901234567890123456789012"));
     }
 
     #[test]

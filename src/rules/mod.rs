@@ -186,6 +186,9 @@ pub enum Checksum {
     /// Concourse access token (fly, skymarshal): unpadded standard base64 of 20 random bytes and
     /// the token's expiry as a little-endian Unix time, which must fall between 2014 and 2100.
     ConcourseAccessToken,
+    /// Argo CD token: a JWT (the `jwt` check) whose payload names `"iss":"argocd"`, as Argo CD's
+    /// session manager signs its session and account (API) tokens.
+    ArgocdToken,
     /// At least one digit and one letter: a random alphanumeric body of 32 or more characters
     /// lacks a digit less than once in 200, while identifiers, words and camelCase names that
     /// happen to follow a short prefix (`preview…`, `secret-…`) have none.
