@@ -46,6 +46,13 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         }
         Checksum::ConcourseAccessToken => concourse_access_token(secret),
         Checksum::GitnessToken => jwt_claims(secret, &[br#""iss":"Gitness""#, br#""tkn":{"#]),
+        Checksum::JsrToken => {
+            secret.len() == 40
+                && secret
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+                && base62_6(crc32fast::hash(&secret[..34])) == secret[34..]
+        }
         Checksum::ArgocdToken => jwt_claims(secret, &[br#""iss":"argocd""#]),
         Checksum::HasDigitAndLetter => {
             secret.iter().any(u8::is_ascii_digit) && secret.iter().any(u8::is_ascii_alphabetic)
@@ -955,6 +962,15 @@ mod tests {
         assert!(!verify(Checksum::TwentyApiKey, gitness));
         // Another issuer.
         assert!(!verify(Checksum::GitnessToken, b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjE3OTU2ODYwMDAsImlhdCI6MTc2NDE1MDAwMCwiaXNzIjoia2V5aG91bmQtaWRwIiwic3ViIjoidTcifQ.DMWCjd6zhuy2qo-tn7DXNwrdTvp5PH985rWldDgEXr4"));
+    }
+
+    #[test]
+    fn jsr_token_ends_in_its_crc() {
+        let check = |s: &[u8]| verify(Checksum::JsrToken, s);
+        // Generated for this test as JSR's `generate_token` does.
+        assert!(check(b"jsrp_z96R0JJDyNPInQ1YWj9lrAeHQLqZy1G1hON"));
+        assert!(!check(b"jsrp_z96R0JJDyNPInQ1YWj9lrAeHQLqZy1G1hOX"));
+        assert!(!check(b"jsrp_z96R0JJDyNPInQ1YWj9lrAeHQLqZy1G1hO"));
     }
 
     #[test]

@@ -189,6 +189,9 @@ pub enum Checksum {
     /// Argo CD token: a JWT (the `jwt` check) whose payload names `"iss":"argocd"`, as Argo CD's
     /// session manager signs its session and account (API) tokens.
     ArgocdToken,
+    /// JSR token: `jsr<type>_`, 29 base62 characters and the base62 CRC-32 of everything before
+    /// it, zero-padded to 6 (jsr-io/jsr `api/src/token.rs`).
+    JsrToken,
     /// At least one digit and one letter: a random alphanumeric body of 32 or more characters
     /// lacks a digit less than once in 200, while identifiers, words and camelCase names that
     /// happen to follow a short prefix (`preview…`, `secret-…`) have none.
@@ -212,6 +215,7 @@ impl Checksum {
                 | Checksum::MatrixToken
                 | Checksum::OverseerrApiKey
                 | Checksum::ConcourseAccessToken
+                | Checksum::JsrToken
         )
     }
 }
