@@ -3,11 +3,12 @@
 //! An [`Engine`] is built once from a [`RuleSet`] and is read-only and `Sync` afterwards;
 //! each worker thread brings its own [`Scratch`]. Scanning a blob is:
 //!
-//! 1. One Aho-Corasick DFA over every rule's keywords, lower-cased, finds keyword hits in an
-//!    ASCII-lower-cased copy of the blob. Keywords that every match of their rule provably
-//!    contains verbatim (see [`anchored_case_sensitively`]: token prefixes such as `ghp_`)
-//!    must also appear with their exact case in the original bytes at the hit; context words
-//!    (`password`) match in any case. The `Prefilter` type notes the measurements behind one pass.
+//! 1. One Aho-Corasick DFA over every rule's keywords finds every keyword in the blob, in
+//!    any ASCII case (see `keywords` for how it is built and walked). Keywords that every
+//!    match of their rule provably begins with (see [`anchored_case_sensitively`]: token
+//!    prefixes such as `ghp_`) must also appear with their exact case at the hit; context
+//!    words (`password`) match in any case. The `Prefilter` type notes the measurements behind
+//!    one pass.
 //! 2. Only rules with a hit run their regex, and only over windows around the hits. Running
 //!    one `RegexSet` over everything measured 0.7 MB/s with 221 rules; keyword-gated regex
 //!    over whole blobs costs ~45 s on git/git's history; windows make the regex cost
@@ -18,11 +19,10 @@
 mod checksum;
 pub mod encoded;
 pub mod filters;
+mod keywords;
 pub mod lines;
 
 use std::ops::Range;
-
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::rules::{Rule, RuleSet};
 
@@ -41,9 +41,10 @@ const HIT_MERGE_GAP: usize = 256;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The keyword automaton could not be built (too many or too long keywords).
-    #[error("cannot build the keyword automaton")]
-    Automaton(#[from] aho_corasick::BuildError),
+    /// The keyword automaton would need more states than its 32-bit table can address
+    /// (millions of keyword bytes).
+    #[error("cannot build the keyword automaton: {0} states is too many")]
+    TooManyKeywords(usize),
 }
 
 /// A confirmed secret in a blob.
@@ -61,8 +62,8 @@ pub struct Scratch {
     hits: Vec<Vec<Range<usize>>>,
     touched: Vec<usize>,
     windows: Vec<Window>,
-    /// The blob, ASCII-lower-cased, for the context-word automaton.
-    lower: Vec<u8>,
+    /// Where keywords ended in the blob being scanned.
+    keyword_hits: keywords::Hits,
     /// Secret ranges that provider (non-generic) rules matched, whether or not the secret
     /// passed its checks.
     claimed: Vec<Range<usize>>,
@@ -86,52 +87,19 @@ struct Target {
     exact: Option<Box<[u8]>>,
 }
 
-/// One automaton over every keyword, lower-cased, run over a lower-cased copy of the blob.
+/// One automaton over every keyword, matched in any ASCII case, and the rules each wakes.
 ///
 /// Measured on the git and trufflehog working trees (91 MB) with ~200 rules and ~400
 /// keywords: one case-sensitive automaton plus one ASCII-case-insensitive one fell back to a
 /// plain automaton walk (Teddy takes at most 64 patterns; 81% of scan time, 42 MB/s); 25
-/// Teddy groups of 16 ran at 135 MB/s. A single DFA pass over a lower-cased copy, checking the
-/// case of case-sensitive keywords only at hits, does one pass instead of many.
-///
-/// The DFA takes ~5 ms to build for 700 keywords, a tenth of a pre-commit hook's run. A hook
-/// scans a few KiB, which the contiguous NFA (built in ~1 ms, ~90 MB/s against the DFA's
-/// ~320) covers in well under a millisecond; the DFA is built once this engine has scanned
-/// [`DFA_AFTER_BYTES`].
+/// Teddy groups of 16 ran at 135 MB/s. A single DFA pass, checking the case of case-sensitive
+/// keywords only at hits, does one pass instead of many. With 1,777 keywords the
+/// `aho-corasick` crate's DFA ran at ~300 MB/s and took 44% of a git/git history scan's CPU
+/// time; `keywords::Keywords` walks the same automaton at ~970 MB/s.
 #[derive(Debug)]
 struct Prefilter {
-    nfa: AhoCorasick,
-    dfa: std::sync::OnceLock<AhoCorasick>,
-    patterns: Vec<String>,
-    scanned: std::sync::atomic::AtomicU64,
+    automaton: keywords::Keywords,
     targets: Vec<Vec<Target>>,
-}
-
-/// Bytes an engine scans with the NFA before it builds the DFA (see [`Prefilter`]).
-const DFA_AFTER_BYTES: u64 = 1 << 20;
-
-impl Prefilter {
-    /// The automaton for a blob of `len` bytes: the NFA until the engine has scanned
-    /// [`DFA_AFTER_BYTES`], then the DFA (built on first need, shared by all threads).
-    fn automaton(&self, len: usize) -> &AhoCorasick {
-        use std::sync::atomic::Ordering::Relaxed;
-        if let Some(dfa) = self.dfa.get() {
-            return dfa;
-        }
-        let before = self.scanned.fetch_add(len as u64, Relaxed);
-        if before + len as u64 <= DFA_AFTER_BYTES {
-            return &self.nfa;
-        }
-        self.dfa.get_or_init(|| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostFirst)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&self.patterns)
-                // The same patterns built as an NFA already; a DFA over them only fails on
-                // a size limit, and then the NFA still finds every keyword.
-                .unwrap_or_else(|_| self.nfa.clone())
-        })
-    }
 }
 
 /// Compiled rules plus their prefilters.
@@ -221,23 +189,13 @@ impl Engine {
             scratch.hits.resize_with(self.rules.len(), Vec::new);
         }
         if let Some(pf) = &self.prefilter {
-            scratch.lower.clear();
-            scratch.lower.extend_from_slice(data);
-            scratch.lower.make_ascii_lowercase();
-            let automaton = pf.automaton(data.len());
-            let hay = scratch.lower.as_slice();
-            // Leftmost-first resumes after each match, so a keyword that starts inside
-            // another and runs past its end (`secret_key` in `hasura_admin_secret_key`, behind
-            // `hasura_admin_secret`) would never be seen; each search starts one byte after
-            // the last match's start instead. (Keywords wholly inside a match are triggered
-            // by it, see `Prefilter::build`.)
-            let mut at = 0;
-            while let Some(m) = automaton.find(aho_corasick::Input::new(hay).span(at..hay.len())) {
-                at = m.start() + 1;
-                let span = &data[m.start()..m.end()];
-                for t in &pf.targets[m.pattern().as_usize()] {
+            pf.automaton.find(data, &mut scratch.keyword_hits);
+            // Every keyword at every place, in order of where it ends; a keyword inside a
+            // longer one (`secret_key` in `hasura_admin_secret_key`) is reported on its own.
+            for (pattern, m) in pf.automaton.matches(&scratch.keyword_hits) {
+                for t in &pf.targets[pattern] {
                     if let Some(k) = &t.exact
-                        && memchr::memmem::find(span, k).is_none()
+                        && data[m.clone()] != **k
                     {
                         continue;
                     }
@@ -247,19 +205,20 @@ impl Engine {
                         // window (see `window`): extend the last hit instead of storing one
                         // more. A line of 10 million `password=` made 1.4 GB of hits.
                         // Keywords that overlap the last hit (`secret_` inside `_secret_`)
-                        // are merged into it too.
+                        // are merged into it too; one that ends later may start earlier.
                         Some(last)
-                            if m.start() <= last.end + HIT_MERGE_GAP
-                                && (m.start() <= last.end
-                                    || memchr::memchr(b'\n', &data[last.end..m.start()])
+                            if m.start <= last.end + HIT_MERGE_GAP
+                                && (m.start <= last.end
+                                    || memchr::memchr(b'\n', &data[last.end..m.start])
                                         .is_none()) =>
                         {
-                            last.end = last.end.max(m.end());
+                            last.start = last.start.min(m.start);
+                            last.end = last.end.max(m.end);
                         }
-                        Some(_) => hits.push(m.start()..m.end()),
+                        Some(_) => hits.push(m.clone()),
                         None => {
                             scratch.touched.push(t.rule);
-                            hits.push(m.start()..m.end());
+                            hits.push(m.clone());
                         }
                     }
                 }
@@ -1158,52 +1117,13 @@ impl Prefilter {
             by_keyword.entry(kw).or_default().push(target);
         }
         let mut patterns: Vec<(String, Vec<Target>)> = by_keyword.into_iter().collect();
-        // Leftmost-first reports one pattern per position and resumes after it, so a keyword
-        // inside a longer one (`sk-` in `sk-proj-`) would never be reported where the longer
-        // one matches. Longer patterns win ties, and each pattern also triggers the targets of
-        // every keyword it contains (their case is checked within the longer hit).
-        patterns.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
-        // Which keywords each keyword contains: one overlapping automaton pass over every
-        // keyword instead of comparing all pairs (700 keywords made that a third of start-up).
-        let inner = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .build(patterns.iter().map(|(p, _)| p.as_bytes()))?;
-        let contained: Vec<Vec<usize>> = patterns
-            .iter()
-            .enumerate()
-            .map(|(i, (p, _))| {
-                let mut found: Vec<usize> = inner
-                    .find_overlapping_iter(p.as_str())
-                    .map(|m| m.pattern().as_usize())
-                    .filter(|&j| j != i && patterns[j].0.len() < p.len())
-                    .collect();
-                found.sort_unstable();
-                found.dedup();
-                found
-            })
-            .collect();
-        let extra: Vec<Vec<Target>> = contained
-            .iter()
-            .map(|js| {
-                js.iter()
-                    .flat_map(|&j| patterns[j].1.iter().cloned())
-                    .collect()
-            })
-            .collect();
-        for ((_, targets), more) in patterns.iter_mut().zip(extra) {
-            targets.extend(more);
-        }
-        let nfa = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostFirst)
-            .kind(Some(AhoCorasickKind::ContiguousNFA))
-            .build(patterns.iter().map(|(p, _)| p.as_bytes()))?;
-        let (keywords, targets) = patterns.into_iter().unzip();
+        // Sorted, so the automaton's pattern ids do not depend on the hash map's order.
+        patterns.sort_by(|a, b| a.0.cmp(&b.0));
+        let automaton = keywords::Keywords::new(&patterns.iter().map(|p| &p.0).collect::<Vec<_>>())
+            .map_err(Error::TooManyKeywords)?;
         Ok(Some(Prefilter {
-            nfa,
-            dfa: std::sync::OnceLock::new(),
-            patterns: keywords,
-            scanned: std::sync::atomic::AtomicU64::new(0),
-            targets,
+            automaton,
+            targets: patterns.into_iter().map(|p| p.1).collect(),
         }))
     }
 }
@@ -1870,16 +1790,25 @@ examples = ["x"]
     }
 
     #[test]
-    fn nfa_then_dfa_find_the_same_keywords() {
+    fn keywords_are_found_in_every_part_of_a_long_blob() {
         let e = engine("keywords = [\"tok_\"]\nregex = '''\\b(tok_[A-Za-z0-9]{20})\\b'''");
-        let small = "key = tok_Q8vR2mXk7LpW3nZb9TfY\n";
-        // Below the threshold: the NFA.
-        assert_eq!(secrets(&e, small), ["tok_Q8vR2mXk7LpW3nZb9TfY"]);
-        // A blob that crosses it switches to the DFA; later blobs use it too.
-        let big = format!("{}{small}", "x ".repeat(DFA_AFTER_BYTES as usize));
-        assert_eq!(secrets(&e, &big), ["tok_Q8vR2mXk7LpW3nZb9TfY"]);
-        assert!(e.prefilter.as_ref().is_some_and(|p| p.dfa.get().is_some()));
-        assert_eq!(secrets(&e, small), ["tok_Q8vR2mXk7LpW3nZb9TfY"]);
+        let line = "key = tok_Q8vR2mXk7LpW3nZb9TfY\n";
+        assert_eq!(secrets(&e, line), ["tok_Q8vR2mXk7LpW3nZb9TfY"]);
+        // A long blob is walked in parts; tokens next to each border, cut by it or not, and
+        // at both ends are each found once.
+        let filler = "x = 1\n".repeat(2000);
+        let mut big = String::from(line);
+        for _ in 0..7 {
+            big.push_str(&filler);
+            big.push_str(line);
+        }
+        assert_eq!(secrets(&e, &big).len(), 8);
+        let quarter = big.len() / 4;
+        for cut in quarter - 40..quarter + 10 {
+            let text = format!("{}{line}{}", "y\n".repeat(cut % 7), &big[..cut]);
+            let whole = text.matches("tok_Q8vR2mXk7LpW3nZb9TfY").count();
+            assert_eq!(secrets(&e, &text).len(), whole, "cut at {cut}");
+        }
     }
 
     #[test]
