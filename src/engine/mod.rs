@@ -1761,8 +1761,8 @@ examples = ["x"]
 
     #[test]
     fn a_keyword_overlapping_the_end_of_another_is_still_seen() {
-        // `admin_secret` ends where `secret_key` begins: one leftmost-first pass reports the
-        // first and resumed after it, so the second rule never ran.
+        // `admin_secret` ends where `secret_key` begins: a leftmost-first search that resumes
+        // after each match would report the first and never see the second.
         let text = r#"[provider]
 name = "T"
 rotation = "r"
