@@ -189,40 +189,41 @@ impl Engine {
             scratch.hits.resize_with(self.rules.len(), Vec::new);
         }
         if let Some(pf) = &self.prefilter {
-            pf.automaton.find(data, &mut scratch.keyword_hits);
             // Every keyword at every place, in order of where it ends; a keyword inside a
             // longer one (`secret_key` in `hasura_admin_secret_key`) is reported on its own.
-            for (pattern, m) in pf.automaton.matches(&scratch.keyword_hits) {
-                for t in &pf.targets[pattern] {
-                    if let Some(k) = &t.exact
-                        && data[m.clone()] != **k
-                    {
-                        continue;
-                    }
-                    let hits = &mut scratch.hits[t.rule];
-                    match hits.last_mut() {
-                        // A hit close after the last one on the same line gets the same
-                        // window (see `window`): extend the last hit instead of storing one
-                        // more. A line of 10 million `password=` made 1.4 GB of hits.
-                        // Keywords that overlap the last hit (`secret_` inside `_secret_`)
-                        // are merged into it too; one that ends later may start earlier.
-                        Some(last)
-                            if m.start <= last.end + HIT_MERGE_GAP
-                                && (m.start <= last.end
-                                    || memchr::memchr(b'\n', &data[last.end..m.start])
-                                        .is_none()) =>
+            let (hits, touched) = (&mut scratch.hits, &mut scratch.touched);
+            pf.automaton
+                .for_each_match(data, &mut scratch.keyword_hits, |pattern, m| {
+                    for t in &pf.targets[pattern] {
+                        if let Some(k) = &t.exact
+                            && data[m.clone()] != **k
                         {
-                            last.start = last.start.min(m.start);
-                            last.end = last.end.max(m.end);
+                            continue;
                         }
-                        Some(_) => hits.push(m.clone()),
-                        None => {
-                            scratch.touched.push(t.rule);
-                            hits.push(m.clone());
+                        let hits = &mut hits[t.rule];
+                        match hits.last_mut() {
+                            // A hit close after the last one on the same line gets the same
+                            // window (see `window`): extend the last hit instead of storing
+                            // one more. A line of 10 million `password=` made 1.4 GB of hits.
+                            // Keywords that overlap the last hit (`secret_` inside `_secret_`)
+                            // are merged into it too; one that ends later may start earlier.
+                            Some(last)
+                                if m.start <= last.end + HIT_MERGE_GAP
+                                    && (m.start <= last.end
+                                        || memchr::memchr(b'\n', &data[last.end..m.start])
+                                            .is_none()) =>
+                            {
+                                last.start = last.start.min(m.start);
+                                last.end = last.end.max(m.end);
+                            }
+                            Some(_) => hits.push(m.clone()),
+                            None => {
+                                touched.push(t.rule);
+                                hits.push(m.clone());
+                            }
                         }
                     }
-                }
-            }
+                });
         }
         // Whole-file rules start at offset 0; their regexes are anchored (`\A`), so a blob
         // that does not begin like the secret costs a few bytes of DFA. Text files that are one
