@@ -7,9 +7,8 @@
 //! visited for an older commit, so it is skipped: the pass costs one visit per distinct
 //! (tree, path), not per commit. Memory is the set of those pairs plus the places found.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use gix::ObjectId;
 use gix::bstr::{BString, ByteSlice};
@@ -64,12 +63,6 @@ pub(crate) fn all_commits(repo: &gix::Repository, warnings: &mut Vec<String>) ->
     }
     commits.reverse();
     commits
-}
-
-fn path_hash(path: &[u8]) -> u64 {
-    let mut h = DefaultHasher::new();
-    path.hash(&mut h);
-    h.finish()
 }
 
 /// Finds the places of `targets` in history.
@@ -145,39 +138,102 @@ struct Run {
     missing: u64,
 }
 
+/// A subtree visited at a path (by the path's hash). Its hash is the tree id's first eight
+/// bytes mixed with the path's: both are hashes already, and SipHash over them was 5% of the
+/// provenance pass.
+#[derive(PartialEq, Eq)]
+struct Visit {
+    tree: ObjectId,
+    path: u64,
+}
+
+impl Hash for Visit {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let head: [u8; 8] = self.tree.as_bytes()[..8]
+            .try_into()
+            .expect("ids are 20 or 32 bytes");
+        state.write_u64(u64::from_ne_bytes(head) ^ self.path);
+    }
+}
+
+/// Hands on the one `u64` a [`Visit`] writes.
+#[derive(Default)]
+struct Premixed(u64);
+
+impl Hasher for Premixed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Not used by `Visit`; a fold keeps any other key correct, if slow.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// FNV-1a of the path `prefix/name` (of `name` alone at the root), without building it.
+fn path_hash(prefix: &[u8], name: &[u8]) -> u64 {
+    let sep: &[u8] = if prefix.is_empty() { b"" } else { b"/" };
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in prefix.iter().chain(sep).chain(name) {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
 fn walk_run(
     repo: &gix::Repository,
     commits: &[ObjectId],
     base: usize,
     targets: &HashSet<ObjectId>,
 ) -> Run {
+    use gix::objs::FindExt;
+    let targets: gix::hashtable::HashSet<ObjectId> = targets.iter().copied().collect();
     let mut run = Run::default();
-    let mut seen_trees: HashSet<(ObjectId, u64)> = HashSet::new();
+    let mut seen: HashSet<Visit, BuildHasherDefault<Premixed>> = HashSet::default();
+    let mut buf = Vec::new();
+    let mut stack: Vec<(BString, ObjectId)> = Vec::new();
     for (offset, commit_id) in commits.iter().enumerate() {
-        let Ok(commit) = repo.find_commit(*commit_id) else {
+        let root = repo
+            .objects
+            .find_commit_iter(commit_id, &mut buf)
+            .ok()
+            .and_then(|mut commit| commit.tree_id().ok());
+        let Some(root) = root else {
             run.missing += 1;
             continue;
         };
-        let Ok(tree) = commit.tree_id() else {
-            run.missing += 1;
+        // A subtree is marked seen when it is queued, so one already visited at the same
+        // path costs neither a lookup nor its path.
+        if !seen.insert(Visit {
+            tree: root,
+            path: path_hash(b"", b""),
+        }) {
             continue;
-        };
-        let mut stack = vec![(BString::default(), tree.detach())];
+        }
+        stack.push((BString::default(), root));
         while let Some((prefix, tree_id)) = stack.pop() {
-            if !seen_trees.insert((tree_id, path_hash(&prefix))) {
-                continue;
-            }
-            let Ok(tree) = repo.find_tree(tree_id) else {
+            let Ok(entries) = repo.objects.find_tree_iter(&tree_id, &mut buf) else {
                 run.missing += 1;
                 continue;
             };
-            let Ok(decoded) = tree.decode() else {
-                run.missing += 1;
-                continue;
-            };
-            for entry in &decoded.entries {
+            for entry in entries {
+                let Ok(entry) = entry else {
+                    run.missing += 1;
+                    break;
+                };
                 if entry.mode.is_tree() {
-                    stack.push((join(prefix.as_ref(), entry.filename), entry.oid.to_owned()));
+                    let visit = Visit {
+                        tree: entry.oid.to_owned(),
+                        path: path_hash(&prefix, entry.filename),
+                    };
+                    if seen.insert(visit) {
+                        stack.push((join(prefix.as_ref(), entry.filename), entry.oid.to_owned()));
+                    }
                 } else if entry.mode.is_commit() {
                     run.submodules.insert(join(prefix.as_ref(), entry.filename));
                 } else if targets.contains(entry.oid) {
@@ -197,4 +253,34 @@ pub(crate) fn count_head_submodules(repo: &gix::Repository) -> u64 {
         return 0;
     };
     super::tree_blobs(repo, tree.detach()).map_or(0, |(_, subs)| subs.len() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_hashes_as_the_joined_path() {
+        assert_eq!(path_hash(b"a/b", b"c"), path_hash(b"", b"a/b/c"));
+        assert_ne!(path_hash(b"a", b"bc"), path_hash(b"ab", b"c"));
+        assert_ne!(path_hash(b"", b""), path_hash(b"", b"a"));
+    }
+
+    #[test]
+    fn one_tree_at_two_paths_is_two_visits() {
+        let tree = ObjectId::from_hex(b"4b825dc642cb6eb9a060e54bf8d69288fbee4904").expect("hex");
+        let mut seen: HashSet<Visit, BuildHasherDefault<Premixed>> = HashSet::default();
+        assert!(seen.insert(Visit {
+            tree,
+            path: path_hash(b"", b"src"),
+        }));
+        assert!(seen.insert(Visit {
+            tree,
+            path: path_hash(b"", b"lib"),
+        }));
+        assert!(!seen.insert(Visit {
+            tree,
+            path: path_hash(b"", b"src"),
+        }));
+    }
 }
