@@ -2,7 +2,7 @@
 # Side-by-side benchmarks of keyhound and its competitors on the inputs of prepare.sh.
 # Needs hyperfine and /usr/bin/time; competitors from shared/anchors/install.sh
 # (`source /opt/anchors/env.sh`). Prints wall time, peak RSS, blobs/s and MB/s.
-#   benches/run.sh [dir|history|staged|rules|all]
+#   benches/run.sh [dir|history|staged|range|rules|all]
 set -euo pipefail
 BENCH_DIR=$(realpath "${BENCH_DIR:-bench-data}")
 KH=$(realpath "${KEYHOUND:-target/release/keyhound}")
@@ -63,6 +63,22 @@ if [[ $what == staged || $what == all ]]; then
   args=(); for i in "${!cmds[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
   hyperfine -N -i -w 3 -r "${RUNS:-20}" "${args[@]}" || true
   git -C "$repo" reset -q Makefile && git -C "$repo" checkout -q Makefile
+fi
+
+if [[ $what == range || $what == all ]]; then
+  # What the GitHub Action does on a push: scan only the commits BASE..HEAD add. Kingfisher's
+  # --since-commit also scans other refs' commits not reachable from BASE, so it is given
+  # --branch HEAD.
+  repo=$BENCH_DIR/git
+  base=$(git -C "$repo" rev-parse "HEAD~${RANGE_COMMITS:-50}")
+  echo "== push range: $base..HEAD ($(git -C "$repo" rev-list --count "$base..HEAD") commits)"
+  cmds=("$KH scan $repo --git-range $base..HEAD --format json -o /dev/null")
+  names=(keyhound)
+  if have kingfisher; then cmds+=("kingfisher scan $repo --since-commit $base --branch HEAD --no-validate --no-update-check --format json -o $out/kf.json"); names+=(kingfisher); fi
+  if have betterleaks; then cmds+=("betterleaks git $repo --log-opts=$base..HEAD --no-banner -o $out/bl.json"); names+=(betterleaks); fi
+  if have gitleaks; then cmds+=("gitleaks git $repo --log-opts=$base..HEAD -c $GL_CONFIG --no-banner -f json -r $out/gl.json"); names+=(gitleaks); fi
+  args=(); for i in "${!cmds[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
+  hyperfine -N -i -w 1 -r "${RUNS:-10}" "${args[@]}" || true
 fi
 
 if [[ $what == rules || $what == all ]]; then
