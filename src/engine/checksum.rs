@@ -7,7 +7,7 @@ const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop
 /// True when `secret` satisfies the structural check `kind`.
 pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
     match kind {
-        Checksum::GithubCrc32 => github_crc32(secret),
+        Checksum::GithubCrc32 => crc32_tail(secret, 30),
         Checksum::Jwt => jwt(secret),
         Checksum::JwtJoined => {
             let token: Vec<u8> = secret
@@ -54,6 +54,7 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
                 && base62_6(crc32fast::hash(&secret[..34])) == secret[34..]
         }
         Checksum::ArgocdToken => jwt_claims(secret, &[br#""iss":"argocd""#]),
+        Checksum::PolarToken => crc32_tail(secret, 37),
         Checksum::HasDigitAndLetter => {
             secret.iter().any(u8::is_ascii_digit) && secret.iter().any(u8::is_ascii_alphabetic)
         }
@@ -628,13 +629,14 @@ fn macaroon_varint(bin: &[u8], at: &mut usize) -> Option<u64> {
 /// characters, then the CRC32 of those 30 in base62, left-padded with `0` to 6 characters.
 /// The CRC covers the random part only and the alphabet is digits, upper, lower: GitHub's
 /// blog announcing the format does not say, so this follows the public reimplementations and
-/// was confirmed on format-valid tokens that checksum this way.
-fn github_crc32(secret: &[u8]) -> bool {
-    if secret.len() < 36 {
+/// was confirmed on format-valid tokens that checksum this way. Polar's tokens are the same
+/// with 37 random characters (its generator is public).
+fn crc32_tail(secret: &[u8], random_len: usize) -> bool {
+    if secret.len() < random_len + 6 {
         return false;
     }
-    let tail = &secret[secret.len() - 36..];
-    let (random, check) = tail.split_at(30);
+    let tail = &secret[secret.len() - random_len - 6..];
+    let (random, check) = tail.split_at(random_len);
     if !tail.iter().all(u8::is_ascii_alphanumeric) {
         return false;
     }
@@ -971,6 +973,24 @@ mod tests {
         assert!(check(b"jsrp_z96R0JJDyNPInQ1YWj9lrAeHQLqZy1G1hON"));
         assert!(!check(b"jsrp_z96R0JJDyNPInQ1YWj9lrAeHQLqZy1G1hOX"));
         assert!(!check(b"jsrp_z96R0JJDyNPInQ1YWj9lrAeHQLqZy1G1hO"));
+    }
+
+    #[test]
+    fn polar_token_ends_in_the_crc_of_its_37_random_characters() {
+        let check = |s: &[u8]| verify(Checksum::PolarToken, s);
+        let random = "Q8vR2mXk7LpW3nZb9TfYzt4wR9nB2cF7qLm3X";
+        let token = format!(
+            "polar_cs_{random}{}",
+            String::from_utf8_lossy(&base62_6(crc32fast::hash(random.as_bytes())))
+        );
+        assert_eq!(token.len(), "polar_cs_".len() + 43);
+        assert!(check(token.as_bytes()));
+        let mut bad = token.clone().into_bytes();
+        bad[12] = if bad[12] == b'a' { b'b' } else { b'a' };
+        assert!(!check(&bad));
+        // GitHub's 30 + 6 split does not verify a Polar token, nor the reverse.
+        assert!(!verify(Checksum::GithubCrc32, token.as_bytes()));
+        assert!(!check(b"polar_cs_short"));
     }
 
     #[test]

@@ -192,6 +192,10 @@ pub enum Checksum {
     /// JSR token: `jsr<type>_`, 29 base62 characters and the base62 CRC-32 of everything before
     /// it, zero-padded to 6 (jsr-io/jsr `api/src/token.rs`).
     JsrToken,
+    /// Polar token (polarsource/polar `server/polar/kit/crypto.py`, `generate_token`): the last
+    /// 43 characters are 37 random base62 characters and the base62 CRC-32 of those 37,
+    /// zero-padded to 6, the GitHub scheme with a longer random part.
+    PolarToken,
     /// At least one digit and one letter: a random alphanumeric body of 32 or more characters
     /// lacks a digit less than once in 200, while identifiers, words and camelCase names that
     /// happen to follow a short prefix (`preview…`, `secret-…`) have none.
@@ -216,6 +220,7 @@ impl Checksum {
                 | Checksum::OverseerrApiKey
                 | Checksum::ConcourseAccessToken
                 | Checksum::JsrToken
+                | Checksum::PolarToken
         )
     }
 }
