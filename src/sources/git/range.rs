@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use gix::ObjectId;
 use gix::bstr::ByteSlice;
+use rayon::prelude::*;
 
 use super::{Change, CommitInfo, Error, changed_blobs};
 use crate::engine::Engine;
@@ -46,8 +47,12 @@ pub(crate) fn scan(
         }
     }
     commits.reverse();
-    let mut cache: HashMap<ObjectId, Option<Vec<LocatedMatch>>> = HashMap::new();
+    // The tree diffs need the repository in order; the blobs they name are then scanned on all
+    // cores (new versions first, then the parents' versions of paths whose new blob has
+    // findings), and the findings are assembled in commit order. One thread did all three on a
+    // 50-commit push of git/git; the scans were 40 % of its time.
     let mut submodules = 0u64;
+    let mut diffs: Vec<(ObjectId, Vec<Added>)> = Vec::new();
     for commit_id in commits {
         if options.allowlist.allows_commit(&commit_id.to_string()) {
             continue;
@@ -60,41 +65,117 @@ pub(crate) fn scan(
             .map_err(Error::git(format!("cannot read the tree of {commit_id}")))?
             .detach();
         let parents: Vec<ObjectId> = commit.parent_ids().map(|p| p.detach()).collect();
-        let changes = added_vs_all_parents(repo, tree, &parents, &mut submodules, &mut worker);
+        let mut changes = added_vs_all_parents(repo, tree, &parents, &mut submodules, &mut worker);
+        changes.retain(|change| {
+            let path = change.path.to_str_lossy();
+            match options.allowlist.skip_reason(&path) {
+                Some(reason) => {
+                    worker.skip(reason);
+                    false
+                }
+                None => true,
+            }
+        });
+        diffs.push((commit_id, changes));
+    }
+    let mut cache = BlobMatches::new();
+    let new_blobs: Vec<ObjectId> = diffs
+        .iter()
+        .flat_map(|(_, changes)| changes.iter().map(|c| c.new))
+        .collect();
+    let mut scanned = scan_blobs(engine, repo, options, new_blobs, &mut cache);
+    let old_blobs: Vec<ObjectId> = diffs
+        .iter()
+        .flat_map(|(_, changes)| changes)
+        .filter(|c| {
+            cache
+                .get(&c.new)
+                .is_some_and(|m| m.as_ref().is_some_and(|m| !m.is_empty()))
+        })
+        .flat_map(|c| c.old_versions.iter().copied())
+        .collect();
+    scanned.merge(scan_blobs(engine, repo, options, old_blobs, &mut cache));
+    for (commit_id, changes) in diffs {
         let mut info: Option<CommitInfo> = None;
         for change in changes {
-            let path = change.path.to_str_lossy().into_owned();
-            if let Some(reason) = options.allowlist.skip_reason(&path) {
-                worker.skip(reason);
-                continue;
-            }
-            let Some(new) = scan_blob(repo, change.new, &mut cache, &mut worker).cloned() else {
+            let Some(Some(new)) = cache.get(&change.new) else {
                 continue;
             };
             if new.is_empty() {
                 continue;
             }
-            let mut before: HashSet<(usize, Vec<u8>)> = HashSet::new();
-            for old in change.old_versions {
-                if let Some(matches) = scan_blob(repo, old, &mut cache, &mut worker) {
-                    before.extend(matches.iter().map(|m| (m.rule, m.secret.clone())));
+            let mut before: HashSet<(usize, &[u8])> = HashSet::new();
+            for old in &change.old_versions {
+                if let Some(Some(matches)) = cache.get(old) {
+                    before.extend(matches.iter().map(|m| (m.rule, m.secret.as_slice())));
                 }
             }
             let info = info.get_or_insert_with(|| CommitInfo::read(repo, commit_id));
-            let mut loc = template(SourceKind::History, Some(path));
+            let mut loc = template(
+                SourceKind::History,
+                Some(change.path.to_str_lossy().into_owned()),
+            );
             info.apply(&mut loc);
             loc.blob = Some(change.new.to_string());
             for m in new
                 .iter()
-                .filter(|m| !before.contains(&(m.rule, m.secret.clone())))
+                .filter(|m| !before.contains(&(m.rule, m.secret.as_slice())))
             {
                 worker.record(m, &loc);
             }
         }
     }
     let mut results = worker.finish();
+    results.merge(scanned);
     results.stats.submodules += submodules;
     Ok(results)
+}
+
+/// Each scanned blob's matches, `None` when it could not be read or was skipped.
+type BlobMatches = HashMap<ObjectId, Option<Vec<LocatedMatch>>>;
+
+/// Scans each blob of `ids` not yet in `cache` once, on all cores, into `cache` (`None` when
+/// it cannot be read or is skipped); returns what the scanning workers counted.
+fn scan_blobs(
+    engine: &Engine,
+    repo: &gix::Repository,
+    options: &ScanOptions,
+    ids: Vec<ObjectId>,
+    cache: &mut BlobMatches,
+) -> WorkerResults {
+    let mut seen = HashSet::new();
+    let todo: Vec<ObjectId> = ids
+        .into_iter()
+        .filter(|id| !cache.contains_key(id) && seen.insert(*id))
+        .collect();
+    if todo.is_empty() {
+        return WorkerResults::default();
+    }
+    // A few chunks per thread: each has its own repository handle and worker, and small
+    // chunks even out blobs of very different sizes.
+    let chunk = todo
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1) * 4)
+        .max(1);
+    let sync = repo.clone().into_sync();
+    let parts: Vec<(BlobMatches, WorkerResults)> = todo
+        .par_chunks(chunk)
+        .map(|ids| {
+            let repo = sync.to_thread_local();
+            let mut worker = Worker::new(engine, options);
+            let found = ids
+                .iter()
+                .map(|&id| (id, super::find_in_blob(&repo, id, &mut worker)))
+                .collect();
+            (found, worker.finish())
+        })
+        .collect();
+    let mut counted = WorkerResults::default();
+    for (found, results) in parts {
+        cache.extend(found);
+        counted.merge(results);
+    }
+    counted
 }
 
 /// A changed path of a commit, with every parent's blob at that path.
@@ -154,19 +235,6 @@ fn added_vs_all_parents(
         .collect();
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
-}
-
-/// Scans a blob once per run; `None` when it cannot be read or is skipped.
-fn scan_blob<'c>(
-    repo: &gix::Repository,
-    id: ObjectId,
-    cache: &'c mut HashMap<ObjectId, Option<Vec<LocatedMatch>>>,
-    worker: &mut Worker<'_>,
-) -> Option<&'c Vec<LocatedMatch>> {
-    cache
-        .entry(id)
-        .or_insert_with(|| super::find_in_blob(repo, id, worker))
-        .as_ref()
 }
 
 fn resolve(repo: &gix::Repository, spec: &str) -> Result<ObjectId, Error> {
