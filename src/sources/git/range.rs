@@ -51,39 +51,43 @@ pub(crate) fn scan(
     // cores (new versions first, then the parents' versions of paths whose new blob has
     // findings), and the findings are assembled in commit order. One thread did all three on a
     // 50-commit push of git/git; the scans were 40 % of its time.
+    // Commits are diffed in parallel too, in chunks with their own repository handle and
+    // worker (for what they skip and warn), and put back in order.
+    let chunk = commits
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1) * 4)
+        .max(1);
+    let sync = repo.clone().into_sync();
+    let parts: Vec<DiffedChunk> = commits
+        .par_chunks(chunk)
+        .map(|ids| {
+            let repo = sync.to_thread_local();
+            let mut worker = Worker::new(engine, options);
+            let mut submodules = 0u64;
+            let diffs = ids
+                .iter()
+                .filter(|id| !options.allowlist.allows_commit(&id.to_string()))
+                .map(|&id| diff_commit(&repo, id, options, &mut submodules, &mut worker))
+                .collect();
+            (diffs, submodules, worker.finish())
+        })
+        .collect();
     let mut submodules = 0u64;
     let mut diffs: Vec<(ObjectId, Vec<Added>)> = Vec::new();
-    for commit_id in commits {
-        if options.allowlist.allows_commit(&commit_id.to_string()) {
-            continue;
+    let mut scanned = WorkerResults::default();
+    for (part, subs, counted) in parts {
+        submodules = submodules.max(subs);
+        scanned.merge(counted);
+        for diff in part {
+            diffs.push(diff?);
         }
-        let commit = repo
-            .find_commit(commit_id)
-            .map_err(Error::git(format!("cannot read commit {commit_id}")))?;
-        let tree = commit
-            .tree_id()
-            .map_err(Error::git(format!("cannot read the tree of {commit_id}")))?
-            .detach();
-        let parents: Vec<ObjectId> = commit.parent_ids().map(|p| p.detach()).collect();
-        let mut changes = added_vs_all_parents(repo, tree, &parents, &mut submodules, &mut worker);
-        changes.retain(|change| {
-            let path = change.path.to_str_lossy();
-            match options.allowlist.skip_reason(&path) {
-                Some(reason) => {
-                    worker.skip(reason);
-                    false
-                }
-                None => true,
-            }
-        });
-        diffs.push((commit_id, changes));
     }
     let mut cache = BlobMatches::new();
     let new_blobs: Vec<ObjectId> = diffs
         .iter()
         .flat_map(|(_, changes)| changes.iter().map(|c| c.new))
         .collect();
-    let mut scanned = scan_blobs(engine, repo, options, new_blobs, &mut cache);
+    scanned.merge(scan_blobs(engine, repo, options, new_blobs, &mut cache));
     let old_blobs: Vec<ObjectId> = diffs
         .iter()
         .flat_map(|(_, changes)| changes)
@@ -129,6 +133,44 @@ pub(crate) fn scan(
     results.merge(scanned);
     results.stats.submodules += submodules;
     Ok(results)
+}
+
+/// A chunk of commits diffed: each commit's changed paths (or why it could not be read), the
+/// most submodules one of its trees holds, and what its worker counted.
+type DiffedChunk = (
+    Vec<Result<(ObjectId, Vec<Added>), Error>>,
+    u64,
+    WorkerResults,
+);
+
+/// The paths `commit_id` changes against all of its parents, less the allowlisted ones.
+fn diff_commit(
+    repo: &gix::Repository,
+    commit_id: ObjectId,
+    options: &ScanOptions,
+    submodules: &mut u64,
+    worker: &mut Worker<'_>,
+) -> Result<(ObjectId, Vec<Added>), Error> {
+    let commit = repo
+        .find_commit(commit_id)
+        .map_err(Error::git(format!("cannot read commit {commit_id}")))?;
+    let tree = commit
+        .tree_id()
+        .map_err(Error::git(format!("cannot read the tree of {commit_id}")))?
+        .detach();
+    let parents: Vec<ObjectId> = commit.parent_ids().map(|p| p.detach()).collect();
+    let mut changes = added_vs_all_parents(repo, tree, &parents, submodules, worker);
+    changes.retain(|change| {
+        let path = change.path.to_str_lossy();
+        match options.allowlist.skip_reason(&path) {
+            Some(reason) => {
+                worker.skip(reason);
+                false
+            }
+            None => true,
+        }
+    });
+    Ok((commit_id, changes))
 }
 
 /// Each scanned blob's matches, `None` when it could not be read or was skipped.
