@@ -189,7 +189,8 @@ impl Collector {
             .retain(|(rule, secret), locs| keep(*rule, secret, locs));
     }
 
-    /// Builds the findings, sorted by their first location, then rule id.
+    /// Builds the findings, sorted by their first location, then rule id (then the rest of
+    /// the first location and the fingerprint, so the order is total).
     pub fn into_findings(self, rules: &[Rule]) -> Vec<Finding> {
         let grouped: Vec<_> = self
             .groups
@@ -261,19 +262,19 @@ impl Collector {
                 }
             })
             .collect();
+        // Two findings can share a first place and a rule (two keys that a file held in turn,
+        // first seen at the same line): the rest of the place and the fingerprint decide, so
+        // a report does not change order from one run to the next.
         findings.sort_by(|a, b| {
-            (
-                &a.locations[0].path,
-                a.locations[0].line,
-                a.locations[0].column,
-                &a.rule_id,
-            )
-                .cmp(&(
-                    &b.locations[0].path,
-                    b.locations[0].line,
-                    b.locations[0].column,
-                    &b.rule_id,
-                ))
+            let (x, y) = (&a.locations[0], &b.locations[0]);
+            (&x.path, x.line, x.column, &a.rule_id, x, &a.fingerprint).cmp(&(
+                &y.path,
+                y.line,
+                y.column,
+                &b.rule_id,
+                y,
+                &b.fingerprint,
+            ))
         });
         findings
     }
@@ -392,6 +393,49 @@ mod tests {
         assert_eq!(redact("hunter2"), "h…(7)");
         assert_eq!(redact("abc"), "…(3)");
         assert_eq!(redact("ab\ncdefghijklmnop"), "ab…(17)");
+    }
+
+    #[test]
+    fn findings_at_one_place_come_out_in_one_order() {
+        // The same rule, path and line, two secrets from two commits: the order must not
+        // depend on the collector's hash map (a new random seed each time).
+        let rules = crate::RuleSet::builtin().expect("built-in rules load");
+        let rule = rules
+            .rules()
+            .iter()
+            .position(|r| r.id == "private-key-pgp")
+            .expect("rule exists");
+        let place = |commit: &str| Location {
+            source: SourceKind::History,
+            path: Some("t/keyring.gpg".into()),
+            line: 32,
+            column: 1,
+            end_line: 40,
+            end_column: 2,
+            commit: Some(commit.into()),
+            author: None,
+            email: None,
+            date: None,
+            blob: None,
+        };
+        let order = |first: bool| {
+            let mut c = Collector::default();
+            let (a, b) = (
+                (b"secret-a".as_slice(), "c1"),
+                (b"secret-b".as_slice(), "c2"),
+            );
+            for (secret, commit) in if first { [a, b] } else { [b, a] } {
+                c.add(rule, secret, place(commit));
+            }
+            c.into_findings(rules.rules())
+                .into_iter()
+                .map(|f| f.locations[0].commit.clone())
+                .collect::<Vec<_>>()
+        };
+        let expected = vec![Some("c1".to_string()), Some("c2".to_string())];
+        for i in 0..32 {
+            assert_eq!(order(i % 2 == 0), expected);
+        }
     }
 
     #[test]
