@@ -66,6 +66,40 @@ fn secret_moved_within_a_file_is_not_new() {
 }
 
 #[test]
+fn names_git_sorts_apart_pair_up_across_a_range() {
+    // Git sorts a directory as if its name ended in `/`: `conf.txt` comes before the directory
+    // `conf`, the file `conf` before both. The range pairs old and new entries in that order;
+    // a slip would take the untouched `conf/` or `conf.d/` for new and report their old
+    // secrets.
+    let mut fake = Fake::new(207);
+    let repo = Repo::new();
+    let [in_dir, in_d, moved] = std::array::from_fn(|_| fake.github("ghp_"));
+    repo.write("conf/old.env", format!("T={in_dir}\n"));
+    repo.write("conf.d/a.env", format!("T={in_d}\n"));
+    repo.write("settings", format!("T={moved}\n"));
+    let base = repo.commit("base");
+    let [beside, inside, d_added, became] = std::array::from_fn(|_| fake.github("ghp_"));
+    repo.write("conf.txt", format!("T={beside}\n"));
+    repo.write("conf/new.env", format!("x\nT={inside}\n"));
+    repo.write("conf.d/a.env", format!("T={in_d}\nU={d_added}\n"));
+    // A file that becomes a directory of the same name.
+    std::fs::remove_file(repo.path().join("settings")).expect("remove the file");
+    repo.write("settings/app.env", format!("T={became}\n"));
+    let c = repo.commit("add beside and inside");
+    let (code, report) = repo.scan_json(&[".", "--git-range", &format!("{base}..HEAD")]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        report.history(),
+        vec![
+            h("conf.d/a.env", 2, &c),
+            h("conf.txt", 1, &c),
+            h("conf/new.env", 2, &c),
+            h("settings/app.env", 1, &c),
+        ]
+    );
+}
+
+#[test]
 fn new_branch_with_all_zero_base_scans_what_no_other_ref_has() {
     let mut fake = Fake::new(203);
     let (repo, _, _) = base_repo(&mut fake);

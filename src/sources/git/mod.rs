@@ -212,46 +212,65 @@ pub(crate) fn changed_blobs(
         if old == Some(new) {
             continue;
         }
-        let old_entries: std::collections::HashMap<
-            BString,
-            (gix::objs::tree::EntryMode, ObjectId),
-        > = match old {
-            Some(id) => {
-                let tree = repo.find_tree(id)?;
-                let decoded = tree.decode()?;
-                decoded
-                    .entries
-                    .iter()
-                    .map(|e| (e.filename.to_owned(), (e.mode, e.oid.to_owned())))
-                    .collect()
-            }
-            None => Default::default(),
-        };
+        let old_tree = old.map(|id| repo.find_tree(id)).transpose()?;
+        let old_decoded = old_tree.as_ref().map(|t| t.decode()).transpose()?;
         let tree = repo.find_tree(new)?;
         let decoded = tree.decode()?;
+        // Both trees are in git's order, so one merge walk pairs the entries, and a path is
+        // built only for what changed: a push to git/git touches a few files, and a map key
+        // and a path for every entry of the trees on the way (`t/` holds over a thousand)
+        // were most of a range scan's diffing.
+        let mut before = old_decoded.as_ref().map_or(&[][..], |d| &d.entries[..]);
         for entry in &decoded.entries {
-            let before = old_entries.get(entry.filename);
-            let path = join(prefix.as_ref(), entry.filename);
+            let here = (entry.filename.as_bytes(), entry.mode.is_tree());
+            while let Some(first) = before.first()
+                && git_order((first.filename.as_bytes(), first.mode.is_tree()), here).is_lt()
+            {
+                before = &before[1..];
+            }
+            let was = before
+                .first()
+                .filter(|first| {
+                    git_order((first.filename.as_bytes(), first.mode.is_tree()), here).is_eq()
+                })
+                .map(|first| (first.mode, first.oid));
             if entry.mode.is_tree() {
-                let old_sub = before.filter(|(m, _)| m.is_tree()).map(|(_, id)| *id);
-                stack.push((path, old_sub, entry.oid.to_owned()));
+                let old_sub = was.filter(|(m, _)| m.is_tree()).map(|(_, id)| id);
+                if old_sub != Some(entry.oid) {
+                    stack.push((
+                        join(prefix.as_ref(), entry.filename),
+                        old_sub.map(|id| id.to_owned()),
+                        entry.oid.to_owned(),
+                    ));
+                }
             } else if entry.mode.is_commit() {
                 *submodules += 1;
             } else {
-                let old_blob = before
+                let old_blob = was
                     .filter(|(m, _)| m.is_blob_or_symlink())
-                    .map(|(_, id)| *id);
-                if old_blob.as_ref() != Some(&entry.oid.to_owned()) {
+                    .map(|(_, id)| id);
+                if old_blob != Some(entry.oid) {
                     out.push(Change {
-                        path,
+                        path: join(prefix.as_ref(), entry.filename),
                         new: entry.oid.to_owned(),
-                        old: old_blob,
+                        old: old_blob.map(|id| id.to_owned()),
                     });
                 }
             }
         }
     }
     Ok(())
+}
+
+/// Git's order of tree entries: by name, a subtree's name compared as if it ended in `/`.
+/// Entries of one name and kind compare equal; a file and a directory of one name do not (a
+/// path that changed kind is a new file or a new directory, as before).
+fn git_order(a: (&[u8], bool), b: (&[u8], bool)) -> std::cmp::Ordering {
+    let n = a.0.len().min(b.0.len());
+    a.0[..n].cmp(&b.0[..n]).then_with(|| {
+        let next = |(name, tree): (&[u8], bool)| name.get(n).copied().or(tree.then_some(b'/'));
+        next(a).cmp(&next(b))
+    })
 }
 
 /// Commits that references (and a detached HEAD) point to, peeled through tags; tags of
@@ -332,6 +351,29 @@ pub(crate) fn find_in_blob(
             worker.skip(SkipReason::Corrupt);
             worker.warn(format!("blob {id}: cannot be read: {e}"));
             None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tree_entries_compare_in_git_order() {
+        // `git mktree` order for these names: the file `conf`, then `conf-old`, `conf.d/`,
+        // `conf/` (a directory sorts as `conf/`), then `conf0`.
+        let sorted = [
+            (&b"conf"[..], false),
+            (b"conf-old", false),
+            (b"conf.d", true),
+            (b"conf", true),
+            (b"conf0", false),
+        ];
+        for (i, a) in sorted.iter().enumerate() {
+            for (j, b) in sorted.iter().enumerate() {
+                assert_eq!(git_order(*a, *b), i.cmp(&j), "{a:?} {b:?}");
+            }
         }
     }
 }
