@@ -130,6 +130,11 @@ struct ScanArgs {
     #[arg(long)]
     no_ignore: bool,
 
+    /// Skip paths matching this glob (relative to the scan root, `/`-separated; repeatable),
+    /// in files on disk and in history, as `[allowlist] paths` in a config does.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+
     /// Skip and count files larger than this (bytes, or with a K/M/G/KiB/MiB/GiB suffix).
     #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = parse_size)]
     max_file_size: u64,
@@ -280,6 +285,10 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
     if args.no_default_skips {
         options.allowlist = options.allowlist.without_default_skips();
     }
+    options.allowlist = options
+        .allowlist
+        .with_excluded(&args.exclude)
+        .context("--exclude")?;
     options.archives = !args.no_archives;
     options.decode_base64 = !args.no_base64;
     if let Some(path) = &args.baseline {

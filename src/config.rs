@@ -195,6 +195,8 @@ fn default_skip_globs(kinds: &[&str]) -> GlobSet {
 #[derive(Debug, Clone)]
 pub struct Allowlist {
     paths: Option<GlobSet>,
+    /// `--exclude` globs: kept apart from `paths` because a built `GlobSet` cannot be extended.
+    excluded: Option<GlobSet>,
     default_skips: Option<GlobSet>,
     regexes: Vec<Regex>,
     stopwords: Vec<Vec<u8>>,
@@ -206,6 +208,7 @@ impl Default for Allowlist {
         let all: Vec<&str> = DEFAULT_SKIPS.iter().map(|(k, _)| *k).collect();
         Allowlist {
             paths: None,
+            excluded: None,
             default_skips: Some(default_skip_globs(&all)),
             regexes: Vec::new(),
             stopwords: Vec::new(),
@@ -222,7 +225,9 @@ impl Allowlist {
 
     /// Why a file at `path` is not scanned, if it is not.
     pub fn skip_reason(&self, path: &str) -> Option<crate::scan::SkipReason> {
-        if self.paths.as_ref().is_some_and(|g| g.is_match(path)) {
+        if self.paths.as_ref().is_some_and(|g| g.is_match(path))
+            || self.excluded.as_ref().is_some_and(|g| g.is_match(path))
+        {
             Some(crate::scan::SkipReason::Allowlisted)
         } else if self
             .default_skips
@@ -239,6 +244,21 @@ impl Allowlist {
     pub fn without_default_skips(mut self) -> Allowlist {
         self.default_skips = None;
         self
+    }
+
+    /// Adds the `--exclude` globs: paths matching one are treated like `[allowlist] paths`
+    /// (not scanned, counted as allowlisted, their history locations dropped). An invalid glob
+    /// is an error naming it.
+    pub fn with_excluded(mut self, globs: &[String]) -> Result<Allowlist, globset::Error> {
+        if globs.is_empty() {
+            return Ok(self);
+        }
+        let mut set = GlobSetBuilder::new();
+        for g in globs {
+            set.add(Glob::new(g)?);
+        }
+        self.excluded = Some(set.build()?);
+        Ok(self)
     }
 
     /// True when `secret` is allowed by a regex or contains a stop word.
@@ -392,6 +412,7 @@ impl Config {
             path: Some(path.to_path_buf()),
             allowlist: Allowlist {
                 paths,
+                excluded: None,
                 default_skips,
                 regexes,
                 stopwords: file

@@ -89,6 +89,43 @@ fn lock_files_and_assets_are_skipped_by_default() {
 }
 
 #[test]
+fn exclude_skips_paths_on_disk_and_in_history() {
+    let repo = Repo::new();
+    let mut fake = Fake::new(602);
+    let [vendored, own, old] = std::array::from_fn(|_| fake.github("ghp_"));
+    repo.write("vendor/lib/settings.env", format!("T={vendored}\n"));
+    repo.write("app.env", format!("T={own}\n"));
+    repo.write("docs/old.md", format!("token {old}\n"));
+    repo.commit("three secrets");
+    // Removed from the work tree, still in history.
+    std::fs::remove_file(repo.path().join("docs/old.md")).expect("remove");
+    repo.commit("drop the doc");
+    let (code, report) = repo.scan_json(&[".", "--exclude", "vendor/**", "--exclude", "*.md"]);
+    assert_eq!(code, 1);
+    let mut paths: Vec<String> = report
+        .findings
+        .iter()
+        .flat_map(|f| {
+            f.locations
+                .iter()
+                .map(|l| l.path.clone().unwrap_or_default())
+        })
+        .collect();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(paths, vec!["app.env".to_string()]);
+    assert_eq!(
+        report.skipped("allowlisted"),
+        1,
+        "the vendored file on disk"
+    );
+    // An invalid glob is a usage error that names the flag.
+    let out = repo.dir.run(&["scan", ".", "--exclude", "vendor/["]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--exclude"));
+}
+
+#[test]
 fn config_check_reports_problems() {
     let dir = Dir::new();
     dir.write(".keyhound.toml", "[allowlist]\npaths = ['vendor/**']\n");
