@@ -44,7 +44,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Scan a directory, a file, or standard input (`-`) for secrets.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List or check the rules.
     Rules {
         #[command(subcommand)]
@@ -129,6 +129,14 @@ struct ScanArgs {
     /// Scan files that .gitignore and .git/info/exclude would skip.
     #[arg(long)]
     no_ignore: bool,
+
+    /// Run only the rule with this id (repeatable); `keyhound rules list` shows the ids.
+    #[arg(long, value_name = "ID")]
+    enable_rule: Vec<String>,
+
+    /// Do not run the rule with this id (repeatable), as `disabled_rules` in a config does.
+    #[arg(long, value_name = "ID")]
+    disable_rule: Vec<String>,
 
     /// Skip paths matching this glob (relative to the scan root, `/`-separated; repeatable),
     /// in files on disk and in history, as `[allowlist] paths` in a config does.
@@ -225,7 +233,7 @@ fn parse_size(s: &str) -> Result<u64, String> {
 pub fn run() -> Result<Outcome> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(*args),
         Command::Rules {
             command: RulesCommand::List(c),
         } => rules_list(c.config.as_deref()),
@@ -245,6 +253,29 @@ fn load_rules(config: Option<&Config>) -> Result<RuleSet> {
         c.apply(&mut set)?;
     }
     Ok(set)
+}
+
+/// Applies `--enable-rule` (only these) and `--disable-rule`; an id that names no rule is an
+/// error, as in a config's `disabled_rules`, so a typo cannot silently scan with no rule.
+fn select_rules(set: &mut RuleSet, enable: &[String], disable: &[String]) -> Result<()> {
+    let known = |id: &String| set.rules().iter().any(|r| &r.id == id);
+    if let Some(id) = enable.iter().find(|id| !known(id)) {
+        anyhow::bail!("--enable-rule: no rule has the id `{id}`");
+    }
+    if let Some(id) = disable.iter().find(|id| !known(id)) {
+        anyhow::bail!("--disable-rule: no rule has the id `{id}`");
+    }
+    if !enable.is_empty() {
+        let others: Vec<String> = set
+            .rules()
+            .iter()
+            .filter(|r| !enable.contains(&r.id))
+            .map(|r| r.id.clone())
+            .collect();
+        set.disable(&others);
+    }
+    set.disable(disable);
+    Ok(())
 }
 
 fn load_config(path: Option<&Path>, root: Option<&Path>) -> Result<Option<Config>> {
@@ -269,7 +300,8 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
         Target::Stdin => None,
     };
     let config = load_config(args.config.as_deref(), root)?;
-    let rules = load_rules(config.as_ref())?;
+    let mut rules = load_rules(config.as_ref())?;
+    select_rules(&mut rules, &args.enable_rule, &args.disable_rule)?;
     let scanner = Scanner::new(&rules)?;
     let mut options = ScanOptions::new(target);
     options.respect_gitignore = !args.no_ignore;

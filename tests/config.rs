@@ -126,6 +126,45 @@ fn exclude_skips_paths_on_disk_and_in_history() {
 }
 
 #[test]
+fn rules_are_chosen_on_the_command_line() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(603);
+    let token = fake.github("ghp_");
+    let password = fake.alnum(20);
+    dir.write(
+        "app.env",
+        format!("GITHUB_TOKEN={token}\nDB_PASSWORD={password}\n"),
+    );
+    let rules = |report: &util::Report| {
+        let mut v: Vec<String> = report.findings.iter().map(|f| f.rule.id.clone()).collect();
+        v.sort();
+        v
+    };
+    let (_, all) = dir.scan_json(&["."]);
+    assert!(rules(&all).contains(&"github-pat-classic".to_string()));
+    assert!(rules(&all).len() >= 2, "{:?}", rules(&all));
+    let (code, only) = dir.scan_json(&[".", "--enable-rule", "github-pat-classic"]);
+    assert_eq!(
+        (code, rules(&only)),
+        (1, vec!["github-pat-classic".to_string()])
+    );
+    // Without the GitHub rule the token is still a secret assigned to a name: a generic rule
+    // reports it.
+    let (_, without) = dir.scan_json(&[".", "--disable-rule", "github-pat-classic"]);
+    assert!(!rules(&without).contains(&"github-pat-classic".to_string()));
+    assert_eq!(without.findings.len(), all.findings.len());
+    for flag in ["--enable-rule", "--disable-rule"] {
+        let out = dir.run(&["scan", ".", flag, "github-pat-clasic"]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(flag) && err.contains("github-pat-clasic"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn config_check_reports_problems() {
     let dir = Dir::new();
     dir.write(".keyhound.toml", "[allowlist]\npaths = ['vendor/**']\n");

@@ -237,12 +237,16 @@ impl RuleSet {
 
     /// Removes the rules whose id is in `ids`; returns the ids that named no rule.
     pub fn disable(&mut self, ids: &[String]) -> Vec<String> {
+        // `--enable-rule` disables every other rule: sets, not a scan of the list per rule.
+        let present: std::collections::HashSet<&str> =
+            self.rules.iter().map(|r| r.id.as_str()).collect();
         let unknown = ids
             .iter()
-            .filter(|id| !self.rules.iter().any(|r| &r.id == *id))
+            .filter(|id| !present.contains(id.as_str()))
             .cloned()
             .collect();
-        self.rules.retain(|r| !ids.contains(&r.id));
+        let gone: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+        self.rules.retain(|r| !gone.contains(r.id.as_str()));
         unknown
     }
 
