@@ -260,10 +260,14 @@ fn load_rules(config: Option<&Config>) -> Result<RuleSet> {
 fn select_rules(set: &mut RuleSet, enable: &[String], disable: &[String]) -> Result<()> {
     let known = |id: &String| set.rules().iter().any(|r| &r.id == id);
     if let Some(id) = enable.iter().find(|id| !known(id)) {
-        anyhow::bail!("--enable-rule: no rule has the id `{id}`");
+        anyhow::bail!(
+            "--enable-rule: no rule has the id `{id}` (or the configuration disables it)"
+        );
     }
     if let Some(id) = disable.iter().find(|id| !known(id)) {
-        anyhow::bail!("--disable-rule: no rule has the id `{id}`");
+        anyhow::bail!(
+            "--disable-rule: no rule has the id `{id}` (or the configuration disables it)"
+        );
     }
     if !enable.is_empty() {
         let others: Vec<String> = set
