@@ -103,13 +103,9 @@ fn exclude_skips_paths_on_disk_and_in_history() {
     let (code, report) = repo.scan_json(&[".", "--exclude", "vendor/**", "--exclude", "*.md"]);
     assert_eq!(code, 1);
     let mut paths: Vec<String> = report
-        .findings
-        .iter()
-        .flat_map(|f| {
-            f.locations
-                .iter()
-                .map(|l| l.path.clone().unwrap_or_default())
-        })
+        .places()
+        .into_iter()
+        .map(|(_, path, ..)| path)
         .collect();
     paths.sort();
     paths.dedup();

@@ -219,7 +219,8 @@ pub(crate) fn changed_blobs(
         // Both trees are in git's order, so one merge walk pairs the entries, and a path is
         // built only for what changed: a push to git/git touches a few files, and a map key
         // and a path for every entry of the trees on the way (`t/` holds over a thousand)
-        // were most of a range scan's diffing.
+        // were most of a range scan's diffing. A tree out of order (corrupt: `git fsck` rejects
+        // it) can only leave an entry unpaired, which is then scanned as new: nothing is missed.
         let mut before = old_decoded.as_ref().map_or(&[][..], |d| &d.entries[..]);
         for entry in &decoded.entries {
             let here = (entry.filename.as_bytes(), entry.mode.is_tree());
