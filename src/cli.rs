@@ -13,6 +13,7 @@ use keyhound::engine::Engine;
 use keyhound::report::{self, Format, ReportOptions};
 use keyhound::rules::{self, RuleSet};
 use keyhound::scan::{ScanOptions, Scanner, Target};
+use keyhound::sources::remote;
 
 /// What the process should exit with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,7 +107,8 @@ enum FormatArg {
 
 #[derive(Debug, Args)]
 struct ScanArgs {
-    /// Directory or file to scan; `-` reads standard input.
+    /// Directory or file to scan; `-` reads standard input; a repository URL (`https://…`,
+    /// `ssh://…`, `git@host:path`, `file://…`) is cloned bare with git and its history audited.
     #[arg(default_value = ".")]
     path: PathBuf,
 
@@ -291,10 +293,35 @@ fn load_config(path: Option<&Path>, root: Option<&Path>) -> Result<Option<Config
 }
 
 fn scan(args: ScanArgs) -> Result<Outcome> {
-    let target = if args.path.as_os_str() == "-" {
+    let show_progress = if args.no_progress {
+        false
+    } else {
+        args.progress || (io::stderr().is_terminal() && std::env::var_os("CI").is_none())
+    };
+    let exists = args.path.exists() || std::fs::symlink_metadata(&args.path).is_ok();
+    // A path on disk wins over a URL-like name (`git@host:repo` can be a directory's name).
+    let url = match args.path.to_str() {
+        Some(arg) if !exists && remote::is_url(arg) => Some(arg),
+        _ => None,
+    };
+    let clone = match url {
+        Some(url) => {
+            if args.staged || args.no_history {
+                anyhow::bail!(
+                    "{}: a repository URL has history only: --staged and --no-history need files on disk",
+                    remote::without_credentials(url)
+                );
+            }
+            Some(remote::clone(url, !show_progress)?)
+        }
+        None => None,
+    };
+    let target = if let Some(clone) = &clone {
+        Target::Path(clone.path().to_path_buf())
+    } else if args.path.as_os_str() == "-" {
         Target::Stdin
     } else {
-        if !args.path.exists() && std::fs::symlink_metadata(&args.path).is_err() {
+        if !exists {
             anyhow::bail!("{}: no such file or directory", args.path.display());
         }
         Target::Path(args.path.clone())
@@ -330,12 +357,7 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
     if let Some(path) = &args.baseline {
         options.baseline = Some(keyhound::baseline::Baseline::load(path)?);
     }
-    let show_progress = if args.no_progress {
-        false
-    } else {
-        args.progress || (io::stderr().is_terminal() && std::env::var_os("CI").is_none())
-    };
-    let report = if show_progress {
+    let mut report = if show_progress {
         let progress = std::sync::Arc::new(keyhound::Progress::default());
         options.progress = Some(progress.clone());
         let bar = ProgressBar::start(progress, args.progress);
@@ -345,6 +367,14 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
     } else {
         scanner.scan(&options)?
     };
+    if let Some(url) = url {
+        // The clone's directory is removed when `clone` drops: reports name the URL only
+        // (an scp-like `git@host:path` is no URI the clone's config would give).
+        report.context.root = None;
+        if let Some(repo) = &mut report.context.repository {
+            repo.uri = remote::without_credentials(url);
+        }
+    }
     if let Some(path) = &args.baseline_out {
         let mut all = report.findings.clone();
         all.extend(report.baselined.iter().cloned());

@@ -316,6 +316,9 @@ pub(crate) fn context(repo: &gix::Repository) -> crate::scan::ScanContext {
         .string("remote.origin.url")
         .map(|u| u.to_str_lossy().into_owned())
         .filter(|u| u.contains("://"))
+        // `https://x-access-token:<token>@github.com/…` (CI checkouts): the report, which may
+        // be uploaded, must not carry the token.
+        .map(|u| super::remote::without_credentials(&u))
         .unwrap_or_else(|| {
             let abs = std::fs::canonicalize(&root).unwrap_or_else(|_| root.clone());
             format!("file://{}", abs.display())
