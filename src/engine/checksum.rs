@@ -55,6 +55,11 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
         }
         Checksum::ArgocdToken => jwt_claims(secret, &[br#""iss":"argocd""#]),
         Checksum::PolarToken => crc32_tail(secret, 37),
+        Checksum::StackAuthApiKey => {
+            secret.len() == 102
+                && secret.is_ascii()
+                && format!("{:08x}", crc32fast::hash(&secret[..94])).as_bytes() == &secret[94..]
+        }
         Checksum::HasDigitAndLetter => {
             secret.iter().any(u8::is_ascii_digit) && secret.iter().any(u8::is_ascii_alphabetic)
         }
@@ -973,6 +978,24 @@ mod tests {
         assert!(check(b"jsrp_z96R0JJDyNPInQ1YWj9lrAeHQLqZy1G1hON"));
         assert!(!check(b"jsrp_z96R0JJDyNPInQ1YWj9lrAeHQLqZy1G1hOX"));
         assert!(!check(b"jsrp_z96R0JJDyNPInQ1YWj9lrAeHQLqZy1G1hO"));
+    }
+
+    #[test]
+    fn stack_auth_api_key_ends_in_the_hex_crc_of_the_rest() {
+        let check = |s: &[u8]| verify(Checksum::StackAuthApiKey, s);
+        let body = format!(
+            "sk_{}{}user0574ck4u7h",
+            "q8vr2mxk7npw3nzb9tfyzt4wr9nb2cf7qgm3xa5h6j7k8", "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+        );
+        let key = format!("{body}{:08x}", crc32fast::hash(body.as_bytes()));
+        assert_eq!(key.len(), 102);
+        assert!(check(key.as_bytes()));
+        // One character of the secret part changed, the checksum upper-cased, one short.
+        let mut bad = key.clone().into_bytes();
+        bad[10] = if bad[10] == b'a' { b'b' } else { b'a' };
+        assert!(!check(&bad));
+        assert!(!check(key.to_uppercase().as_bytes()));
+        assert!(!check(&key.as_bytes()[..101]));
     }
 
     #[test]

@@ -145,6 +145,10 @@ pub enum Checksum {
     /// 43 characters are 37 random base62 characters and the base62 CRC-32 of those 37,
     /// zero-padded to 6, the GitHub scheme with a longer random part.
     PolarToken,
+    /// Stack Auth user or team API key (stack-auth `packages/stack-shared/src/utils/
+    /// api-keys.tsx`): 102 characters whose last 8 are the lower-case hex CRC-32 of the 94
+    /// before them, zero-padded.
+    StackAuthApiKey,
     /// At least one digit and one letter: a random alphanumeric body of 32 or more characters
     /// lacks a digit less than once in 200, while identifiers, words and camelCase names that
     /// happen to follow a short prefix (`preview…`, `secret-…`) have none.
@@ -170,6 +174,7 @@ impl Checksum {
                 | Checksum::ConcourseAccessToken
                 | Checksum::JsrToken
                 | Checksum::PolarToken
+                | Checksum::StackAuthApiKey
         )
     }
 }
