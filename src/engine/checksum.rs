@@ -60,6 +60,7 @@ pub fn verify(kind: Checksum, secret: &[u8]) -> bool {
                 && secret.is_ascii()
                 && format!("{:08x}", crc32fast::hash(&secret[..94])).as_bytes() == &secret[94..]
         }
+        Checksum::MomentoV1Key => json_object_with(secret, &["endpoint", "api_key"]),
         Checksum::HasDigitAndLetter => {
             secret.iter().any(u8::is_ascii_digit) && secret.iter().any(u8::is_ascii_alphabetic)
         }

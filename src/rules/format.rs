@@ -149,6 +149,9 @@ pub enum Checksum {
     /// api-keys.tsx`): 102 characters whose last 8 are the lower-case hex CRC-32 of the 94
     /// before them, zero-padded.
     StackAuthApiKey,
+    /// Momento v1 API key: base64url of a JSON object naming the `endpoint` and the `api_key`
+    /// (momentohq client SDKs' `V1Token`).
+    MomentoV1Key,
     /// At least one digit and one letter: a random alphanumeric body of 32 or more characters
     /// lacks a digit less than once in 200, while identifiers, words and camelCase names that
     /// happen to follow a short prefix (`preview…`, `secret-…`) have none.
