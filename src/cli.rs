@@ -175,6 +175,11 @@ struct ScanArgs {
     #[arg(long)]
     staged: bool,
 
+    /// Audit only the history REF reaches (a branch, tag or commit; repeatable). By default
+    /// every ref is audited, and blobs no ref reaches too
+    #[arg(long, value_name = "REF", conflicts_with_all = ["git_range", "staged", "no_history"])]
+    branch: Vec<String>,
+
     /// Do not report findings whose fingerprint is in this baseline file.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
@@ -341,6 +346,7 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
     options.history = !args.no_history;
     options.worktree = !args.no_worktree;
     options.git_range = args.git_range.clone();
+    options.refs = args.branch.clone();
     options.staged = args.staged;
     if let Some(c) = &config {
         options.allowlist = c.allowlist.clone();

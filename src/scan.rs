@@ -88,6 +88,9 @@ pub struct ScanOptions {
     pub worktree: bool,
     /// Scan only what the commits of `BASE..HEAD` add.
     pub git_range: Option<String>,
+    /// Audit only the history these refs reach (branches, tags, commits); empty: every ref,
+    /// and the blobs no ref reaches.
+    pub refs: Vec<String>,
     /// Scan only what the next commit would add.
     pub staged: bool,
     /// Counters a caller can watch while the scan runs (for a progress bar).
@@ -122,6 +125,7 @@ impl ScanOptions {
             history: true,
             worktree: true,
             git_range: None,
+            refs: Vec::new(),
             staged: false,
             progress: None,
             baseline: None,

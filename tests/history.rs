@@ -79,6 +79,85 @@ fn side_branch_and_tag_only_secrets_are_found() {
 }
 
 #[test]
+fn branch_limits_the_audit_to_the_history_a_ref_reaches() {
+    let repo = Repo::new();
+    let mut fake = Fake::new(103);
+    let (a, b, c) = (fake.github("ghp_"), fake.aws_key_id(), fake.github("ghp_"));
+    repo.write("base.env", format!("T={a}\n"));
+    let on_main = repo.commit("base");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("feature.env", format!("AWS_ACCESS_KEY_ID={b}\n"));
+    let on_feature = repo.commit("feature work");
+    repo.git(&["tag", "-a", "v1", "-m", "v1"]);
+    repo.git(&["checkout", "-q", "main"]);
+    // On disk only, never committed: a finding whatever the history asked for.
+    repo.write("local.env", format!("T={c}\n"));
+
+    let (code, report) = repo.scan_json(&[".", "--branch", "main"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        report.history(),
+        vec![
+            h(PAT, "history", "base.env", 1, &on_main),
+            h(PAT, "worktree", "base.env", 1, ""),
+            h(PAT, "worktree", "local.env", 1, ""),
+        ]
+    );
+    let out = repo
+        .dir
+        .run(&["scan", ".", "--branch", "main", "--format", "json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("1 blob(s) with findings are not in the history of main"),
+        "{stderr}"
+    );
+
+    // The feature branch reaches both commits; a tag names a commit as well as a branch does.
+    for refs in [
+        &["--branch", "feature"][..],
+        &["--branch", "v1", "--branch", "main"],
+    ] {
+        let mut args = vec![".", "--no-worktree"];
+        args.extend_from_slice(refs);
+        let (code, report) = repo.scan_json(&args);
+        assert_eq!(code, 1, "{refs:?}");
+        assert_eq!(
+            report.history(),
+            vec![
+                h(
+                    "aws-access-key-id",
+                    "history",
+                    "feature.env",
+                    1,
+                    &on_feature
+                ),
+                h(PAT, "history", "base.env", 1, &on_main),
+            ],
+            "{refs:?}"
+        );
+    }
+
+    // A ref that names nothing is an error naming it, before anything is scanned; --branch
+    // with a push range or the index is a usage error.
+    let out = repo.dir.run(&["scan", ".", "--branch", "no-such-branch"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`no-such-branch` given to --branch"),
+        "{stderr}"
+    );
+    for other in [
+        &["--git-range", "HEAD~1..HEAD"][..],
+        &["--staged"],
+        &["--no-history"],
+    ] {
+        let mut args = vec!["scan", ".", "--branch", "main"];
+        args.extend_from_slice(other);
+        assert_eq!(repo.dir.run(&args).status.code(), Some(2), "{other:?}");
+    }
+}
+
+#[test]
 fn one_secret_in_three_files_across_five_commits_is_one_finding() {
     let repo = Repo::new();
     let mut fake = Fake::new(102);

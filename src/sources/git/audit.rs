@@ -46,6 +46,16 @@ pub(crate) fn scan(
     options: &ScanOptions,
 ) -> Result<WorkerResults, Error> {
     let mut out = WorkerResults::default();
+    // `--branch`: resolved first, so a misspelt ref fails before the scan, not after it.
+    let tips = if options.refs.is_empty() {
+        None
+    } else {
+        let mut tips = Vec::with_capacity(options.refs.len());
+        for name in &options.refs {
+            tips.push(resolve_ref(repo, name)?);
+        }
+        Some(tips)
+    };
     let odb = if options.history {
         scan_object_database(engine, repo, options)?
     } else {
@@ -93,22 +103,46 @@ pub(crate) fn scan(
     }
     if !hits.is_empty() {
         let targets: HashSet<ObjectId> = hits.iter().map(|h| h.id).collect();
-        let found = provenance::locate(repo, &targets, &options.allowlist);
+        let restricted = tips.is_some();
+        let tips = tips.unwrap_or_else(|| super::ref_tips(repo, &mut out.warnings));
+        let found = provenance::locate(repo, tips, &targets, &options.allowlist);
         out.warnings.extend(found.warnings);
         out.stats.submodules += found.submodules;
         let mut worktree_by_blob: HashMap<ObjectId, Vec<&str>> = HashMap::new();
         for (path, id) in &worktree_dupes {
             worktree_by_blob.entry(*id).or_default().push(path);
         }
+        let mut outside = 0u64;
         for hit in &hits {
             let places = found.places.get(&hit.id);
             let worktree = worktree_by_blob.get(&hit.id);
-            record_hit(&mut out, hit, places.map(Vec::as_slice), worktree, options);
+            if restricted && places.is_none() {
+                // Not in the history asked for: its copies on disk, if any, are still findings.
+                outside += 1;
+                record_hit(&mut out, hit, Some(&[]), worktree, options);
+            } else {
+                record_hit(&mut out, hit, places.map(Vec::as_slice), worktree, options);
+            }
+        }
+        if outside > 0 {
+            out.warnings.push(format!(
+                "{outside} blob(s) with findings are not in the history of {}: not reported \
+                 (scan without --branch to see them)",
+                options.refs.join(", ")
+            ));
         }
     } else if options.history {
         out.stats.submodules += provenance::count_head_submodules(repo);
     }
     Ok(out)
+}
+
+/// The commit a `--branch` ref names, through tags.
+fn resolve_ref(repo: &gix::Repository, name: &str) -> Result<ObjectId, Error> {
+    super::resolve_commit(repo, name).map_err(|source| Error::Ref {
+        name: name.to_string(),
+        source,
+    })
 }
 
 fn record_hit(

@@ -45,6 +45,15 @@ pub enum Error {
         #[source]
         source: Box<gix::Error>,
     },
+    /// A ref given to `--branch` does not resolve to a commit.
+    #[error("cannot resolve `{name}` given to --branch")]
+    Ref {
+        /// The ref.
+        name: String,
+        /// What gix said.
+        #[source]
+        source: Box<gix::Error>,
+    },
     /// `--git-range` is not of the form `BASE..HEAD`.
     #[error("--git-range `{0}` is not of the form BASE..HEAD")]
     RangeSyntax(String),
@@ -272,6 +281,18 @@ fn git_order(a: (&[u8], bool), b: (&[u8], bool)) -> std::cmp::Ordering {
         let next = |(name, tree): (&[u8], bool)| name.get(n).copied().or(tree.then_some(b'/'));
         next(a).cmp(&next(b))
     })
+}
+
+/// The commit `spec` (a ref, a tag, an id, `HEAD~3`) names, through annotated tags.
+pub(crate) fn resolve_commit(
+    repo: &gix::Repository,
+    spec: &str,
+) -> Result<ObjectId, Box<gix::Error>> {
+    repo.rev_parse_single(spec)
+        .and_then(|id| id.object())
+        .and_then(|o| o.peel_to_commit())
+        .map(|c| c.id)
+        .map_err(Box::new)
 }
 
 /// Commits that references (and a detached HEAD) point to, peeled through tags; tags of

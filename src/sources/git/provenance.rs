@@ -37,6 +37,15 @@ pub(crate) struct Located {
 /// Every commit reachable from any reference, oldest first.
 pub(crate) fn all_commits(repo: &gix::Repository, warnings: &mut Vec<String>) -> Vec<ObjectId> {
     let tips = super::ref_tips(repo, warnings);
+    commits_from(repo, tips, warnings)
+}
+
+/// Every commit reachable from `tips`, oldest first.
+pub(crate) fn commits_from(
+    repo: &gix::Repository,
+    tips: Vec<ObjectId>,
+    warnings: &mut Vec<String>,
+) -> Vec<ObjectId> {
     if tips.is_empty() {
         return Vec::new();
     }
@@ -65,14 +74,15 @@ pub(crate) fn all_commits(repo: &gix::Repository, warnings: &mut Vec<String>) ->
     commits
 }
 
-/// Finds the places of `targets` in history.
+/// Finds the places of `targets` in the history `tips` reach.
 pub(crate) fn locate(
     repo: &gix::Repository,
+    tips: Vec<ObjectId>,
     targets: &HashSet<ObjectId>,
     allowlist: &Allowlist,
 ) -> Located {
     let mut out = Located::default();
-    let commits = all_commits(repo, &mut out.warnings);
+    let commits = commits_from(repo, tips, &mut out.warnings);
     // The pass is split into contiguous runs of commits, one per worker, each with its own
     // memo; the oldest commit wins when runs are merged. A run re-reads at most the trees its
     // first commit shares with the run before it, which is small next to the whole history

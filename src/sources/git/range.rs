@@ -280,14 +280,10 @@ fn added_vs_all_parents(
 }
 
 fn resolve(repo: &gix::Repository, spec: &str) -> Result<ObjectId, Error> {
-    repo.rev_parse_single(spec)
-        .and_then(|id| id.object())
-        .and_then(|o| o.peel_to_commit())
-        .map(|c| c.id)
-        .map_err(|source| Error::Revision {
-            spec: spec.to_string(),
-            source: Box::new(source),
-        })
+    super::resolve_commit(repo, spec).map_err(|source| Error::Revision {
+        spec: spec.to_string(),
+        source,
+    })
 }
 
 /// The commits whose ancestry is excluded from the range.
