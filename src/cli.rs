@@ -317,7 +317,17 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
                     remote::without_credentials(url)
                 );
             }
-            Some(remote::clone(url, !show_progress)?)
+            let clone = remote::Clone::new()?;
+            // Ctrl-C runs no destructor: remove the clone (it may be gigabytes) and stop, as the
+            // interrupt would have. git, in the same process group, gets the signal too.
+            let dir = clone.path().to_path_buf();
+            ctrlc::set_handler(move || {
+                let _ = std::fs::remove_dir_all(&dir);
+                std::process::exit(130);
+            })
+            .context("cannot handle Ctrl-C")?;
+            clone.fetch(url, !show_progress)?;
+            Some(clone)
         }
         None => None,
     };

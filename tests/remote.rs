@@ -151,3 +151,52 @@ fn a_checkouts_origin_url_loses_its_credentials_in_sarif() {
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains("hunter2"));
 }
+
+#[test]
+fn an_interrupted_clone_is_removed() {
+    // A stand-in `git` that makes the clone directory non-empty and then takes its time, so
+    // the interrupt lands mid-clone.
+    let bin = Dir::new();
+    let git = bin.write(
+        "git",
+        "#!/bin/sh\nfor last; do :; done\necho partial > \"$last/objects\"\nexec sleep 5\n",
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&git, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let tmp = Dir::new();
+    let work = Dir::new();
+    let mut child = with_tmpdir(
+        &mut work.cmd(&["scan", "https://git.example.test/r.git"]),
+        &tmp,
+    )
+    .env("PATH", path)
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .expect("start keyhound");
+    // Wait for the stand-in to have written into the clone directory.
+    let started = std::time::Instant::now();
+    while !leftovers(&tmp)
+        .iter()
+        .any(|d| tmp.path().join(d).join("objects").exists())
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "no clone started: {:?}",
+            leftovers(&tmp)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    let status = child.wait().expect("wait for keyhound");
+    assert_eq!(status.code(), Some(130));
+    assert!(leftovers(&tmp).is_empty(), "{:?}", leftovers(&tmp));
+}

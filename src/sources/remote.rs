@@ -88,12 +88,24 @@ impl Drop for Clone {
     }
 }
 
-/// Clones every branch and tag of `url` with `git clone --bare`. git's progress is shown on
-/// standard error unless `quiet`; its error messages always are.
-pub fn clone(url: &str, quiet: bool) -> Result<Clone, Error> {
-    let clone = Clone {
-        dir: empty_temp_dir().map_err(Error::TempDir)?,
-    };
+impl Clone {
+    /// A new, empty directory under the system's temporary directory, to clone into with
+    /// [`Clone::fetch`]. Knowing it before git runs lets a caller remove it if the process is
+    /// interrupted (no destructor runs then).
+    pub fn new() -> Result<Clone, Error> {
+        Ok(Clone {
+            dir: empty_temp_dir().map_err(Error::TempDir)?,
+        })
+    }
+
+    /// Clones every branch and tag of `url` into the directory with `git clone --bare`. git's
+    /// progress is shown on standard error unless `quiet`; its error messages always are.
+    pub fn fetch(&self, url: &str, quiet: bool) -> Result<(), Error> {
+        fetch(&self.dir, url, quiet)
+    }
+}
+
+fn fetch(dir: &Path, url: &str, quiet: bool) -> Result<(), Error> {
     let mut git = Command::new("git");
     git.args(["-c", "protocol.ext.allow=never", "clone", "--bare"]);
     if quiet {
@@ -102,7 +114,7 @@ pub fn clone(url: &str, quiet: bool) -> Result<Clone, Error> {
     let status = git
         .arg("--")
         .arg(url)
-        .arg(&clone.dir)
+        .arg(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .status()
@@ -116,7 +128,7 @@ pub fn clone(url: &str, quiet: bool) -> Result<Clone, Error> {
             status,
         });
     }
-    Ok(clone)
+    Ok(())
 }
 
 /// A new, empty directory under the system's temporary directory.
