@@ -1,7 +1,9 @@
 //! Byte offsets to 1-based line and column numbers, computed only for blobs with matches.
 
-/// A 1-based position. Columns count Unicode scalar values of valid UTF-8 (each invalid byte
-/// counts as one), which is what editors and SARIF's `unicodeCodePoints` column kind show.
+/// A 1-based position. Columns count Unicode scalar values of valid UTF-8, which is what
+/// editors and SARIF's `unicodeCodePoints` column kind show: every byte that is not a UTF-8
+/// continuation byte (0x80-0xBF) starts a column, so an invalid lead byte counts as one and a
+/// stray continuation byte as none (editors disagree on invalid bytes anyway).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Position {
     /// 1-based line.
