@@ -337,7 +337,14 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
         Target::Stdin
     } else {
         if !exists {
-            anyhow::bail!("{}: no such file or directory", args.path.display());
+            // `github.com/org/repo`, as Kingfisher takes it: say how to name a repository here.
+            let hint = args
+                .path
+                .to_str()
+                .filter(|p| remote::looks_like_host_path(p))
+                .map(|p| format!(" (a repository? name it by URL: https://{p})"))
+                .unwrap_or_default();
+            anyhow::bail!("{}: no such file or directory{hint}", args.path.display());
         }
         Target::Path(args.path.clone())
     };

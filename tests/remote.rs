@@ -127,6 +127,15 @@ fn a_directory_with_a_url_like_name_is_scanned_as_a_directory() {
     let (code, report) = dir.scan_json(&["git@host:repo"]);
     assert_eq!(code, 1);
     assert_eq!(report.places(), vec![(PAT.into(), "app.env".into(), 1, 14)]);
+
+    // Named without a scheme, as Kingfisher takes it: not a URL here, and the error says how.
+    let out = dir.run(&["scan", "github.com/org/repo"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("name it by URL: https://github.com/org/repo"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -53,6 +53,22 @@ pub fn is_url(arg: &str) -> bool {
     }
 }
 
+/// Whether `arg` reads as a repository named without a scheme, `host.tld/owner/repo`: the
+/// first segment a domain name, two or more segments after it.
+pub fn looks_like_host_path(arg: &str) -> bool {
+    let mut segments = arg.split('/');
+    let host = segments.next().unwrap_or_default();
+    let labels: Vec<&str> = host.split('.').collect();
+    labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
+        && segments.filter(|s| !s.is_empty()).count() >= 2
+}
+
 /// `url` without the user name and password of an `https://user:token@host/…` URL, for
 /// reports and messages: the token in a clone URL is a secret too.
 pub fn without_credentials(url: &str) -> String {
@@ -183,6 +199,25 @@ mod tests {
             "日本語://",
         ] {
             assert!(!is_url(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn host_paths_are_told_from_relative_paths() {
+        for arg in [
+            "github.com/org/repo",
+            "gitlab.example.test/group/sub/repo.git",
+        ] {
+            assert!(looks_like_host_path(arg), "{arg}");
+        }
+        for arg in [
+            "src/engine/mod.rs",
+            "./github.com/org",
+            "github.com/org",
+            "a.b/c/d",
+            "v1.2/x/y",
+        ] {
+            assert!(!looks_like_host_path(arg), "{arg}");
         }
     }
 
