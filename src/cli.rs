@@ -176,7 +176,7 @@ struct ScanArgs {
     staged: bool,
 
     /// Audit only the history REF reaches (a branch, tag or commit; repeatable). By default
-    /// every ref is audited, and blobs no ref reaches too
+    /// every ref is audited, and blobs no ref reaches too.
     #[arg(long, value_name = "REF", conflicts_with_all = ["git_range", "staged", "no_history"])]
     branch: Vec<String>,
 
