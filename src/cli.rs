@@ -317,7 +317,7 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
                     remote::without_credentials(url)
                 );
             }
-            let clone = remote::Clone::new()?;
+            let clone = remote::BareClone::new()?;
             // Ctrl-C runs no destructor: remove the clone (it may be gigabytes) and stop, as the
             // interrupt would have. git, in the same process group, gets the signal too.
             let dir = clone.path().to_path_buf();

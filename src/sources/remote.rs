@@ -85,18 +85,11 @@ pub fn without_credentials(url: &str) -> String {
 
 /// A bare clone in a temporary directory, removed when dropped.
 #[derive(Debug)]
-pub struct Clone {
+pub struct BareClone {
     dir: PathBuf,
 }
 
-impl Clone {
-    /// The clone's git directory.
-    pub fn path(&self) -> &Path {
-        &self.dir
-    }
-}
-
-impl Drop for Clone {
+impl Drop for BareClone {
     fn drop(&mut self) {
         // Nothing to report to: the scan is over, and a leftover directory in the temporary
         // directory is the worst outcome.
@@ -104,12 +97,17 @@ impl Drop for Clone {
     }
 }
 
-impl Clone {
+impl BareClone {
+    /// The clone's git directory.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
     /// A new, empty directory under the system's temporary directory, to clone into with
-    /// [`Clone::fetch`]. Knowing it before git runs lets a caller remove it if the process is
+    /// [`BareClone::fetch`]. Knowing it before git runs lets a caller remove it if the process is
     /// interrupted (no destructor runs then).
-    pub fn new() -> Result<Clone, Error> {
-        Ok(Clone {
+    pub fn new() -> Result<BareClone, Error> {
+        Ok(BareClone {
             dir: empty_temp_dir().map_err(Error::TempDir)?,
         })
     }
