@@ -209,3 +209,25 @@ fn an_interrupted_clone_is_removed() {
     assert_eq!(status.code(), Some(130));
     assert!(leftovers(&tmp).is_empty(), "{:?}", leftovers(&tmp));
 }
+
+#[test]
+fn a_url_without_git_on_the_path_is_an_error_saying_so() {
+    let empty = Dir::new();
+    let tmp = Dir::new();
+    let out = with_tmpdir(
+        &mut empty.cmd(&["scan", "https://user:hunter2hunter2@git.example.test/r.git"]),
+        &tmp,
+    )
+    .env("PATH", empty.path())
+    .output()
+    .expect("run keyhound");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr
+            .contains("cannot run git to clone https://git.example.test/r.git (is git installed?)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    assert!(leftovers(&tmp).is_empty(), "{:?}", leftovers(&tmp));
+}
