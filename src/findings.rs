@@ -97,6 +97,22 @@ impl Finding {
             redact(&self.secret)
         }
     }
+
+    /// The history location whose commit is the oldest: where the secret entered history.
+    /// Locations are sorted by place, not time, so a secret added in `a.py` and later copied
+    /// into `b.py` has its oldest commit wherever its path sorts. Dates that do not parse (a
+    /// malformed signature) sort last; ties keep the sorted order.
+    pub fn introduced(&self) -> Option<&Location> {
+        self.locations
+            .iter()
+            .filter(|l| l.source == SourceKind::History && l.commit.is_some())
+            .min_by_key(|l| {
+                l.date
+                    .as_deref()
+                    .and_then(|d| gix::date::parse(d, None).ok())
+                    .map_or(i64::MAX, |t| t.seconds)
+            })
+    }
 }
 
 /// Fingerprint of a (rule, secret) pair: stable across runs, lines, files and commits, and

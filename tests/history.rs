@@ -580,3 +580,40 @@ fn a_committed_rails_master_key_is_found_by_its_path_only() {
     let (code, report) = repo.scan_json(&[".", "--no-history"]);
     assert_eq!((code, report.findings.len()), (0, 0));
 }
+
+#[test]
+fn human_report_and_summary_name_the_commit_that_brought_the_secret_in() {
+    let repo = Repo::new();
+    let mut fake = Fake::new(140);
+    let token = fake.github("ghp_");
+    repo.write("z.env", format!("GITHUB_TOKEN={token}\n"));
+    let added = repo.commit("add z");
+    // A later copy at a path that sorts first: the oldest commit is not the first place.
+    repo.write("a.env", format!("GITHUB_TOKEN={token}\n"));
+    let copied = repo.commit("copy to a");
+    let summary = repo.path().join("summary.md");
+    let out = repo
+        .dir
+        .run(&["scan", ".", "--summary", summary.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("  found   a.env:1:14\n"), "{stdout}");
+    let line = format!(
+        "  added   commit {} by Ada Author <ada@example.test> on 2024-01-01T00:00:03+00:00, z.env:1:14\n",
+        &added[..12]
+    );
+    assert!(stdout.contains(&line), "{stdout}");
+    assert!(!stdout.contains(&copied[..12]), "{stdout}");
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.contains(&format!("| `{}` |", &added[..12])), "{md}");
+
+    // History only: the first place is the copy's commit, and the oldest is named after it.
+    let out = repo.dir.run(&["scan", ".", "--no-worktree"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let first = format!(
+        "  found   a.env:1:14\n          commit {} by",
+        &copied[..12]
+    );
+    assert!(stdout.contains(&first), "{stdout}");
+    assert!(stdout.contains(&line), "{stdout}");
+}

@@ -113,6 +113,18 @@ pub fn write(
         if let Some(p) = provenance(first) {
             writeln!(out, "          {}", paint.dim(&p))?;
         }
+        // The first place is the working tree's copy, or the history place whose path sorts
+        // first: say separately which commit brought the secret in.
+        if let Some(oldest) = f.introduced()
+            && !std::ptr::eq(oldest, first)
+            && let Some(p) = provenance(oldest)
+        {
+            writeln!(
+                out,
+                "  added   {}",
+                paint.dim(&format!("{p}, {}", place(oldest)))
+            )?;
+        }
         if f.locations.len() > 1 {
             writeln!(
                 out,

@@ -35,7 +35,7 @@ pub fn write(
         )?;
         writeln!(
             out,
-            "| Severity | Rule | Secret | Location | Commit | Rotate |"
+            "| Severity | Rule | Secret | Location | Added in | Rotate |"
         )?;
         writeln!(out, "|---|---|---|---|---|---|")?;
         let mut findings: Vec<&Finding> = report.findings.iter().collect();
@@ -46,9 +46,9 @@ pub fn write(
             if f.locations.len() > 1 {
                 location.push_str(&format!(" (+{} more)", f.locations.len() - 1));
             }
-            let commit = first
-                .commit
-                .as_deref()
+            let commit = f
+                .introduced()
+                .and_then(|l| l.commit.as_deref())
                 .map(|c| format!("`{}`", &c[..c.len().min(12)]))
                 .unwrap_or_default();
             let rotate = f
