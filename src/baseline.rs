@@ -105,6 +105,10 @@ impl Baseline {
     /// True when `finding` is accepted by this baseline.
     pub fn contains(&self, finding: &Finding) -> bool {
         self.fingerprints.contains(&finding.fingerprint)
+            || finding
+                .merged
+                .iter()
+                .any(|(_, fp)| self.fingerprints.contains(fp))
     }
 
     /// Number of fingerprints.
@@ -122,9 +126,13 @@ impl Baseline {
 pub fn write(path: &Path, findings: &[Finding]) -> Result<(), Error> {
     let entries: BTreeSet<Entry> = findings
         .iter()
-        .map(|f| Entry {
-            fingerprint: f.fingerprint.clone(),
-            rule: f.rule_id.clone(),
+        .flat_map(|f| {
+            std::iter::once((&f.rule_id, &f.fingerprint))
+                .chain(f.merged.iter().map(|(rule, fp)| (rule, fp)))
+        })
+        .map(|(rule, fp)| Entry {
+            fingerprint: fp.clone(),
+            rule: rule.clone(),
         })
         .collect();
     let file = File {

@@ -86,6 +86,10 @@ pub struct Finding {
     pub rotation: String,
     /// Every place, sorted.
     pub locations: Vec<Location>,
+    /// `(rule id, fingerprint)` of the other rules that matched the same secret elsewhere and
+    /// were folded into this finding (see [`Collector::into_findings`]): a baseline that
+    /// holds any of them holds this finding, and `--baseline-out` writes them all.
+    pub merged: Vec<(String, String)>,
 }
 
 impl Finding {
@@ -245,7 +249,7 @@ impl Collector {
                 );
             }
         }
-        let mut findings: Vec<Finding> = grouped
+        let kept: Vec<Group> = grouped
             .into_iter()
             .map(|((idx, secret), mut locs)| {
                 if rules[idx].fallback
@@ -260,7 +264,10 @@ impl Collector {
                 ((idx, secret), locs)
             })
             .filter(|(_, locs)| !locs.is_empty())
-            .map(|((idx, secret), mut locations)| {
+            .collect::<Vec<_>>();
+        let mut findings: Vec<Finding> = merge_same_secret(rules, kept)
+            .into_iter()
+            .map(|(((idx, secret), mut locations), merged)| {
                 let rule = &rules[idx];
                 locations.sort();
                 locations.dedup();
@@ -275,6 +282,10 @@ impl Collector {
                     rotate_url: rule.rotate_url.clone(),
                     rotation: rule.rotation.clone(),
                     locations,
+                    merged: merged
+                        .into_iter()
+                        .map(|i| (rules[i].id.clone(), fingerprint(&rules[i].id, &secret)))
+                        .collect(),
                 }
             })
             .collect();
@@ -294,6 +305,48 @@ impl Collector {
         });
         findings
     }
+}
+
+/// A grouped `(rule, secret)` pair and its places.
+type Group = ((usize, Vec<u8>), Vec<Location>);
+
+/// Folds the groups of one secret matched by several rules into one: a key that
+/// `aws-secret-access-key` finds in `config.py` and only `generic-secret` finds in `deploy.sh`
+/// (no AWS name there) is one secret to rotate, reported once. The owner is the most specific
+/// rule (a provider rule before a password rule before a generic or fallback one), then the
+/// more severe, then the one with more places, then the rule id. Returns each owner with the
+/// rules folded into it.
+fn merge_same_secret(rules: &[Rule], groups: Vec<Group>) -> Vec<(Group, Vec<usize>)> {
+    let rank = |((idx, _), locs): &Group| {
+        let r = &rules[*idx];
+        (
+            r.generic || r.fallback,
+            r.password,
+            r.severity,
+            std::cmp::Reverse(locs.len()),
+            r.id.as_str(),
+        )
+    };
+    let mut by_secret: HashMap<Vec<u8>, Vec<Group>> = HashMap::new();
+    for group in groups {
+        by_secret.entry(group.0.1.clone()).or_default().push(group);
+    }
+    by_secret
+        .into_values()
+        .map(|mut same| {
+            if same.len() == 1 {
+                return (same.pop().expect("one group"), Vec::new());
+            }
+            same.sort_by(|a, b| rank(a).cmp(&rank(b)));
+            let mut rest = same.split_off(1);
+            let mut owner = same.pop().expect("at least two groups");
+            let merged = rest.iter().map(|((idx, _), _)| *idx).collect();
+            for (_, locs) in &mut rest {
+                owner.1.append(locs);
+            }
+            (owner, merged)
+        })
+        .collect()
 }
 
 /// Translation catalogues (`locales/de.json`, `resources/lang/pt/auth.php`, `messages.po`,

@@ -223,3 +223,59 @@ fn extra_rules_and_overrides_from_config() {
         ]
     );
 }
+
+#[test]
+fn one_secret_found_by_two_rules_is_one_finding_and_one_baseline_entry_covers_it() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(640);
+    let key = fake.from(
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+",
+        40,
+    );
+    let id = fake.aws_key_id();
+    dir.write(
+        "credentials",
+        format!("aws_access_key_id = {id}\naws_secret_access_key = {key}\n"),
+    );
+    // No AWS name here: only the generic rule recognises the same key.
+    dir.write("deploy.sh", format!("export DEPLOY_SECRET=\"{key}\"\n"));
+    let (code, alone) = dir.scan_json(&["deploy.sh"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        alone.places(),
+        vec![("generic-secret".into(), "deploy.sh".into(), 1, 23)]
+    );
+
+    let (code, report) = dir.scan_json(&["."]);
+    assert_eq!(code, 1);
+    assert_eq!(report.findings.len(), 2, "{:?}", report.places());
+    assert_eq!(
+        report.places(),
+        vec![
+            ("aws-access-key-id".into(), "credentials".into(), 1, 21),
+            ("aws-secret-access-key".into(), "credentials".into(), 2, 25),
+            ("aws-secret-access-key".into(), "deploy.sh".into(), 1, 23),
+        ]
+    );
+
+    // A baseline taken where only the generic rule saw the key (a push that touched
+    // deploy.sh) still accepts it when the AWS rule owns it.
+    let out = dir.run(&["scan", "deploy.sh", "--baseline-out", "generic.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let (code, report) = dir.scan_json(&[".", "--baseline", "generic.json"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        report.places(),
+        vec![("aws-access-key-id".into(), "credentials".into(), 1, 21)]
+    );
+
+    // And the other way round: the whole scan's baseline names both rules' fingerprints.
+    let out = dir.run(&["scan", ".", "--baseline-out", "all.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = std::fs::read_to_string(dir.path().join("all.json")).unwrap();
+    assert!(text.contains("\"generic-secret\""), "{text}");
+    assert!(text.contains("\"aws-secret-access-key\""), "{text}");
+    assert!(!text.contains(&key));
+    let (code, report) = dir.scan_json(&["deploy.sh", "--baseline", "all.json"]);
+    assert_eq!((code, report.findings.len()), (0, 0));
+}

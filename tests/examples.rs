@@ -72,9 +72,16 @@ fn every_example_is_found_at_the_place_its_finding_names() {
     }
     assert!(misplaced.is_empty(), "{}", misplaced.join("\n"));
 
+    // Rules' examples share values (`generic-secret` and `c-define-secret` both find
+    // `#define SECRET "…"`), and one secret matched by several rules is one finding, owned by
+    // the most specific rule. So an example reported under another rule is scanned again alone.
     let missed: Vec<String> = written
         .iter()
         .filter(|(path, rule)| !found.get(*path).is_some_and(|rules| rules.contains(rule)))
+        .filter(|(path, rule)| {
+            let (_, alone) = dir.scan_json(&[path.as_str()]);
+            !alone.findings.iter().any(|f| f.rule.id == **rule)
+        })
         .map(|(path, rule)| format!("{path}: no finding of {rule}"))
         .collect();
     assert!(missed.is_empty(), "{}", missed.join("\n"));
