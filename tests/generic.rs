@@ -521,6 +521,11 @@ fn look_alikes_from_real_code_are_left_alone_and_real_values_kept() {
             "a.sh",
             "git clone https://abc123def456:x-oauth-basic@github.com/org/repo\n",
         ),
+        // xkcd 936's passphrase in a generated API reference's example.
+        (
+            "types.ts",
+            "         *       \"db_pass\": \"correct-horse-battery-staple\",\n",
+        ),
     ] {
         assert_eq!(
             generic_values(name, text),
@@ -552,8 +557,8 @@ fn look_alikes_from_real_code_are_left_alone_and_real_values_kept() {
         ),
         (
             "a.cs",
-            "        user.Password = \"correct-horse-battery-staple\";\n",
-            "correct-horse-battery-staple",
+            "        user.Password = \"purple-lantern-orbit-staple\";\n",
+            "purple-lantern-orbit-staple",
         ),
         (
             "a.cs",

@@ -208,6 +208,12 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
     "open sesame",
     "open%20sesame",
+    // xkcd 936's passphrase, the stock example of a strong password in documentation and
+    // generated API references (`"db_pass": "correct-horse-battery-staple"`).
+    "correct-horse-battery-staple",
+    "correct horse battery staple",
+    "correcthorsebatterystaple",
+    "CorrectHorseBatteryStaple",
     // The sample keys and salts of WordPress's `wp_salt()` docblock (wp-includes/pluggable.php),
     // in every copy of WordPress a site repository vendors.
     " Xakm<o xQy rw4EMsLKM-?!T+,PFF})H4lzcW57AF0U@N@< >M%G4Yt>f`z]MON",
