@@ -521,6 +521,24 @@ fn look_alikes_from_real_code_are_left_alone_and_real_values_kept() {
             "a.sh",
             "git clone https://abc123def456:x-oauth-basic@github.com/org/repo\n",
         ),
+        // One name cut before an optional index; a template literal building a variable's
+        // name; a setting about who provisions the secret.
+        (
+            "a.ts",
+            "    const webhookSecret = connectionMetadata?.['webhookSecret'];\n",
+        ),
+        (
+            "a.ts",
+            "    const envSecretKey = `E2E_SANDBOX_SECRET_${randomUUID().slice(0, 8)}`;\n",
+        ),
+        (
+            "a.tsx",
+            "    (endpoint.secretProvisioning === \"integrator\" || endpoint.secretProvisioning === \"either\");\n",
+        ),
+        (
+            "a.md",
+            "The Client Secret follows the format: `secret-token:example.com:${base64url encoded JWK}`.\n",
+        ),
         // xkcd 936's passphrase in a generated API reference's example.
         (
             "types.ts",

@@ -208,6 +208,12 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
     "open sesame",
     "open%20sesame",
+    // The OAuth client secrets the Google Cloud SDK ships for its installed-app clients
+    // (`CLOUDSDK_CLIENT_NOTSOSECRET`, and `DEFAULT_CREDENTIALS_DEFAULT_CLIENT_SECRET` of the
+    // application-default credentials client), public in every gcloud install and in the
+    // token requests that recorded test cassettes keep.
+    "ZmssLNjJy2998hD4CTg2ejr2",
+    "d-FL95Q19q7MQmFpd7hHD0Ty",
     // xkcd 936's passphrase, the stock example of a strong password in documentation and
     // generated API references (`"db_pass": "correct-horse-battery-staple"`).
     "correct-horse-battery-staple",
@@ -741,13 +747,20 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_member_call(value)
         || is_import_path(value)
         || is_template_method_call(value)
-        // `--color-chart-series-2`: a CSS custom property (or a long option) named as a value.
-        || value.strip_prefix(b"--").is_some_and(|v| {
-            v.first().is_some_and(u8::is_ascii_lowercase)
-                && v.contains(&b'-')
-                && v.iter()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
-        })
+        // `--color-chart-series-2`: a CSS custom property (or a long option) named as a value;
+        // `var(--global-dimension-size-250)`: one read (`tokenMinHeight`, a design token).
+        || value
+            .strip_prefix(b"var(")
+            .and_then(|v| v.strip_suffix(b")"))
+            .unwrap_or(value)
+            .strip_prefix(b"--")
+            .is_some_and(|v| {
+                v.first().is_some_and(u8::is_ascii_lowercase)
+                    && v.contains(&b'-')
+                    && v.iter()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+            })
+        || is_credential_type_name(value)
         // `"@wandbcode{"`, `"\\begin{"`: the opening of a markup or template command, as a
         // parser matches it.
         || value.strip_suffix(b"{").is_some_and(|head| {
@@ -1391,7 +1404,9 @@ fn is_member_access(value: &[u8]) -> bool {
         return at > 0 && !plain.contains(&b':') && is_member_access(&plain);
     }
     // `apiKey?.value`: optional chaining reads the same way (a `?` ends a part), and
-    // `user?.keys?.` is one cut before its index (`?.[org]`).
+    // `user?.keys?.` is one cut before its index (`?.[org]`); so is one name alone
+    // (`connectionMetadata?.['webhookSecret']`).
+    let optional_index = value.ends_with(b"?.");
     let value = value.strip_suffix(b".").unwrap_or(value);
     // `user.PrivateKey!`, `data!.Key`: C#'s and TypeScript's non-null assertions.
     fn bare(p: &[u8]) -> &[u8] {
@@ -1424,7 +1439,7 @@ fn is_member_access(value: &[u8]) -> bool {
         }
         count += 1;
     }
-    count >= 2
+    (count >= 2 || optional_index)
         && identifier(last)
         && (!last.iter().any(u8::is_ascii_digit)
             || last.contains(&b'_')
@@ -1559,6 +1574,39 @@ fn is_plain_camel_words(value: &[u8]) -> bool {
 fn is_pascal_words(value: &[u8]) -> bool {
     value.first().is_some_and(u8::is_ascii_uppercase)
         && is_camel_case_identifier(&[&[value[0].to_ascii_lowercase()], &value[1..]].concat())
+}
+
+/// `credentials_model = E2BCredentials`, `token: OAuth2Token`: a class or type named after
+/// what it holds, with an acronym or a number that [`is_pascal_words`] does not take: a
+/// credential word after a short acronym (`E2B`, `AWS`, `OAuth2`) or after capitalised words.
+fn is_credential_type_name(value: &[u8]) -> bool {
+    const WORDS: &[&str] = &[
+        "Credentials",
+        "Credential",
+        "Token",
+        "Tokens",
+        "Secret",
+        "Secrets",
+        "Password",
+        "Key",
+        "Keys",
+        "Config",
+        "Provider",
+        "Auth",
+    ];
+    value.first().is_some_and(u8::is_ascii_uppercase)
+        && value.iter().all(u8::is_ascii_alphanumeric)
+        && WORDS.iter().any(|w| {
+            let Some(head) = value.strip_suffix(w.as_bytes()) else {
+                return false;
+            };
+            let digits = head.iter().filter(|b| b.is_ascii_digit()).count();
+            !head.is_empty()
+                && digits <= 2
+                && ((head.len() <= 6
+                    && head.iter().filter(|b| b.is_ascii_uppercase()).count() >= 2)
+                    || (head.len() <= 32 && digits == 0 && is_pascal_words(head)))
+        })
 }
 
 /// `Jobs[-1].JobId`, `items[0]`: an index in brackets.
@@ -3739,6 +3787,10 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "label",
     "policy",
     "strategy",
+    // `endpoint.secretProvisioning === "integrator"`: who provisions a webhook's secret;
+    // `secretsChoice !== "inherit"`: which secrets a setting uses.
+    "provisioning",
+    "choice",
     // AWS concurrency stamps, whole words only (`ChangeToken`, not `exchange_token`): WAF's
     // `ChangeToken`, WAFv2's `LockToken`/`NextLockToken`, Organizations' `PolicyUpdateToken`,
     // Service Catalog's `CopyProductToken`.
@@ -4858,6 +4910,17 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
             return true;
         }
     }
+    // `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.SflKxwRJSMeKKF2QT`: jwt.io's signature (or a
+    // long start of it) pasted after other claims, which it cannot sign: a made-up token.
+    if secret.starts_with(b"eyJ")
+        && let Some(signature) = secret.splitn(3, |&b| b == b'.').nth(2)
+        && signature.len() >= 16
+        && JWT_IO_SIGNATURES
+            .iter()
+            .any(|s| s.as_bytes().starts_with(signature) || signature.starts_with(s.as_bytes()))
+    {
+        return true;
+    }
     // A NATS operator or account JWT (`alg` `ed25519-nkey`, or `ed25519` in the first claims
     // version): signed public claims that servers preload (`resolver_preload`) and anyone may
     // read; what grants access is the nkey seed, which its own rule reports. User JWTs are
@@ -4906,6 +4969,11 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
         .iter()
         .any(|m| memchr::memmem::find(&lower, m.as_bytes()).is_some())
     {
+        return true;
+    }
+    // `access_token="ghp_KZCEQlC8***"`: a value shown with its end starred out, as dashboards
+    // and CLIs print a stored token and documentation copies it.
+    if secret.ends_with(b"***") {
         return true;
     }
     if !secret.contains(&b'\n')
@@ -5595,12 +5663,16 @@ mod tests {
         let k = kw(&["ghp_"]);
         for p in [
             "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            // Starred out at the end, as a dashboard shows a stored token.
+            "ghp_KZCEQlC8***",
             "ghp_000000000000000000000000000000000000",
             "pscale_pw_xxx",
             "sk-ant-12345",
             "depot-token",
             "test_key",
             "revokedQ8vR2mXk7LpW3nZb9T",
+            // jwt.io's HS256 signature, cut short, after claims it did not sign.
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.SflKxwRJSMeKKF2QT",
             "sk-ant-XXXX",
             "ghp_ababababababababababababababababab",
             "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
@@ -5750,6 +5822,8 @@ mod tests {
         // Random base64 starts with `+` or `/` too, and a password with `$` and a dot.
         for v in [
             "$ecret.Pass9",
+            // A password that ends with a credential word is not a type name by that alone.
+            "MyS3cretPassword",
             "+Yd+MYjAmY3MYDnmjlkiQuQm53G/G1c5EY3YglRggyc=",
             "/Yd+MYjAmY3MYDnmjlkiQuQm53G/G1c5EY3YglRggyc=",
         ] {
@@ -6093,6 +6167,11 @@ mod tests {
             "process.env.TOKEN1",
             "https://host:8443/x",
             "SomeTypeName",
+            "E2BCredentials",
+            "OAuth2Token",
+            "AWSCredentials",
+            "ServiceAccountCredentials",
+            "var(--global-dimension-size-250)",
             "+resIdMatch1+",
             "%s&limit=1",
             "Server=localhost1",
@@ -6117,6 +6196,7 @@ mod tests {
             "page_1_executions",
             "rcUser.dashboard?.accessKeys?.",
             "authenticatedData?.accessKeyV2",
+            "connectionMetadata?.",
             "accessKeyV1orV2",
             "s3_constants.DEFAULT_PRE_SIGNED_SECRET_ACCESS_KEY",
             "mock_access_key/20210202/us-east-1/s3/aws4_request",
@@ -6700,6 +6780,8 @@ mod tests {
             "token_mint",
             "tokenMint",
             "associated_token_account",
+            "secretProvisioning",
+            "secretsChoice",
         ] {
             assert!(is_non_secret_name(n.as_bytes()), "{n}");
         }
