@@ -570,13 +570,26 @@ fn a_path_rule_and_a_password_rule_on_one_value_are_one_finding() {
     dir.write("rclone.conf", &conf);
     // The same line in a file of another name is only a password in an INI line.
     dir.write("backup/remote.conf", &conf);
+    let (code, report) = dir.scan_json(&["backup"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        report.places(),
+        vec![(
+            "password-config-line-spaced".into(),
+            "remote.conf".into(),
+            5,
+            8
+        )]
+    );
+    // Scanned together, it is one secret: the rclone rule's, at both places.
     let (code, report) = dir.scan_json(&["."]);
     assert_eq!(code, 1);
+    assert_eq!(report.findings.len(), 1);
     assert_eq!(
         report.places(),
         vec![
             (
-                "password-config-line-spaced".into(),
+                "rclone-obscured-password".into(),
                 "backup/remote.conf".into(),
                 5,
                 8
