@@ -539,6 +539,11 @@ fn look_alikes_from_real_code_are_left_alone_and_real_values_kept() {
             "a.md",
             "The Client Secret follows the format: `secret-token:example.com:${base64url encoded JWK}`.\n",
         ),
+        // A PayPal order's approval link.
+        (
+            "hooks.json",
+            "        \"href\": \"https://api.paypal.com/checkoutnow?token=9NK63094MA726991F\",\n",
+        ),
         // xkcd 936's passphrase in a generated API reference's example.
         (
             "types.ts",

@@ -83,6 +83,30 @@ fn decoys_are_not_reported() {
     assert_eq!(report.stats.blobs_scanned, 1);
 }
 
+#[test]
+fn a_php_serialized_object_is_text_despite_its_nul_marks() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(41);
+    let token = fake.github("ghp_");
+    // PHP's serialize() writes a protected property's name between NUL bytes.
+    let object = format!(
+        "O:6:\"Client\":2:{{s:10:\"\0*\0baseUrl\";s:22:\"https://api.github.com\";s:8:\"\0*\0token\";s:40:\"{token}\";}}\n"
+    );
+    dir.write("cache/client.txt", object);
+    let (code, report) = dir.scan_json(&["."]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        report.places(),
+        vec![(
+            "github-pat-classic".into(),
+            "cache/client.txt".into(),
+            1,
+            86
+        )]
+    );
+    assert_eq!(report.skipped("binary"), 0);
+}
+
 /// A key generated for this test and used nowhere else.
 const TEST_RSA_KEY: &str = "-----BEGIN RSA PRIVATE KEY-----\n\
 MIIBOwIBAAJBAN5puQaRnsge52Iy+BRDFMks/4ZFUlyl6/hofCOH5fO85kYrJzbD\n\

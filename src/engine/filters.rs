@@ -2486,6 +2486,11 @@ const NON_PASSWORDS: &[&str] = &[
     "changeme",
     "change_me",
     "none",
+    // `postgresql://nouser:nopass@127.0.0.1:1/none`: says there is none.
+    "nopass",
+    "nopassword",
+    "no-password",
+    "no_password",
     "null",
     "nil",
     "undefined",
@@ -4307,6 +4312,16 @@ pub fn is_public_badge_url(url: &[u8]) -> bool {
         // logo.dev's image API (`img.logo.dev/<domain>?token=pk_…`): a publishable key, made
         // to sit in `<img>` tags of public pages.
         || lower.starts_with(b"img.logo.dev/")
+        // PayPal's checkout links (`www.paypal.com/checkoutnow?token=9NK6…`,
+        // `cgi-bin/webscr?cmd=_express-checkout&token=EC-…`): the token names the order a
+        // buyer approves, as every order's `links` in PayPal's API responses show.
+        || ["www.paypal.com/", "api.paypal.com/", "www.sandbox.paypal.com/", "api.sandbox.paypal.com/", "sandbox.paypal.com/", "paypal.com/"]
+            .iter()
+            .any(|host| {
+                lower.strip_prefix(host.as_bytes()).is_some_and(|path| {
+                    path.starts_with(b"checkoutnow") || path.starts_with(b"cgi-bin/webscr")
+                })
+            })
 }
 
 /// True when an `apiKey` sits in an Algolia search configuration (`appId`, `apiKey`,
