@@ -539,6 +539,20 @@ fn look_alikes_from_real_code_are_left_alone_and_real_values_kept() {
             "a.md",
             "The Client Secret follows the format: `secret-token:example.com:${base64url encoded JWK}`.\n",
         ),
+        // A query value that runs into the URL's fragment: words before the `#`.
+        (
+            "a.py",
+            "URL = 'https://docs.keyhound.test/x?api_key=super_long_api_key_that_exceeds#section=limits'\n",
+        ),
+        (
+            "a.py",
+            "post_url=\"https://shop.keyhound.test/done?token=private#receipt\",\n",
+        ),
+        // Mbed TLS's published test vectors, one test per line.
+        (
+            "mbedtls/tests/suites/test_suite_psa_crypto.data",
+            "derive_output:PSA_ALG_HKDF_EXPAND(PSA_ALG_SHA_256):PSA_KEY_DERIVATION_INPUT_SECRET:\"3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf\":PSA_KEY_DERIVATION_INPUT_INFO:\"f0f1f2f3f4f5f6f7f8f9\"\n",
+        ),
         // A PayPal order's approval link.
         (
             "hooks.json",

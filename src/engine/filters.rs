@@ -40,7 +40,10 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "notareal",
     // pyotp's documented example secret (`base32secret3232`) and its variants.
     "base32secret",
-    // `CHANGE-THIS! VERY IMPORTANT!`
+    // `CHANGE-THIS! VERY IMPORTANT!`; `fillmein`, a template's default.
+    "fillmein",
+    "fill_me_in",
+    "fill-me-in",
     "changethis",
     "change_this",
     "change-this",
@@ -208,6 +211,9 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
     "open sesame",
     "open%20sesame",
+    // The secret API key every local Supabase stack starts with (the Supabase CLI's
+    // `defaultSecretKey`, beside the demo JWTs it also prints).
+    "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz",
     // The OAuth client secrets the Google Cloud SDK ships for its installed-app clients
     // (`CLOUDSDK_CLIENT_NOTSOSECRET`, and `DEFAULT_CREDENTIALS_DEFAULT_CLIENT_SECRET` of the
     // application-default credentials client), public in every gcloud install and in the
@@ -378,8 +384,16 @@ const DOCUMENTATION_PREFIXES: &[&str] = &[
 
 /// Prefixes of keys that vendors issue to be shipped in web pages and apps: PostHog project
 /// keys, Stripe publishable keys, Mapbox public tokens (`pk.eyJ…` in tile URLs; its secret
-/// tokens are `sk.`). A generic rule must not report them as secrets.
-const PUBLIC_KEY_PREFIXES: &[&str] = &["phc_", "pk_live_", "pk_test_", "pk.eyJ"];
+/// tokens are `sk.`), Midtrans client keys (Snap.js's `data-client-key`; its server keys are
+/// `Mid-server-`). A generic rule must not report them as secrets.
+const PUBLIC_KEY_PREFIXES: &[&str] = &[
+    "phc_",
+    "pk_live_",
+    "pk_test_",
+    "pk.eyJ",
+    "Mid-client-",
+    "SB-Mid-client-",
+];
 
 /// Substrings (ASCII-case-insensitive) of values that name where a secret lives instead of
 /// holding one: environment lookups, settings objects, secret-store references.
@@ -425,6 +439,11 @@ pub fn is_tagged_digest(value: &[u8]) -> bool {
     ]
     .iter()
     .any(|p| value.len() >= p.len() + 16 && value[..p.len()].eq_ignore_ascii_case(p));
+    // `secret = "hash:<64 hex>"`: the Supabase CLI's config diff, which shows a SHA-256 of each
+    // secret instead of the secret.
+    let hash_tagged = value.len() == 69
+        && value.starts_with(b"hash:")
+        && value[5..].iter().all(u8::is_ascii_hexdigit);
     let postgres_md5 = value.len() == 35
         && value.starts_with(b"md5")
         && value[3..].iter().all(u8::is_ascii_hexdigit);
@@ -456,6 +475,7 @@ pub fn is_tagged_digest(value: &[u8]) -> bool {
         && value[..32].iter().all(u8::is_ascii_hexdigit)
         && value[33..].iter().all(u8::is_ascii_hexdigit);
     tagged
+        || hash_tagged
         || postgres_md5
         || jenkins
         || rabbitmq
@@ -761,6 +781,19 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
                         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
             })
         || is_credential_type_name(value)
+        || is_numbered_slot_variable(value)
+        // `[SECRET_KEYS.AI21]: '#api_key_ai21'`: a CSS selector of the form field, by id or
+        // class, in snake or kebab case.
+        || value
+            .strip_prefix(b"#")
+            .or_else(|| value.strip_prefix(b"."))
+            .is_some_and(|v| {
+                v.first().is_some_and(u8::is_ascii_lowercase)
+                    && v.iter().any(|b| matches!(b, b'_' | b'-'))
+                    && v.iter().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-')
+                    })
+            })
         // `"@wandbcode{"`, `"\\begin{"`: the opening of a markup or template command, as a
         // parser matches it.
         || value.strip_suffix(b"{").is_some_and(|head| {
@@ -3288,8 +3321,34 @@ fn is_numbered_slot(lower: &[u8]) -> bool {
             // `pass123` is a weak password people set, not row 123.
             b"pass" | b"pwd" => digits == 1,
             b"pass_" | b"pwd_" => true,
-            _ => false,
+            _ => is_numbered_slot_variable(lower),
         }
+}
+
+/// `api_key0`, `h2ogpt_key1`, `username1`: a variable of code (`api_key = api_key0`,
+/// `password1 = username1`) named for what it holds and numbered, not a value.
+fn is_numbered_slot_variable(value: &[u8]) -> bool {
+    let digits = value
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let stem = &value[..value.len() - digits];
+    (1..=2).contains(&digits)
+        && stem
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+        && (matches!(stem, b"username" | b"user_name" | b"apikey")
+            || [
+                &b"_key"[..],
+                b"_token",
+                b"_secret",
+                b"_apikey",
+                b"_user",
+                b"_username",
+            ]
+            .iter()
+            .any(|w| stem.ends_with(w) && stem.len() > w.len()))
 }
 
 /// `01-unpwd-set.cpp`, `test_login.py`: one file name (no directory) with a source or
@@ -3793,9 +3852,12 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "policy",
     "strategy",
     // `endpoint.secretProvisioning === "integrator"`: who provisions a webhook's secret;
-    // `secretsChoice !== "inherit"`: which secrets a setting uses.
+    // `secretsChoice !== "inherit"`: which secrets a setting uses; `raw_secret_handling ==
+    // "block"`, `secret_failure_kind == "timeout"`: what is done with one, and how it failed.
     "provisioning",
     "choice",
+    "handling",
+    "kind",
     // AWS concurrency stamps, whole words only (`ChangeToken`, not `exchange_token`): WAF's
     // `ChangeToken`, WAFv2's `LockToken`/`NextLockToken`, Organizations' `PolicyUpdateToken`,
     // Service Catalog's `CopyProductToken`.
@@ -4152,6 +4214,31 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
     // `RECAPTCHA_SECRET_KEY`: a CAPTCHA's site key is public, its secret key is not; and
     // `CSRF_COOKIE_SECRET` signs the tokens that `csrf_token` fields carry.
     let has = |w: &[u8]| memchr::memmem::find(lower, w).is_some();
+    // `skyvern_onepassword_config_get`: a name about a password manager, whose own name holds
+    // the word; `onepassword_token` still names a secret.
+    if let Some(manager) = PASSWORD_MANAGER_NAMES.iter().find(|n| has(n.as_bytes())) {
+        let at = memchr::memmem::find(lower, manager.as_bytes()).unwrap_or(0);
+        let rest = [&lower[..at], &lower[at + manager.len()..]].concat();
+        if ![
+            "pass",
+            "pwd",
+            "secret",
+            "token",
+            "key",
+            "credential",
+            "auth",
+        ]
+        .iter()
+        .any(|w| memchr::memmem::find(&rest, w.as_bytes()).is_some())
+        {
+            return true;
+        }
+    }
+    // `storefrontToken`, `PUBLIC_STOREFRONT_API_TOKEN`: a Shopify Storefront API public access
+    // token, made for browsers and apps; the private storefront token (server side) is not.
+    if has(b"storefront") && !has(b"private") {
+        return true;
+    }
     let named_secret = has(b"secret") && !has(b"site") && !has(b"public");
     // `X25519_SHARED_SECRET`, `MLKEM768_SECRET`, `premaster_secret`,
     // `client_handshake_traffic_secret`: what a key exchange or the TLS key schedule derives,
@@ -5680,6 +5767,7 @@ mod tests {
             "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
             // Starred out at the end, as a dashboard shows a stored token.
             "ghp_KZCEQlC8***",
+            "fillmein",
             "ghp_000000000000000000000000000000000000",
             "pscale_pw_xxx",
             "sk-ant-12345",
@@ -6184,6 +6272,11 @@ mod tests {
             "SomeTypeName",
             "E2BCredentials",
             "OAuth2Token",
+            "api_key0",
+            "h2ogpt_key1",
+            "#api_key_ai21",
+            ".secret-field",
+            "SB-Mid-client-q8RkT2mV5xNwZ3aL",
             "AWSCredentials",
             "ServiceAccountCredentials",
             "var(--global-dimension-size-250)",
@@ -6797,6 +6890,11 @@ mod tests {
             "associated_token_account",
             "secretProvisioning",
             "secretsChoice",
+            "storefrontToken",
+            "PUBLIC_STOREFRONT_API_TOKEN",
+            "raw_secret_handling",
+            "raw_secret_safety_failure_kind",
+            "skyvern_onepassword_config_get",
         ] {
             assert!(is_non_secret_name(n.as_bytes()), "{n}");
         }
@@ -6833,6 +6931,13 @@ mod tests {
             // Lightning's per-commitment secrets are secrets.
             "local_per_commit_secret",
             "per_commitment_secret_seed",
+            "PRIVATE_STOREFRONT_API_TOKEN",
+            // A password manager's token or password is a secret.
+            "onepassword_token",
+            "ONEPASSWORD_CONNECT_TOKEN",
+            "keepass_master_password",
+            // Kinds of a secret that are the secret: not `kind`.
+            "secret_kind_key",
         ] {
             assert!(!is_non_secret_name(n.as_bytes()), "{n}");
         }
@@ -6875,6 +6980,9 @@ mod tests {
         ));
         assert!(!is_tagged_digest(b"Tr0ub4dor&3horse$battery"));
         assert!(is_tagged_digest(b"ENC(dZSxRJoRDuI58eYkWIuH4Q==)"));
+        assert!(is_tagged_digest(
+            b"hash:ed64b7695a606bc6ab4fcb41fe815b5ddf1063ccbc87afe1fa89756635db520e"
+        ));
         let sri = format!("sha512-{}==", "Qx7vL2mT".repeat(10) + "Ab9Zk2");
         assert!(is_tagged_digest(sri.as_bytes()));
         assert!(!is_tagged_digest(b"sha512-Tr0ub4dor3horse"));

@@ -532,6 +532,22 @@ impl Engine {
         {
             return false;
         }
+        // `?api_key=see-the-docs#section=2`, `&token=private#receipt`: in a URL's query a `#`
+        // starts the fragment, and the value before it is a word or a number, not a token.
+        if let (Some(name), Some(value)) = (caps.name("name"), caps.get(secret_group))
+            && offset + name.start() > 0
+            && matches!(data[offset + name.start() - 1], b'?' | b'&')
+            && let Some(hash) = memchr::memchr(b'#', value.as_bytes())
+        {
+            let head = &value.as_bytes()[..hash];
+            if head.len() < 8
+                || head.iter().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_')
+                })
+            {
+                return false;
+            }
+        }
         // `ALTER USER app WITH PASSWORD :'pgpass';`: psql interpolating the variable `pgpass`
         // (set from the environment by `\set`) as a quoted literal, not a password.
         if let Some(value) = caps.get(secret_group)
