@@ -5073,9 +5073,10 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     {
         return true;
     }
-    // `access_token="ghp_KZCEQlC8***"`: a value shown with its end starred out, as dashboards
-    // and CLIs print a stored token and documentation copies it.
-    if secret.ends_with(b"***") {
+    // `access_token="ghp_KZCEQlC8***"`: a token shown with its end starred out, as dashboards
+    // and CLIs print a stored one and documentation copies it. Not a password: people end
+    // theirs with stars (`password: Lxl333***` in a workflow's docker login).
+    if !password && secret.ends_with(b"***") {
         return true;
     }
     if !secret.contains(&b'\n')
@@ -5863,6 +5864,7 @@ mod tests {
     fn password_sequences() {
         assert!(!is_placeholder_password(b"abuser123456"));
         assert!(!is_placeholder_password(b"Summer2024!"));
+        assert!(!is_placeholder_password(b"Lxl333***"));
         assert!(is_placeholder_password(b"12345678"));
         assert!(is_placeholder_password(b"abcdef12"));
         // A short value that is a sequence throughout.
