@@ -735,8 +735,13 @@ fn basic_auth(secret: &[u8]) -> bool {
                 && !plain[..i].contains(&b'/')
                 && !plain[..i].contains(&b'"')
                 && plain[i + 1] != b'/'
-                // `testuser:fakepassword`: a documentation stand-in, once decoded.
+                // `testuser:fakepassword`, `fake:user` (curl's tests): a documentation or
+                // test stand-in, once decoded; `user:wrongpass`: one a test means to refuse.
                 && !super::filters::says_it_is_a_stand_in(&plain[i + 1..])
+                && !plain[..i].to_ascii_lowercase().starts_with(b"fake")
+                && ![&b"wrong"[..], b"invalid", b"incorrect", b"badpass", b"bad_pass", b"bad-pass"]
+                    .iter()
+                    .any(|w| plain[i + 1..].to_ascii_lowercase().starts_with(w))
                 // `x-access-token:github-token`: the password names its slot, once decoded.
                 && !super::filters::names_its_slot(&plain[i + 1..])
                 // `some-username:some-password`: both slots named, qualified. A named user's
@@ -880,6 +885,9 @@ mod tests {
         assert!(basic_auth(b"b3BzOldxOHZadDNtTGsyUg=="));
         // x-access-token:github-token
         assert!(!basic_auth(b"eC1hY2Nlc3MtdG9rZW46Z2l0aHViLXRva2Vu"));
+        // fake:user, user:wrongpass (curl's tests)
+        assert!(!basic_auth(b"ZmFrZTp1c2Vy"));
+        assert!(!basic_auth(b"dXNlcjp3cm9uZ3Bhc3M="));
     }
 
     #[test]
