@@ -553,6 +553,11 @@ fn look_alikes_from_real_code_are_left_alone_and_real_values_kept() {
             "mbedtls/tests/suites/test_suite_psa_crypto.data",
             "derive_output:PSA_ALG_HKDF_EXPAND(PSA_ALG_SHA_256):PSA_KEY_DERIVATION_INPUT_SECRET:\"3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf\":PSA_KEY_DERIVATION_INPUT_INFO:\"f0f1f2f3f4f5f6f7f8f9\"\n",
         ),
+        // A shell loop building each password from its counter.
+        (
+            "a.sh",
+            "  curl -d '{\"user\": \"u\", \"password\": \"attempt'$i'\"}' http://localhost:8080/login\n",
+        ),
         // A PayPal order's approval link.
         (
             "hooks.json",

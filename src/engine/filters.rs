@@ -211,6 +211,13 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
     "open sesame",
     "open%20sesame",
+    // Stytch's documentation: the project secret of its SDKs' README example, and the magic
+    // link tokens of its sandbox values (success, 401 and 404), which only the Test
+    // environment answers, with canned responses.
+    "secret-live-80JASucyk7z_G8Z-7dVwZVGXL5NT_qGAQ2I=",
+    "DOYoip3rvIMMW5lgItikFK-Ak1CfMsgjuiCyI7uuU94=",
+    "3pzjQpgksDlGKWEwUq2Up--hCHC_0oamfLHyfspKDFU=",
+    "CprTtwhnRNiMBiUS2jSLcWYrfuO2POeBNdo5HhW6qTM=",
     // The secret API key every local Supabase stack starts with (the Supabase CLI's
     // `defaultSecretKey`, beside the demo JWTs it also prints).
     "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz",
@@ -3858,6 +3865,8 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "choice",
     "handling",
     "kind",
+    // `tokenQuota = "per_hour;q=300;…"`: a rate limit's header.
+    "quota",
     // AWS concurrency stamps, whole words only (`ChangeToken`, not `exchange_token`): WAF's
     // `ChangeToken`, WAFv2's `LockToken`/`NextLockToken`, Organizations' `PolicyUpdateToken`,
     // Service Catalog's `CopyProductToken`.
@@ -4233,6 +4242,26 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
         {
             return true;
         }
+    }
+    // `vaultMock.On("GetKvSecret", "team1/appCredentials1")`: a method's name (a getter or
+    // setter in camel case), the value its argument.
+    let trimmed = name.trim_ascii();
+    if trimmed.len() > 3
+        && [&b"get"[..], b"set", b"Get", b"Set"]
+            .iter()
+            .any(|p| trimmed.starts_with(p))
+        && trimmed[3].is_ascii_uppercase()
+        && trimmed.iter().all(u8::is_ascii_alphanumeric)
+    {
+        return true;
+    }
+    // `ER_NO_PASSWORD = 251001`, `ERR_INVALID_TOKEN`: an error's code or message, named for
+    // the secret it is about.
+    if [&b"er_"[..], b"err_", b"error_", b"errors."]
+        .iter()
+        .any(|p| lower.starts_with(p))
+    {
+        return true;
     }
     // `storefrontToken`, `PUBLIC_STOREFRONT_API_TOKEN`: a Shopify Storefront API public access
     // token, made for browsers and apps; the private storefront token (server side) is not.
@@ -6892,6 +6921,11 @@ mod tests {
             "associated_token_account",
             "secretProvisioning",
             "secretsChoice",
+            "GetKvSecret",
+            "getApiToken",
+            "ER_NO_PASSWORD",
+            "ERR_INVALID_TOKEN",
+            "tokenQuota",
             "storefrontToken",
             "PUBLIC_STOREFRONT_API_TOKEN",
             "raw_secret_handling",

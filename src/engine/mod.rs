@@ -569,6 +569,11 @@ impl Engine {
             && let Some((&quote, rest)) = after.split_first()
             && matches!(quote, b'"' | b'\'' | b'`')
         {
+            // `'{"password": "attempt'$i'"}'`: a shell closing its single quotes to expand a
+            // variable into the string; the literal is only its start.
+            if quote == b'\'' && rest.first() == Some(&b'$') {
+                return false;
+            }
             // The operator and its operand are near: a long run of blanks ends the look.
             let rest = rest[..rest.len().min(64)].trim_ascii_start();
             if let Some((&op, operand)) = rest.split_first() {
