@@ -4243,13 +4243,11 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
             return true;
         }
     }
-    // `vaultMock.On("GetKvSecret", "team1/appCredentials1")`: a method's name (a getter or
-    // setter in camel case), the value its argument.
+    // `vaultMock.On("GetKvSecret", "team1/appCredentials1")`: a getter's name, the value its
+    // argument. (A setter's literal argument, `Openpay::setApiKey('sk_…')`, is the secret.)
     let trimmed = name.trim_ascii();
     if trimmed.len() > 3
-        && [&b"get"[..], b"set", b"Get", b"Set"]
-            .iter()
-            .any(|p| trimmed.starts_with(p))
+        && [&b"get"[..], b"Get"].iter().any(|p| trimmed.starts_with(p))
         && trimmed[3].is_ascii_uppercase()
         && trimmed.iter().all(u8::is_ascii_alphanumeric)
     {
