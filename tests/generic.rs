@@ -558,6 +558,11 @@ fn look_alikes_from_real_code_are_left_alone_and_real_values_kept() {
             "a.sh",
             "  curl -d '{\"user\": \"u\", \"password\": \"attempt'$i'\"}' http://localhost:8080/login\n",
         ),
+        // An Algolia search-only key in a site's search configuration.
+        (
+            "config.js",
+            "  algolia: {\n    AppId: \"GRSXNRCDRG\",\n    ApiKey: \"c463f74d6f36a5af808650e0f69aadfa\",\n    Index: \"wp_posts_plugins\",\n  },\n",
+        ),
         // A PayPal order's approval link.
         (
             "hooks.json",

@@ -789,6 +789,8 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
             })
         || is_credential_type_name(value)
         || is_numbered_slot_variable(value)
+        // `'api_key': ?instance.apiKey,`: a Dart null-aware collection element.
+        || value.strip_prefix(b"?").is_some_and(is_member_access)
         // `[SECRET_KEYS.AI21]: '#api_key_ai21'`: a CSS selector of the form field, by id or
         // class, in snake or kebab case.
         || value
@@ -4444,11 +4446,14 @@ pub fn is_public_badge_url(url: &[u8]) -> bool {
 pub fn is_search_only_key_config(name: &[u8], around: &[u8]) -> bool {
     let name = name.to_ascii_lowercase();
     let has = |hay: &[u8], w: &[u8]| memchr::memmem::find(hay, w).is_some();
+    let lower = around.to_ascii_lowercase();
     (has(&name, b"apikey") || has(&name, b"api_key"))
-        && has(around, b"indexName")
-        && (has(around, b"appId")
-            || has(around, b"applicationId")
-            || has(&around.to_ascii_lowercase(), b"algolia"))
+        && ((has(around, b"indexName")
+            && (has(around, b"appId")
+                || has(around, b"applicationId")
+                || has(&lower, b"algolia")))
+            // `algolia: { AppId: "…", ApiKey: "…", Index: "…" }` (Rundeck's plugin search).
+            || (has(&lower, b"algolia") && has(&lower, b"appid") && has(&lower, b"index")))
 }
 
 /// True when a `token` or `client_secret` is a nonce of a protocol message, named by the
@@ -6303,6 +6308,7 @@ mod tests {
             "OAuth2Token",
             "api_key0",
             "h2ogpt_key1",
+            "?instance.apiKey",
             "#api_key_ai21",
             ".secret-field",
             "SB-Mid-client-q8RkT2mV5xNwZ3aL",
