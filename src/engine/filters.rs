@@ -5801,6 +5801,12 @@ mod tests {
             // Starred out at the end, as a dashboard shows a stored token.
             "ghp_KZCEQlC8***",
             "fillmein",
+            // Published by vendors: gcloud's installed-app client secret, the Supabase CLI's
+            // local default key, a Stytch sandbox token, xkcd's passphrase.
+            "d-FL95Q19q7MQmFpd7hHD0Ty",
+            "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz",
+            "DOYoip3rvIMMW5lgItikFK-Ak1CfMsgjuiCyI7uuU94=",
+            "correct-horse-battery-staple",
             "ghp_000000000000000000000000000000000000",
             "pscale_pw_xxx",
             "sk-ant-12345",
