@@ -548,6 +548,10 @@ fn look_alikes_from_real_code_are_left_alone_and_real_values_kept() {
             "a.py",
             "post_url=\"https://shop.keyhound.test/done?token=private#receipt\",\n",
         ),
+        (
+            "a.py",
+            "post_url=\"https://shop.keyhound.test/done?access_token=private-receipt#done\",\n",
+        ),
         // Mbed TLS's published test vectors, one test per line.
         (
             "mbedtls/tests/suites/test_suite_psa_crypto.data",

@@ -3335,7 +3335,8 @@ fn is_numbered_slot(lower: &[u8]) -> bool {
 }
 
 /// `api_key0`, `h2ogpt_key1`, `username1`: a variable of code (`api_key = api_key0`,
-/// `password1 = username1`) named for what it holds and numbered, not a value.
+/// `password1 = username1`) named for what it holds and numbered, not a value. The number ends
+/// the name here; [`is_numbered_variable`] takes names numbered inside (`srx2_pass`).
 fn is_numbered_slot_variable(value: &[u8]) -> bool {
     let digits = value
         .iter()

@@ -532,12 +532,21 @@ impl Engine {
         {
             return false;
         }
-        // `?api_key=see-the-docs#section=2`, `&token=private#receipt`: in a URL's query a `#`
-        // starts the fragment, and the value before it is a word or a number, not a token.
+        // `?api_key=see-the-docs#section=2`, `&access_token=private#receipt`: in a URL's query a
+        // `#` starts the fragment, and the value before it is a word or a number, not a token.
+        // The `name` group starts at the keyword, so the parameter's name is walked back first.
         if let (Some(name), Some(value)) = (caps.name("name"), caps.get(secret_group))
-            && offset + name.start() > 0
-            && matches!(data[offset + name.start() - 1], b'?' | b'&')
             && let Some(hash) = memchr::memchr(b'#', value.as_bytes())
+            && let param = data[..offset + name.start()]
+                .iter()
+                .rev()
+                .take(64)
+                .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+                .count()
+            && let Some(&before) = (offset + name.start())
+                .checked_sub(param + 1)
+                .and_then(|i| data.get(i))
+            && matches!(before, b'?' | b'&')
         {
             let head = &value.as_bytes()[..hash];
             if head.len() < 8
