@@ -29,6 +29,7 @@ def main():
     ap.add_argument('--lost', action='store_true', help='list the tp rows BIN no longer reports')
     ap.add_argument('--gained', action='store_true', help='list the competitor-only tp rows BIN finds')
     ap.add_argument('--missed', action='store_true', help='list the competitor-only tp rows BIN still misses')
+    ap.add_argument('--kept-fp', action='store_true', help='list the fp rows BIN still reports')
     a = ap.parse_args()
     sets = sorted(f[:-len('.repos.tsv')] for f in os.listdir(a.labels) if f.endswith('.repos.tsv'))
     if a.sets:
@@ -74,6 +75,8 @@ def main():
             c['rows'] += 1; c[r['label']] += 1
             if (r['path'], r['line']) in locs:
                 c['kept'] += 1; c['kept_' + r['label']] += 1
+                if r['label'] == 'fp' and a.kept_fp:
+                    print(f"  kept-fp {s} {r['repo']} {r['path']}:{r['line']} {r['rule']} ({r.get('class', '')})")
             elif r['label'] == 'tp' and a.lost:
                 print(f"  lost {s} {r['repo']} {r['path']}:{r['line']} {r['rule']} ({r.get('class', '')})")
         for r in rows(f'{s}.competitor.jsonl'):
