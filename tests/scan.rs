@@ -691,6 +691,10 @@ fn a_pkcs12_key_store_is_found_by_name_and_structure() {
     let mut not_pfx = pfx.clone();
     not_pfx[6] = 0x01;
     dir.write("certs/other.pfx", &not_pfx);
+    // A trust store whose bags are all encrypted: its name says it holds certificates.
+    let mut trust = pfx[..12].to_vec();
+    trust.extend(fake.alnum(280).into_bytes());
+    dir.write("certs/client-truststore.p12", &trust);
     let (code, report) = dir.scan_json(&["."]);
     assert_eq!(code, 1);
     assert_eq!(
@@ -698,7 +702,7 @@ fn a_pkcs12_key_store_is_found_by_name_and_structure() {
         vec![("pkcs12-keystore".into(), "certs/client.p12".into(), 1, 1)]
     );
     // The binary files are still counted as skipped for the text rules.
-    assert_eq!(report.skipped("binary"), 3);
+    assert_eq!(report.skipped("binary"), 4);
 }
 
 #[test]
