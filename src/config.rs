@@ -122,6 +122,8 @@ pub const DEFAULT_SKIPS: &[(&str, &[&str])] = &[
             "**/package-lock.json",
             "**/npm-shrinkwrap.json",
             "**/yarn.lock",
+            // A copy kept beside it (`yarn.lock.backup`, `yarn.lock.orig`).
+            "**/yarn.lock.*",
             "**/pnpm-lock.yaml",
             "**/bun.lock",
             "**/poetry.lock",

@@ -65,6 +65,8 @@ fn lock_files_and_assets_are_skipped_by_default() {
     let mut fake = Fake::new(601);
     let token = fake.github("ghp_");
     dir.write("package-lock.json", format!("{{\"t\": \"{token}\"}}\n"));
+    // A lock file's copy kept beside it.
+    dir.write("yarn.lock.backup", format!("  resolved \"{token}\"\n"));
     dir.write("static/app.min.js", format!("var t=\"{token}\";\n"));
     // detect-secrets' baseline holds digests of accepted secrets, named like secrets.
     dir.write(
@@ -74,10 +76,10 @@ fn lock_files_and_assets_are_skipped_by_default() {
     dir.write("src/app.js", "console.log(1)\n");
     let (code, report) = dir.scan_json(&["."]);
     assert_eq!(code, 0);
-    assert_eq!(report.skipped("default_skip"), 3);
+    assert_eq!(report.skipped("default_skip"), 4);
     let (code, report) = dir.scan_json(&[".", "--no-default-skips"]);
     assert_eq!(code, 1);
-    assert_eq!(report.findings[0].locations.len(), 2);
+    assert_eq!(report.findings[0].locations.len(), 3);
     assert_eq!(
         report.findings.len(),
         1,
