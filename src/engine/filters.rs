@@ -206,6 +206,10 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "87ce4a24b5553d2e482ea8a8500e71b8ad4554ff",
     // AWS IAM user guide.
     "AKIAIOSFODNN7EXAMPLE",
+    // Nextcloud's developer manual, Login Flow v2: the poll token and the app password of its
+    // example responses, which clients copy into their tests and mocks.
+    "mQUYQdffOSAMJYtm8pVpkOsVqXt5hglnuSpO5EMbgJMNEPFGaiDe8OUjvrJ2WcYcBSLgqynu9jaPFvZHMl83ybMvp6aDIDARjTFIBpRWod6p32fL9LIpIStvc6k8Wrs1",
+    "yKTVA4zgxjfivy52WqD8kW3M2pKGQr6srmUXMipRdunxjPFripJn0GMfmtNOqOolYSuJ6sCN",
     // HTTP Basic's example credentials (RFC 2617 and RFC 7617: `Aladdin:open sesame`), as a
     // header and as a URL's userinfo.
     "QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
@@ -941,6 +945,18 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_pascal_words(value)
         || is_name_with_acronym(value)
         || is_jose_algorithm(value)
+        || is_curve_name(value)
+        || is_android_resource_reference(value)
+        || is_debconf_question(value)
+        // `!file:var app/production/private-key`: summon's YAML tags, which fetch the value
+        // from a secrets provider; the tag is the first word of a reference.
+        || value.strip_prefix(b"!").is_some_and(|tag| {
+            !tag.is_empty()
+                && tag.split(|&b| b == b':').all(|w| {
+                    (2..=8).contains(&w.len()) && w.iter().all(u8::is_ascii_lowercase)
+                })
+        })
+        || is_name_with_versioned_word(value)
         // `PhoneAuthCredential?`, `UITextField!`: an optional or implicitly unwrapped type in a
         // Kotlin or Swift declaration.
         // (A password ends in `!` too: `SuperSecretPassword123!` has digits, a type has none.)
@@ -1465,7 +1481,9 @@ fn is_member_access(value: &[u8]) -> bool {
             && (p.len() <= 24
                 || is_constant_name(p)
                 || (p.len() <= 64 && is_snake_words(p))
-                || (p.len() <= 64 && (is_camel_case_identifier(p) || is_pascal_words(p))))
+                || (p.len() <= 64 && (is_camel_case_identifier(p) || is_pascal_words(p)))
+                // `waUserPassword.UserPassword_PBKDF2_HMAC_SHA384`: a generated enum member.
+                || (p.len() <= 64 && p.contains(&b'_')))
             && (p[0].is_ascii_alphabetic() || matches!(p[0], b'_' | b'$'))
             && p.iter()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$'))
@@ -1750,6 +1768,65 @@ fn is_enc_string(value: &[u8]) -> bool {
                 && p.iter()
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
         })
+}
+
+/// `prime256v1`, `secp384r1`: an elliptic curve's name (OpenSSL's and SEC 2's), which a parser
+/// puts in a variable called `token` as it reads a group list.
+fn is_curve_name(value: &[u8]) -> bool {
+    const NAMES: &[&str] = &[
+        "prime192v1",
+        "prime256v1",
+        "secp224r1",
+        "secp256r1",
+        "secp256k1",
+        "secp384r1",
+        "secp521r1",
+        "brainpoolP256r1",
+        "brainpoolP384r1",
+        "brainpoolP512r1",
+        "X25519",
+        "X448",
+        "Ed25519",
+        "Ed448",
+    ];
+    NAMES
+        .iter()
+        .any(|n| n.as_bytes().eq_ignore_ascii_case(value))
+}
+
+/// `Oauth2ClientId`, `Base64Encoded`, `sha256Digest`: an identifier whose words include one
+/// that carries its version or size (OAuth 2, Base64, SHA-256), as generated enums name their
+/// members; read without that number it is plain words.
+fn is_name_with_versioned_word(value: &[u8]) -> bool {
+    const WORDS: &[&[u8]] = &[
+        b"oauth", b"base", b"sha", b"utf", b"http", b"md", b"aes", b"rsa", b"ipv",
+    ];
+    if value.len() > 48 || !value.iter().all(u8::is_ascii_alphanumeric) {
+        return false;
+    }
+    let lower = value.to_ascii_lowercase();
+    let mut plain = Vec::with_capacity(value.len());
+    let mut i = 0;
+    let mut numbered = false;
+    while i < value.len() {
+        if value[i].is_ascii_digit() {
+            let run = value[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+            if !WORDS.iter().any(|w| lower[..i].ends_with(w)) {
+                return false;
+            }
+            numbered = true;
+            i += run;
+        } else {
+            plain.push(value[i]);
+            i += 1;
+        }
+    }
+    // `ClientId`: "Id" is a word of two letters, which the camel-case reading wants longer.
+    let plain = plain
+        .strip_suffix(b"Id")
+        .filter(|p| p.len() >= 4)
+        .unwrap_or(&plain);
+    numbered && (is_pascal_words(plain) || is_camel_case_identifier(plain))
 }
 
 /// `A128CBC-HS256`, `RSA-OAEP-256`, `ES384`: a JOSE algorithm name (RFC 7518), as OpenID
@@ -2051,6 +2128,36 @@ const UNATTEND_PASSES: &[&str] = &[
     "oobeSystem",
 ];
 
+/// The first word of a `--<word>-password` option that turns a behaviour on or off rather
+/// than passing a password: `--disabled-password`, `--no-password`, `--ask-password`.
+pub fn is_switch_word(word: &[u8]) -> bool {
+    const SWITCHES: &[&[u8]] = &[
+        b"disabled",
+        b"disable",
+        b"enable",
+        b"no",
+        b"ask",
+        b"prompt",
+        b"skip",
+        b"empty",
+        b"random",
+        b"generate",
+        b"forgot",
+        b"show",
+        b"hide",
+        b"allow",
+        b"require",
+        b"expire",
+        b"lock",
+        b"unlock",
+        b"interactive",
+        b"without",
+        b"null",
+        b"blank",
+    ];
+    SWITCHES.iter().any(|s| word.eq_ignore_ascii_case(s))
+}
+
 /// True when a password is the conventional one of an anonymous login (RFC 1635): the FTP
 /// user `anonymous` gives `anonymous`, `guest` or an e-mail address, and the server takes any.
 /// `anonymous` itself is only ever that courtesy; `guest` and an address only beside the
@@ -2163,7 +2270,14 @@ fn is_encoded_text(value: &[u8]) -> bool {
         .strip_prefix(b"{")
         .is_some_and(|rest| rest.trim_ascii_start().starts_with(b"\""))
         && text.len() <= 256;
-    (sentence || url || json) && !names_secret
+    // `hello world this is not a real key`: a sample's stand-in that says so, even though it
+    // names the key it stands for.
+    let disowned = sentence
+        && (says_it_is_a_stand_in(&text)
+            || ["not a real", "not real", "isn't real"]
+                .iter()
+                .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some()));
+    ((sentence || url || json) && !names_secret) || disowned
 }
 
 /// `base64PrivateKey`, `sha256Digest`: lower camelCase words, where each capital starts a
@@ -2596,6 +2710,9 @@ const NON_PASSWORDS: &[&str] = &[
     // `the --username and --password options`: prose about the options (pip's docstrings).
     "flags",
     "options",
+    // `use the --auth-user-pass directive`: OpenVPN's documentation names its options so.
+    "directive",
+    "directives",
     "arguments",
     "parameters",
     "suffix",
@@ -2627,6 +2744,27 @@ const NON_PASSWORDS: &[&str] = &[
     "redacted",
     "removed",
     "unset",
+    // `reuse_password: "enable"`, `mac_password_delimiter: "colon"`: a setting about
+    // passwords (FortiOS modules' examples), its choice.
+    "enable",
+    "disable",
+    "colon",
+    "hyphen",
+    "auto-generate",
+    // `the password is "typed" in`: a sentence's quoted verb.
+    "typed",
+    // `style.visibility = 'visible'` on a password field; `'edd_forgot_password' => 'confirm'`,
+    // a step of the lost-password form; `"current_pass": "any"`, a product pass's filter.
+    "visible",
+    "hidden",
+    "confirm",
+    "any",
+    // `'wp_ajax_edd_verify_pass' => 'verify'`: a hook for a product pass, mapped to its
+    // handler method.
+    "verify",
+    "activate",
+    "deactivate",
+    "delete",
     // `-storepass storepass`: the option's own name, as keytool examples fill it.
     "storepass",
     "keypass",
@@ -2784,6 +2922,65 @@ fn unescapes_to_non_password(value: &[u8]) -> bool {
     NON_PASSWORDS.iter().any(|w| w.to_lowercase() == text)
 }
 
+/// `?attr/primary_field_03`, `@color/accent`: an Android resource reference, as a layout
+/// styles its `passwordToggleTint`; the value is looked up in the theme, it is no literal.
+fn is_android_resource_reference(value: &[u8]) -> bool {
+    let Some(rest) = value
+        .strip_prefix(b"?")
+        .or_else(|| value.strip_prefix(b"@"))
+    else {
+        return false;
+    };
+    let rest = rest.strip_prefix(b"android:").unwrap_or(rest);
+    let rest = rest.strip_prefix(b"+").unwrap_or(rest);
+    const TYPES: &[&[u8]] = &[
+        b"attr/",
+        b"color/",
+        b"string/",
+        b"drawable/",
+        b"dimen/",
+        b"style/",
+        b"id/",
+        b"mipmap/",
+        b"layout/",
+        b"integer/",
+        b"bool/",
+        b"array/",
+        b"font/",
+        b"raw/",
+        b"xml/",
+        b"anim/",
+    ];
+    TYPES.iter().any(|t| {
+        rest.strip_prefix(*t).is_some_and(|name| {
+            !name.is_empty()
+                && name
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
+        })
+    })
+}
+
+/// `percona-server-server-5.7/root-pass`, `mysql-server/root_password_again`: a debconf
+/// question's name, which a Salt state or a Dockerfile puts in a `debconf_root_password`
+/// variable before it feeds `debconf-set-selections` the answer.
+fn is_debconf_question(value: &[u8]) -> bool {
+    let Some(slash) = memchr::memrchr(b'/', value) else {
+        return false;
+    };
+    let (package, question) = (&value[..slash], &value[slash + 1..]);
+    let lower = question.to_ascii_lowercase();
+    !package.is_empty()
+        && package.iter().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'/')
+        })
+        && question
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || matches!(b, b'-' | b'_'))
+        && (memchr::memmem::find(&lower, b"pass").is_some()
+            || memchr::memmem::find(&lower, b"pwd").is_some())
+}
+
 /// True when a password rule's value looks like a password someone typed: not a
 /// reference (`$DB_PASS`, `%PASSWORD%`, `#{...}`, `process.env.X`), a selector or anchor
 /// (`#login-form`), a path, an ARN, punctuation only, or a format string,
@@ -2795,7 +2992,10 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     if let Some(inner) = without_escaped_quotes(value) {
         return is_password_value(inner, literal);
     }
-    if is_attack_technique_id(value) {
+    if is_attack_technique_id(value)
+        || is_debconf_question(value)
+        || is_android_resource_reference(value)
+    {
         return false;
     }
     let Some(&first) = value.first() else {
@@ -3192,6 +3392,8 @@ pub(crate) fn is_self_describing_password(lower: &[u8]) -> bool {
         b"top",
         b"secret",
         b"wrong",
+        // `falsepassword`: the one a test expects a login to refuse.
+        b"false",
         b"bad",
         // `hashedpassword`: a mock user's stored hash, named.
         b"hashed",
@@ -3282,6 +3484,63 @@ pub(crate) fn is_self_describing_password(lower: &[u8]) -> bool {
     let lower = mine.unwrap_or(lower);
     if FIELD.contains(&lower) {
         return mine.is_some();
+    }
+    // `mydbpassword`, `myrootpass`: "my", what the password opens, and the field; the slot's
+    // name in a README's example, run together. (Not `mysqlpassword`, MySQL's, a compose
+    // file's default; not `myunencryptedpass`, a test's password that says how it is stored.)
+    const OPENS: &[&[u8]] = &[
+        b"db",
+        b"database",
+        b"root",
+        b"admin",
+        b"app",
+        b"server",
+        b"redis",
+        b"mongo",
+        b"postgres",
+        b"smtp",
+        b"mail",
+        b"email",
+        b"api",
+        b"service",
+        b"site",
+        b"ftp",
+        b"ldap",
+        b"wifi",
+        b"account",
+    ];
+    if mine.is_some()
+        && [&b"password"[..], b"passwd", b"pass", b"pwd"]
+            .iter()
+            .any(|w| {
+                lower
+                    .strip_suffix(*w)
+                    .is_some_and(|what| OPENS.contains(&what))
+            })
+    {
+        return true;
+    }
+    // `changeadmin`, `changethis`: "change" and what to change, as `changeme` says it.
+    if lower.strip_prefix(b"change").is_some_and(|what| {
+        [
+            &b"admin"[..],
+            b"root",
+            b"user",
+            b"this",
+            b"password",
+            b"pass",
+        ]
+        .contains(&what)
+    }) {
+        return true;
+    }
+    // `serverpasswordhere`: "put the server's password here", run together.
+    if let Some(head) = lower.strip_suffix(b"here")
+        && [&b"password"[..], b"passwd", b"pass", b"secret", b"token"]
+            .iter()
+            .any(|w| head.ends_with(w))
+    {
+        return true;
     }
     // `thesilverpeaspassword`, `theadministratorpassword`: "the" and the field it fills, as
     // an image's documentation names each value it asks for.
@@ -3754,6 +4013,17 @@ fn is_identifier_shaped(value: &[u8]) -> bool {
     if is_numbered_variable(value) {
         return true;
     }
+    // `x509Passphrase`, `s3SecretKey`: a variable whose first word is a short name with a
+    // number (a standard, a service), then words with no digit.
+    let head = value.iter().take_while(|b| !b.is_ascii_uppercase()).count();
+    if (3..=4).contains(&head)
+        && value[0].is_ascii_lowercase()
+        && value[..head].iter().any(u8::is_ascii_digit)
+        && value[head..].iter().all(u8::is_ascii_alphabetic)
+        && is_camel_case_identifier(value)
+    {
+        return true;
+    }
     if !value
         .iter()
         .all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'.'))
@@ -4201,6 +4471,11 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
     if name.trim_ascii() == b"ClientToken" {
         return true;
     }
+    // Secrets Manager's `SecretId`: the name or ARN of a stored secret, which a program passes
+    // to `get_secret_value`. In this capitalisation only: Vault's `secret_id` is a credential.
+    if name.trim_ascii() == b"SecretId" {
+        return true;
+    }
     // SES's `VerificationToken` (and services shaped after it): the value a domain's owner
     // publishes in a DNS TXT record to prove ownership. In this capitalisation only: Slack's
     // `verification_token` signs requests and stays a secret.
@@ -4467,6 +4742,15 @@ pub fn is_protocol_nonce(name: &[u8], around: &[u8]) -> bool {
     (name.eq_ignore_ascii_case(b"token") && has(b"\"timestamp\"") && has(b"\"signature\""))
         || (name.eq_ignore_ascii_case(b"client_secret")
             && (has(b"send_attempt") || has(b"&sid=") || has(b"\"sid\"")))
+        // `GetPendingJobExecutionsResponse(client_token='<uuid>', …)`, `{"clientToken": "<uuid>",
+        // "version": 3}`: AWS IoT Jobs and Device Shadow messages carry the id that pairs a
+        // reply with its request (Vault's `client_token` elsewhere is the token itself).
+        || ((name == b"client_token" || name == b"clientToken") && {
+            let lower = around.to_ascii_lowercase();
+            [&b"response("[..], b"request(", b"jobexecution", b"shadow"]
+                .iter()
+                .any(|w| memchr::memmem::find(&lower, w).is_some())
+        })
 }
 
 /// True when a `token` is the id of a Shopify checkout or order, named by the fields beside it
@@ -4735,6 +5019,34 @@ fn encodes_placeholder(secret: &[u8]) -> bool {
 
 /// `github-token`, `client-secret`: a value that is the name of what goes there.
 pub fn names_its_slot(secret: &[u8]) -> bool {
+    // `sk_live_secret-key-12345`: a vendor's key prefix, then the slot's name and a count, as
+    // a plugin's tests fill its settings form.
+    if let Some(body) = secret
+        .get(2..)
+        .filter(|_| secret[..2].iter().all(u8::is_ascii_lowercase))
+        .and_then(|rest| {
+            rest.strip_prefix(b"_live")
+                .or_else(|| rest.strip_prefix(b"_test"))
+        })
+        .and_then(|rest| rest.strip_prefix(b"_").or_else(|| rest.strip_prefix(b"-")))
+    {
+        let words: Vec<&[u8]> = body.split(|b| matches!(b, b'-' | b'_')).collect();
+        let Some((last, names)) = words.split_last() else {
+            return false;
+        };
+        let counting = last.len() >= 3 && last.iter().zip(b"123456789").all(|(a, b)| a == b);
+        if counting
+            && !names.is_empty()
+            && names
+                .iter()
+                .all(|w| !w.is_empty() && w.iter().all(u8::is_ascii_lowercase))
+            && names
+                .iter()
+                .any(|w| matches!(*w, b"secret" | b"key" | b"token" | b"publishable"))
+        {
+            return true;
+        }
+    }
     // `github-token`, `depot-token`, `test_key`: a word and "token" or "key", naming what goes
     // there (labelled 81 false and 2 true over the real-code sets; `admin-secret` and
     // `app-pass` are passwords people set, so only these two words).
@@ -5365,6 +5677,9 @@ fn is_non_random_uuid(body: &[u8]) -> bool {
             _ => b.is_ascii_hexdigit(),
         })
         && matches!(body[14], b'1' | b'2' | b'3' | b'5')
+        // A time- or name-based UUID has RFC 9562's variant bits too; a value typed to look
+        // like a token (`227e1cce-6bf7-30bb-2d2a-…`, a Vault dev root token) lacks them.
+        && matches!(body[19].to_ascii_lowercase(), b'8' | b'9' | b'a' | b'b')
 }
 
 /// A template or interpolation: `${NAME}`, `#{expr}`, `{{ .Values.x }}`, `%(name)s`. Only complete ones
@@ -6578,6 +6893,16 @@ mod tests {
     }
 
     #[test]
+    fn switch_options_take_no_value() {
+        for w in ["disabled", "no", "ASK", "prompt"] {
+            assert!(is_switch_word(w.as_bytes()), "{w}");
+        }
+        for w in ["db", "admin", "http", ""] {
+            assert!(!is_switch_word(w.as_bytes()), "{w}");
+        }
+    }
+
+    #[test]
     fn password_values() {
         for v in [
             "blooberry",
@@ -6729,8 +7054,24 @@ mod tests {
             "varchar",
             "passdb/%u",
             "userdb/%{user}",
+            // Debconf questions, answered by `debconf-set-selections`.
+            "percona-server-server-5.7/root-pass",
+            "mysql-server/root_password_again",
+            "phpmyadmin/mysql/admin-pass",
+            // "my", what it opens, and the field.
+            "mydbpassword",
+            "myrootpass",
         ] {
             assert!(!is_password_value(v.as_bytes(), true), "{v}");
+        }
+        // MySQL's own name, and passwords with a slash that name no debconf question.
+        for v in [
+            "mysqlpassword",
+            "mysqlpass",
+            "Tq8/vale-pass",
+            "pkg/Hunter2pass",
+        ] {
+            assert!(is_password_value(v.as_bytes(), true), "{v}");
         }
         // A password may hold a `%` as long as no path segment is a lookup variable.
         assert!(is_password_value(b"Xk9%uq2/mT", true));
@@ -6836,6 +7177,69 @@ mod tests {
     }
 
     #[test]
+    fn wave_46_shapes() {
+        // Generated enum members, curve names and theme references are no secrets.
+        for v in [
+            "Oauth2ClientId",
+            "Base64Encoded",
+            "sha256Digest",
+            "prime256v1",
+            "secp384r1",
+            "?attr/primary_field_03",
+            "@color/accent",
+            "?android:attr/textColorPrimary",
+        ] {
+            assert!(!is_generic_literal(v.as_bytes()), "{v}");
+        }
+        for v in [
+            "Oauth2Qx7Vm",
+            "Kv8Lq2Zp9Xw4",
+            "prime256v2x",
+            "?attr/",
+            "?colour/Kq8vT2mZ9xLp4",
+        ] {
+            assert!(is_generic_literal(v.as_bytes()), "{v}");
+        }
+        assert!(is_member_access(
+            b"waUserPassword.UserPassword_PBKDF2_HMAC_SHA384"
+        ));
+        // Base64 of a sample's text that disowns the key it stands in for.
+        assert!(is_encoded_text(
+            b"aGVsbG8gd29ybGQgdGhpcyBpcyBub3QgYSByZWFsIGtleQo="
+        ));
+        // An unquoted `x509Passphrase` is a variable; `dragonFly99` may be a password.
+        assert!(!is_password_value(b"x509Passphrase", false));
+        assert!(is_password_value(b"dragonFly99", false));
+        assert!(!is_generic_literal(b"percona-server-server-5.7/root-pass"));
+        assert!(!is_generic_literal(b"!file:var"));
+        assert!(!is_generic_literal(b"!var"));
+        assert!(is_generic_literal(b"!Kq8vT2mZ9x"));
+        // Name- and time-based UUIDs are ids; a typed one without their variant bits is not.
+        assert!(is_non_random_uuid(b"6ba7b810-9dad-11d1-80b4-00c04fd430c8"));
+        assert!(!is_non_random_uuid(b"227e1cce-6bf7-30bb-2d2a-acc854318caf"));
+        assert!(!is_password_value(b"falsepassword", true));
+        assert!(names_its_slot(b"sk_live_secret-key-12345"));
+        assert!(names_its_slot(b"sk_test-secret-key-12345"));
+        assert!(!names_its_slot(b"sk_test_4eC39HqLyjWDarjtT1zdp7dc"));
+        assert!(!names_its_slot(b"sk_live_secret-key-90210"));
+        for v in [
+            "enable",
+            "colon",
+            "typed",
+            "serverpasswordhere",
+            "changeadmin",
+        ] {
+            assert!(!is_password_value(v.as_bytes(), true), "{v}");
+        }
+        let shadow = b"{\"state\":{},\"clientToken\":\"0c7e4b19-3f2a-4a8d-9e61-b5d2c8f1a730\"} on the shadow topic";
+        assert!(is_protocol_nonce(b"clientToken", shadow));
+        assert!(!is_protocol_nonce(
+            b"client_token",
+            b"{\"auth\": {\"client_token\": \"x\"}}"
+        ));
+    }
+
+    #[test]
     fn non_secret_names() {
         for n in [
             "token_url",
@@ -6922,6 +7326,7 @@ mod tests {
             "PWDEBUG",
             "X-Square-Cash-Referrer-Token",
             "ClientToken",
+            "SecretId",
             "X25519_SHARED_SECRET",
             "MLKEM768_SECRET",
             "ecdhSharedSecret",

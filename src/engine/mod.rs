@@ -446,6 +446,11 @@ impl Engine {
                 {
                     continue;
                 }
+                // `<PrefInput placeholder="syt_…"/>`: a form field's hint shows what a token
+                // looks like; it is the hint text of an empty input, not a token.
+                if assigned_name(data, start).eq_ignore_ascii_case(b"placeholder") {
+                    continue;
+                }
                 // A 64-character line of a PEM block's base64 that happens to begin with a
                 // token prefix (`EAAA…` inside an ML-DSA key): the block is a key, which the
                 // private-key rules report.
@@ -532,6 +537,20 @@ impl Engine {
         {
             return false;
         }
+        // `adduser --disabled-password appuser`, `createuser --no-password`: a command-line
+        // option named like a password option whose first word makes it a switch; the word
+        // after it is the command's next argument.
+        if let Some(option) = caps.name("option")
+            && filters::is_switch_word(
+                option
+                    .as_bytes()
+                    .split(|&b| b == b'-')
+                    .next()
+                    .unwrap_or_default(),
+            )
+        {
+            return false;
+        }
         // `?api_key=see-the-docs#section=2`, `&access_token=private#receipt`: in a URL's query a
         // `#` starts the fragment, and the value before it is a word or a number, not a token.
         // The `name` group starts at the keyword, so the parameter's name is walked back first.
@@ -556,6 +575,15 @@ impl Engine {
             {
                 return false;
             }
+        }
+        // `<iframe src="https://…/post-slug/embed/#?secret=C4d8QxYmh3">`: WordPress marks each
+        // oEmbed iframe with a random word so the page can match its resize messages; it is in
+        // the page's HTML for every visitor.
+        if let Some(name) = caps.name("name")
+            && name.as_bytes().eq_ignore_ascii_case(b"secret")
+            && data[..offset + name.start()].ends_with(b"/embed/#?")
+        {
+            return false;
         }
         // `ALTER USER app WITH PASSWORD :'pgpass';`: psql interpolating the variable `pgpass`
         // (set from the environment by `\set`) as a quoted literal, not a password.
@@ -598,11 +626,23 @@ impl Engine {
                     .is_some_and(|b| b.is_ascii_alphabetic() || matches!(b, b'$' | b'_'));
                 // PHP's `.` joins a variable or a call; after a sentence's full stop comes a
                 // word (`'admin'. Then`), and a method call on the literal is no join either.
+                // `'lite_' . self::get_uuid()`: a static or method call joins a value too (a
+                // static property, `Sequence::$incr`, only numbers a test's fixed key).
+                let method = |after: &[u8]| {
+                    let len = after
+                        .iter()
+                        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                        .count();
+                    len > 0 && after.get(len) == Some(&b'(')
+                };
+                let called = operand.get(name) == Some(&b'(')
+                    || operand[name..].strip_prefix(b"::").is_some_and(method)
+                    || operand[name..].strip_prefix(b"->").is_some_and(method);
                 let joined = match op {
                     b'.' => {
                         operand.first() == Some(&b'$')
                             || (name > 0
-                                && operand.get(name) == Some(&b'(')
+                                && called
                                 && rest.get(1).is_some_and(u8::is_ascii_whitespace))
                     }
                     b'+' => starts_name,
@@ -1717,6 +1757,31 @@ mod tests {
         let long = "QUJD".repeat(1 << 18);
         let text = format!("{long}\n{token}\n{long}\n");
         assert_eq!(secrets(&e, &text), [token]);
+    }
+
+    #[test]
+    fn a_wordpress_embed_marker_is_no_secret() {
+        let e = engine(
+            "generic = true\nkeywords = [\"secret\"]\nregex = '''(?i)(?P<name>secret)=([A-Za-z0-9]{10,})'''\nsecret_group = 2",
+        );
+        let embed = "<iframe src=\\\"https://wordpress.org/news/2019/04/post/embed/#?secret=C4d8QxYmh3\\\"></iframe>\n";
+        assert!(secrets(&e, embed).is_empty());
+        assert_eq!(
+            secrets(&e, "curl https://api.keyhound.test/v1/?secret=C4d8QxYmh3\n"),
+            ["C4d8QxYmh3"]
+        );
+    }
+
+    #[test]
+    fn a_form_field_hint_is_no_token() {
+        let e = engine("keywords = [\"syt_\"]\nregex = '''\\b(syt_[A-Za-z0-9_]{20,})'''");
+        let hint = "  <PrefInput rowName=\"Access token\" placeholder=\"syt_bWF1Ym90_Qx7vT2mZ9kLp4RwYc8Nd_1a2b3c\"/>\n";
+        assert!(secrets(&e, hint).is_empty());
+        let value = "  <PrefInput rowName=\"Access token\" value=\"syt_bWF1Ym90_Qx7vT2mZ9kLp4RwYc8Nd_1a2b3c\"/>\n";
+        assert_eq!(
+            secrets(&e, value),
+            ["syt_bWF1Ym90_Qx7vT2mZ9kLp4RwYc8Nd_1a2b3c"]
+        );
     }
 
     #[test]
