@@ -706,6 +706,32 @@ fn a_pkcs12_key_store_is_found_by_name_and_structure() {
 }
 
 #[test]
+fn a_kerberos_keytab_is_found_by_name_and_version() {
+    let dir = Dir::new();
+    let mut fake = Fake::new(34);
+    // Version 05 02, one entry of 0x43 bytes (principal svc@KEYHOUND.TEST), then its key.
+    let mut keytab = vec![0x05, 0x02, 0x00, 0x00, 0x00, 0x43, 0x00, 0x01, 0x00, 0x0d];
+    keytab.extend(b"KEYHOUND.TEST\x00\x03svc\x00\x00\x00\x01");
+    keytab.extend(fake.alnum(48).into_bytes());
+    dir.write("deploy/http.keytab", &keytab);
+    dir.write("deploy/http.bin", &keytab);
+    let mut v1 = keytab.clone();
+    v1[1] = 0x01;
+    dir.write("deploy/old.keytab", &v1);
+    let (code, report) = dir.scan_json(&["."]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        report.places(),
+        vec![(
+            "kerberos-keytab-file".into(),
+            "deploy/http.keytab".into(),
+            1,
+            1
+        )]
+    );
+}
+
+#[test]
 fn java_key_stores_are_found_by_name_and_magic() {
     let dir = Dir::new();
     let mut fake = Fake::new(33);
