@@ -948,6 +948,8 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_curve_name(value)
         || is_android_resource_reference(value)
         || is_debconf_question(value)
+        // `#!/usr/bin/env bash`: a script's shebang, in a constant named for a token helper.
+        || value.starts_with(b"#!/")
         // `!file:var app/production/private-key`: summon's YAML tags, which fetch the value
         // from a secrets provider; the tag is the first word of a reference.
         || value.strip_prefix(b"!").is_some_and(|tag| {
@@ -2759,6 +2761,15 @@ const NON_PASSWORDS: &[&str] = &[
     "hidden",
     "confirm",
     "any",
+    // `password_authentication = "scram-sha-256"`: how a server checks passwords (pg_hba).
+    "scram-sha-256",
+    "scram-sha-1",
+    // `$auth['password'] === 'bearer'`: Composer's auth modes, compared; `{pass: 'through'}`.
+    "bearer",
+    "custom-headers",
+    "private-token",
+    "through",
+    "something",
     // `'wp_ajax_edd_verify_pass' => 'verify'`: a hook for a product pass, mapped to its
     // handler method.
     "verify",
@@ -3574,7 +3585,9 @@ pub(crate) fn is_self_describing_password(lower: &[u8]) -> bool {
 
 /// `token1`, `secret2`, `pass_10`, `value-2`: a slot word numbered, as documentation lists
 /// `user1:token1`, `user2:token2`, CLI help shows `{"a":"secret1","b":"secret2"}` and ORM
-/// tests fill row N with `"pass_N"`. Not `password1`, a password people do set.
+/// tests fill row N with `"pass_N"`. `password1` and `password2` too: a test's first and second
+/// user, or a form's mismatched pair (labelled false 32 times to 5 true in waves 46-49, where
+/// the earlier sets had called it a password people set); `password12` stays one.
 fn is_numbered_slot(lower: &[u8]) -> bool {
     let digits = lower
         .iter()
@@ -3588,6 +3601,7 @@ fn is_numbered_slot(lower: &[u8]) -> bool {
             b"value" | b"value-" | b"value_" => digits <= 2,
             // `pass123` is a weak password people set, not row 123.
             b"pass" | b"pwd" => digits == 1,
+            b"password" | b"passwd" => digits == 1,
             b"pass_" | b"pwd_" => true,
             _ => is_numbered_slot_variable(lower),
         }
@@ -4317,6 +4331,8 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "secretsmanager",
     // `TOKENIZER = "bert-base-uncased"`: a language model's tokenizer, named.
     "tokenizer",
+    // `testNegTokenInit`: a SPNEGO negotiation message (RFC 4178), a protocol test vector.
+    "negtoken",
     // `commit_w_secret = '<sha>'`: the commit a secret was found in (secret scanners' reports).
     "commit",
     "csrf",
@@ -4742,6 +4758,11 @@ pub fn is_protocol_nonce(name: &[u8], around: &[u8]) -> bool {
     (name.eq_ignore_ascii_case(b"token") && has(b"\"timestamp\"") && has(b"\"signature\""))
         || (name.eq_ignore_ascii_case(b"client_secret")
             && (has(b"send_attempt") || has(b"&sid=") || has(b"\"sid\"")))
+        // `<!-- livebook:{"stamp":{"token":"XCP.…","token_signature":"…"}} -->`: a Livebook
+        // notebook's stamp, its metadata encrypted and signed by the hub; it opens nothing.
+        || ((name == b"token" || name == b"token_signature")
+            && has(b"\"stamp\":{")
+            && has(b"livebook:"))
         // `GetPendingJobExecutionsResponse(client_token='<uuid>', …)`, `{"clientToken": "<uuid>",
         // "version": 3}`: AWS IoT Jobs and Device Shadow messages carry the id that pairs a
         // reply with its request (Vault's `client_token` elsewhere is the token itself).
@@ -6918,7 +6939,7 @@ mod tests {
             "Tr0ub4dor::3",
             // A weak password, not row 123 or a slot.
             "pass123",
-            "password1",
+            "password12",
             // Parentheses and a digit, but no manual page.
             "Kq7(1)",
             "my pass(1)",
@@ -7061,6 +7082,9 @@ mod tests {
             // "my", what it opens, and the field.
             "mydbpassword",
             "myrootpass",
+            // A test's first and second user's, numbered.
+            "password1",
+            "passwd2",
         ] {
             assert!(!is_password_value(v.as_bytes(), true), "{v}");
         }
@@ -7211,6 +7235,10 @@ mod tests {
         assert!(!is_password_value(b"x509Passphrase", false));
         assert!(is_password_value(b"dragonFly99", false));
         assert!(!is_generic_literal(b"percona-server-server-5.7/root-pass"));
+        assert!(!is_generic_literal(b"#!/usr/bin/env"));
+        for v in ["scram-sha-256", "bearer", "through", "something"] {
+            assert!(!is_password_value(v.as_bytes(), true), "{v}");
+        }
         assert!(!is_generic_literal(b"!file:var"));
         assert!(!is_generic_literal(b"!var"));
         assert!(is_generic_literal(b"!Kq8vT2mZ9x"));
@@ -7231,6 +7259,10 @@ mod tests {
         ] {
             assert!(!is_password_value(v.as_bytes(), true), "{v}");
         }
+        assert!(is_protocol_nonce(
+            b"token_signature",
+            b"<!-- livebook:{\"offset\":58,\"stamp\":{\"token\":\"XCP.x\",\"token_signature\":\"y\",\"version\":2}} -->"
+        ));
         let shadow = b"{\"state\":{},\"clientToken\":\"0c7e4b19-3f2a-4a8d-9e61-b5d2c8f1a730\"} on the shadow topic";
         assert!(is_protocol_nonce(b"clientToken", shadow));
         assert!(!is_protocol_nonce(
@@ -7327,6 +7359,7 @@ mod tests {
             "X-Square-Cash-Referrer-Token",
             "ClientToken",
             "SecretId",
+            "testNegTokenInit",
             "X25519_SHARED_SECRET",
             "MLKEM768_SECRET",
             "ecdhSharedSecret",

@@ -537,6 +537,28 @@ impl Engine {
         {
             return false;
         }
+        // `user_alice="alice-secret"`: a JAAS user's password written as its name and the
+        // slot, as Kafka's documentation fills every example.
+        if let Some(user) = caps.name("user")
+            && let Some(value) = caps.get(secret_group)
+            && let Some(rest) = value
+                .as_bytes()
+                .to_ascii_lowercase()
+                .strip_prefix(user.as_bytes().to_ascii_lowercase().as_slice())
+                .map(<[u8]>::to_vec)
+            && matches!(
+                rest.as_slice(),
+                b"-secret"
+                    | b"secret"
+                    | b"_secret"
+                    | b"-password"
+                    | b"password"
+                    | b"-pass"
+                    | b"pass"
+            )
+        {
+            return false;
+        }
         // `adduser --disabled-password appuser`, `createuser --no-password`: a command-line
         // option named like a password option whose first word makes it a switch; the word
         // after it is the command's next argument.
