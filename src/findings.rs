@@ -61,6 +61,43 @@ pub struct Location {
     /// Git blob id holding the secret (history, unreachable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blob: Option<String>,
+    /// The rule that recognised the secret here, when the finding belongs to another: one secret
+    /// matched by several rules is one finding, owned by the most specific rule, and a place
+    /// only a context rule saw (`password: …` in a YAML file, where the owner matched a
+    /// command's `--password`) says so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched_by: Option<String>,
+}
+
+impl Location {
+    /// Everything but `matched_by` is equal.
+    fn same_place(&self, other: &Location) -> bool {
+        (
+            self.source,
+            &self.path,
+            self.line,
+            self.column,
+            self.end_line,
+            self.end_column,
+            &self.commit,
+            &self.author,
+            &self.email,
+            &self.date,
+            &self.blob,
+        ) == (
+            other.source,
+            &other.path,
+            other.line,
+            other.column,
+            other.end_line,
+            other.end_column,
+            &other.commit,
+            &other.author,
+            &other.email,
+            &other.date,
+            &other.blob,
+        )
+    }
 }
 
 /// A secret of one rule, and every place it occurs.
@@ -272,7 +309,9 @@ impl Collector {
             .map(|(((idx, secret), mut locations), merged)| {
                 let rule = &rules[idx];
                 locations.sort();
-                locations.dedup();
+                // A place two rules both saw is listed once, as the owner's (no `matched_by`
+                // sorts first).
+                locations.dedup_by(|later, kept| later.same_place(kept));
                 Finding {
                     rule_id: rule.id.clone(),
                     rule_name: rule.name.clone(),
@@ -343,7 +382,10 @@ fn merge_same_secret(rules: &[Rule], groups: Vec<Group>) -> Vec<(Group, Vec<usiz
             let mut rest = same.split_off(1);
             let mut owner = same.pop().expect("at least two groups");
             let merged = rest.iter().map(|((idx, _), _)| *idx).collect();
-            for (_, locs) in &mut rest {
+            for ((idx, _), locs) in &mut rest {
+                for loc in locs.iter_mut() {
+                    loc.matched_by = Some(rules[*idx].id.clone());
+                }
                 owner.1.append(locs);
             }
             (owner, merged)
@@ -497,6 +539,7 @@ mod tests {
             email: None,
             date: None,
             blob: None,
+            matched_by: None,
         };
         let order = |first: bool| {
             let mut c = Collector::default();

@@ -796,6 +796,7 @@ pub(crate) fn template(source: SourceKind, path: Option<String>) -> Location {
         email: None,
         date: None,
         blob: None,
+        matched_by: None,
     }
 }
 

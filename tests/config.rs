@@ -259,6 +259,24 @@ fn one_secret_found_by_two_rules_is_one_finding_and_one_baseline_entry_covers_it
             ("aws-secret-access-key".into(), "deploy.sh".into(), 1, 23),
         ]
     );
+    // The place only the generic rule saw names it; the AWS rule's own places name none.
+    let matched_by: Vec<_> = report
+        .findings
+        .iter()
+        .flat_map(|f| &f.locations)
+        .map(|l| (l.path.clone().unwrap_or_default(), l.matched_by.clone()))
+        .collect();
+    assert!(
+        matched_by.contains(&("deploy.sh".into(), Some("generic-secret".into()))),
+        "{matched_by:?}"
+    );
+    assert!(
+        matched_by
+            .iter()
+            .filter(|(path, _)| path == "credentials")
+            .all(|(_, by)| by.is_none()),
+        "{matched_by:?}"
+    );
 
     // A baseline taken where only the generic rule saw the key (a push that touched
     // deploy.sh) still accepts it when the AWS rule owns it.

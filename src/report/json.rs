@@ -13,8 +13,9 @@
 //!           "path": "config/deploy.env", "line": 12, "column": 9,
 //!           "end_line": 12, "end_column": 49,   // end_column is exclusive
 //!           "commit": "…", "author": "…", "email": "…", "date": "RFC 3339", // history only
-//!           "blob": "…"                        // history and unreachable: the git blob id
-//!       } ] } ],
+//!           "blob": "…",                       // history and unreachable: the git blob id
+//!           "matched_by": "generic-secret"     // only where another rule than the finding's
+//!       } ] } ],                               // recognised the secret (one finding per secret)
 //!   "stats": { "blobs_scanned": 0, "bytes_scanned": 0,
 //!              "skipped": { "binary": 0, "too_large": 0, "unreadable": 0, "symlink": 0,
 //!                           "special": 0, "allowlisted": 0, "corrupt": 0, "default_skip": 0 },

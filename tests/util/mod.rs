@@ -126,6 +126,7 @@ pub struct LocationJson {
     pub email: Option<String>,
     pub date: Option<String>,
     pub blob: Option<String>,
+    pub matched_by: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
