@@ -948,6 +948,9 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_curve_name(value)
         || is_android_resource_reference(value)
         || is_debconf_question(value)
+        || is_windows_path(value)
+        // `dpapi_machinekey:0x{0}`: a `str.format` template, filled at run time.
+        || (memchr::memmem::find(value, b"{0}").is_some() && memchr::memchr(b'}', value).is_some())
         // `#!/usr/bin/env bash`: a script's shebang, in a constant named for a token helper.
         || value.starts_with(b"#!/")
         // `!file:var app/production/private-key`: summon's YAML tags, which fetch the value
@@ -2491,10 +2494,30 @@ pub fn encodes_placeholder_pair(value: &[u8]) -> bool {
         || {
             let digits = joined.iter().rev().take_while(|b| b.is_ascii_digit()).count();
             (1..=2).contains(&digits)
-                && ["user", "client", "consumer"]
+                && ["user", "username", "testuser", "client", "consumer"]
                     .iter()
                     .any(|w| w.as_bytes().eq_ignore_ascii_case(&joined[..joined.len() - digits]))
-        };
+        }
+        // `yourregistryusername`: "your", and the field.
+        || (joined.len() > 8
+            && joined[..4].eq_ignore_ascii_case(b"your")
+            && (joined.to_ascii_lowercase().ends_with(b"user")
+                || joined.to_ascii_lowercase().ends_with(b"username")));
+    // `oauth_id:oauth_secret`: two fields' names with one prefix, the id's and the secret's.
+    if let (Some(u), Some(p)) = (
+        user.iter().rposition(|b| matches!(b, b'_' | b'-')),
+        password.iter().rposition(|b| matches!(b, b'_' | b'-')),
+    ) && u > 0
+        && user[..u].eq_ignore_ascii_case(&password[..p])
+        && [&b"id"[..], b"user", b"username", b"key"]
+            .iter()
+            .any(|w| user[u + 1..].eq_ignore_ascii_case(w))
+        && [&b"secret"[..], b"pass", b"password", b"token"]
+            .iter()
+            .any(|w| password[p + 1..].eq_ignore_ascii_case(w))
+    {
+        return true;
+    }
     // `mypassword`, `mysecret`, `some-password`, `any_password`: "my", "some" or "any" and
     // the field, the documentation's "yours here".
     let password_joined = without_word_separators(password);
@@ -2507,11 +2530,18 @@ pub fn encodes_placeholder_pair(value: &[u8]) -> bool {
                     .eq_ignore_ascii_case(&password_joined[prefix.len()..])
             })
     });
+    let lower_password = password.to_ascii_lowercase();
     let placeholder_password = NON_PASSWORDS
         .iter()
         .any(|w| w.as_bytes().eq_ignore_ascii_case(password))
         || mine
-        || is_placeholder_password(password);
+        || is_placeholder_password(password)
+        // `password1`, `test_password_1`: a numbered slot.
+        || is_numbered_slot(&lower_password)
+        || {
+            let joined = without_word_separators(&lower_password);
+            is_numbered_slot(joined.strip_prefix(b"test").unwrap_or(&joined))
+        };
     !password.is_empty()
         && user
             .iter()
@@ -2715,6 +2745,8 @@ const NON_PASSWORDS: &[&str] = &[
     // `use the --auth-user-pass directive`: OpenVPN's documentation names its options so.
     "directive",
     "directives",
+    "command",
+    "commands",
     "arguments",
     "parameters",
     "suffix",
@@ -2770,6 +2802,8 @@ const NON_PASSWORDS: &[&str] = &[
     "private-token",
     "through",
     "something",
+    // `- Password: anything`: a README saying any value is accepted.
+    "anything",
     // `'wp_ajax_edd_verify_pass' => 'verify'`: a hook for a product pass, mapped to its
     // handler method.
     "verify",
@@ -2933,6 +2967,39 @@ fn unescapes_to_non_password(value: &[u8]) -> bool {
     NON_PASSWORDS.iter().any(|w| w.to_lowercase() == text)
 }
 
+/// `PasswordRANGE0`, `_@@_FILE0_@@_`: patator's keywords, which it replaces with each value of a
+/// range or word list (and its `_@@_` encoding marks); a brute-force run's template.
+fn is_brute_force_template(value: &[u8]) -> bool {
+    memchr::memmem::find(value, b"_@@_").is_some()
+        || [&b"RANGE"[..], b"FILE", b"NET", b"COMBO", b"PROG"]
+            .iter()
+            .any(|k| {
+                memchr::memmem::find_iter(value, k)
+                    .any(|i| value.get(i + k.len()).is_some_and(u8::is_ascii_digit))
+            })
+}
+
+/// `ATTk589914`: an Active Directory attribute's column in NTDS.dit's ESE tables (`ATT`, the
+/// syntax letter, the attribute id), as secretsdump maps `unicodePwd` to its column.
+fn is_ese_column_id(value: &[u8]) -> bool {
+    value.len() >= 9
+        && value.len() <= 14
+        && value.starts_with(b"ATT")
+        && value[3].is_ascii_alphabetic()
+        && value[4..].iter().all(u8::is_ascii_digit)
+}
+
+/// `C:\windows\system32`: a Windows path, in a variable named `_pwd` (the working directory).
+fn is_windows_path(value: &[u8]) -> bool {
+    value.len() >= 4
+        && value[0].is_ascii_alphabetic()
+        && value[1] == b':'
+        && value[2] == b'\\'
+        && value[3..]
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'\\' | b'_' | b'-' | b'.' | b' '))
+}
+
 /// `?attr/primary_field_03`, `@color/accent`: an Android resource reference, as a layout
 /// styles its `passwordToggleTint`; the value is looked up in the theme, it is no literal.
 fn is_android_resource_reference(value: &[u8]) -> bool {
@@ -3003,9 +3070,22 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     if let Some(inner) = without_escaped_quotes(value) {
         return is_password_value(inner, literal);
     }
+    // `10300-password`: a form widget's id, its number and the field.
+    if let Some(digits) = value.iter().position(|b| !b.is_ascii_digit())
+        && digits >= 2
+        && matches!(value[digits], b'-' | b'_')
+        && [&b"password"[..], b"passwd", b"pass", b"pwd"]
+            .iter()
+            .any(|w| value[digits + 1..].eq_ignore_ascii_case(w))
+    {
+        return false;
+    }
     if is_attack_technique_id(value)
         || is_debconf_question(value)
         || is_android_resource_reference(value)
+        || is_brute_force_template(value)
+        || is_ese_column_id(value)
+        || is_windows_path(value)
     {
         return false;
     }
@@ -3519,6 +3599,10 @@ pub(crate) fn is_self_describing_password(lower: &[u8]) -> bool {
         b"ldap",
         b"wifi",
         b"account",
+        b"keystore",
+        b"truststore",
+        b"key",
+        b"store",
     ];
     if mine.is_some()
         && [&b"password"[..], b"passwd", b"pass", b"pwd"]
@@ -3887,7 +3971,11 @@ pub fn is_digest_of_common_password(value: &[u8]) -> bool {
             })
             .collect()
     });
-    crate::findings::unhex(value).is_some_and(|bytes| digests.contains(&bytes))
+    // The NT and LM hashes of the empty password, which tools print for accounts without one
+    // and pass as the "old hash" of a password change.
+    value.eq_ignore_ascii_case(b"31d6cfe0d16ae931b73c59d7e0c089c0")
+        || value.eq_ignore_ascii_case(b"aad3b435b51404eeaad3b435b51404ee")
+        || crate::findings::unhex(value).is_some_and(|bytes| digests.contains(&bytes))
 }
 
 /// `$argon2id$v=19$m=65536…`, `$2b$12$…`, `$6$rounds=5000$…`: `$`, a scheme id, `$`.
@@ -4094,6 +4182,13 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "user",
     "username",
     "driver",
+    // `KRB5_KPASSWD_TGT_SPN = "kadmin/changepw"`: a Kerberos service principal's name.
+    "_spn",
+    // `APNS_TOKEN_EXAMPLE`: a sample value, so named.
+    "_example",
+    // `HOP_PASSWORD_ENCODER_PLUGIN=AES2`: which plugin encodes passwords.
+    "_plugin",
+    "_encoder",
     // `baseTokenAddress`: where a token lives on a chain, public; Solana's `token_mint` and
     // `token_account` (`associated_token_account`) are the addresses of a token and of a
     // holder's balance of it.
@@ -6828,6 +6923,12 @@ mod tests {
                 "c29tZS11c2VyOnNvbWUtcGFzc3dvcmQ=",
                 // client1:secret, with the newline `base64` adds.
                 "Y2xpZW50MTpzZWNyZXQK",
+                // username1:password1, yourregistryusername:password2,
+                // test_user_1:test_password_1, oauth_id:oauth_secret.
+                "dXNlcm5hbWUxOnBhc3N3b3JkMQ==",
+                "eW91cnJlZ2lzdHJ5dXNlcm5hbWU6cGFzc3dvcmQy",
+                "dGVzdF91c2VyXzE6dGVzdF9wYXNzd29yZF8x",
+                "b2F1dGhfaWQ6b2F1dGhfc2VjcmV0",
             ],
             // user2:Wq7vJd2pLx9s, deploy:Wq7vJd2pLx9s, myuser:Mypass2024, admin:password, a base64 key, no pair,
             // deploy-bot:Kq8vZ2mXw7.
@@ -6839,6 +6940,8 @@ mod tests {
                 "YWRtaW46cGFzc3dvcmQ=",
                 "NnZmWW5jNjY4SDE1aVJxQXRj",
                 "aGVsbG8td29ybGQ=",
+                // oauth_id:Kq8vZ2mXw7pL, a real secret under the id's name.
+                "b2F1dGhfaWQ6S3E4dloybVh3N3BM",
             ],
         );
     }
@@ -7236,6 +7339,22 @@ mod tests {
         assert!(is_password_value(b"dragonFly99", false));
         assert!(!is_generic_literal(b"percona-server-server-5.7/root-pass"));
         assert!(!is_generic_literal(b"#!/usr/bin/env"));
+        assert!(!is_generic_literal(b"dpapi_machinekey:0x{0}"));
+        for v in [
+            "PasswordRANGE0",
+            "_@@_FILE0_@@_",
+            "ATTk589914",
+            "10300-password",
+            "mykeystorepassword",
+            "C:\\windows\\system32",
+            "anything",
+        ] {
+            assert!(!is_password_value(v.as_bytes(), true), "{v}");
+        }
+        assert!(is_password_value(b"Kq8vRANGEr", true));
+        assert!(is_digest_of_common_password(
+            b"31D6CFE0D16AE931B73C59D7E0C089C0"
+        ));
         for v in ["scram-sha-256", "bearer", "through", "something"] {
             assert!(!is_password_value(v.as_bytes(), true), "{v}");
         }

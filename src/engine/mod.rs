@@ -537,6 +537,13 @@ impl Engine {
         {
             return false;
         }
+        // `post 'form/:token' => 'inbound#form'`: a route's path parameter, mapped to the
+        // controller action that serves it.
+        if let Some(name) = caps.name("name")
+            && data[..offset + name.start()].ends_with(b"/:")
+        {
+            return false;
+        }
         // `user_alice="alice-secret"`: a JAAS user's password written as its name and the
         // slot, as Kafka's documentation fills every example.
         if let Some(user) = caps.name("user")
@@ -1536,6 +1543,15 @@ const WHOLE_TEXT_MAX: usize = 4096;
 /// entity of a closing quote ends the value; the `;` after it stopped the match, so the entity's
 /// name is left on the end. `rest` is the text after the value.
 fn without_escaped_quote<'a>(secret: &'a [u8], rest: &[u8]) -> &'a [u8] {
+    // `"password: secret\n\` in a Rust or C string that spells a YAML file: the line's
+    // escaped newline and continuation end the value, they are not part of it.
+    if let Some(value) = secret
+        .strip_suffix(b"\\n\\")
+        .or_else(|| secret.strip_suffix(b"\\n"))
+        .filter(|v| !v.is_empty() && !v.ends_with(b"\\"))
+    {
+        return value;
+    }
     if !rest.starts_with(b";") {
         return secret;
     }
@@ -1779,6 +1795,18 @@ mod tests {
         let long = "QUJD".repeat(1 << 18);
         let text = format!("{long}\n{token}\n{long}\n");
         assert_eq!(secrets(&e, &text), [token]);
+    }
+
+    #[test]
+    fn an_escaped_newline_ends_a_value() {
+        let e =
+            engine("password = true\nkeywords = [\"password\"]\nregex = '''password: (\\S{4,})'''");
+        assert_eq!(
+            secrets(&e, "let yaml = \"user: ci\\npassword: Kq8vZ2mXw7\\n\\\n"),
+            ["Kq8vZ2mXw7"]
+        );
+        assert_eq!(secrets(&e, "password: Kq8vZ2mXw7\\n\n"), ["Kq8vZ2mXw7"]);
+        assert_eq!(secrets(&e, "password: Kq8v\\Zm\n"), ["Kq8v\\Zm"]);
     }
 
     #[test]
