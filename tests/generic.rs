@@ -577,6 +577,20 @@ fn look_alikes_from_real_code_are_left_alone_and_real_values_kept() {
             "types.ts",
             "         *       \"db_pass\": \"correct-horse-battery-staple\",\n",
         ),
+        // A PayPal donation button, linked from a contributing guide.
+        (
+            "Contributing.md",
+            "[donate]: https://www.paypal.com/donate?token=Kq8vZ2mXw7pL4RtY9nBc3Hd6Jf1aGs5Ue0Io8Kb2Ga7Ns\n",
+        ),
+        // Ghost's Content API key, made for browsers.
+        (
+            ".ghost.json",
+            "    \"contentApiKey\": \"9cc5c67c358edfdd81455149d0\",\n",
+        ),
+        // A tokeniser's encoding, named.
+        ("config.ini", "tokeniser=o200k_base\n"),
+        // The wave's route parameter and format template.
+        ("routes.rb", "  post 'form/:token' => 'inbound#form'\n"),
     ] {
         assert_eq!(
             generic_values(name, text),

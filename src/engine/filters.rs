@@ -2802,6 +2802,8 @@ const NON_PASSWORDS: &[&str] = &[
     "private-token",
     "through",
     "something",
+    // `sdk.auth.login("customer", "emailpass", {…})`: Medusa's e-mail and password provider.
+    "emailpass",
     // `- Password: anything`: a README saying any value is accepted.
     "anything",
     // `'wp_ajax_edd_verify_pass' => 'verify'`: a hook for a product pass, mapped to its
@@ -3414,7 +3416,10 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         || my_placeholder
         || is_self_describing_password(&lower)
         || is_described_value(&lower)
-        || is_numbered_slot(&lower)
+        // `Password1`, capitalised to pass a complexity rule, is the weak password people set
+        // (pen-testing tools' add-computer examples); `password1` in lower case is a slot.
+        || (is_numbered_slot(&lower)
+            && !(lower.starts_with(b"pass") && value.iter().any(u8::is_ascii_uppercase)))
         // `"change_password": "1/m/user"`: a rate limit on the password form.
         || is_rate(value)
         || file_mode
@@ -4426,6 +4431,7 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "secretsmanager",
     // `TOKENIZER = "bert-base-uncased"`: a language model's tokenizer, named.
     "tokenizer",
+    "tokeniser",
     // `testNegTokenInit`: a SPNEGO negotiation message (RFC 4178), a protocol test vector.
     "negtoken",
     // `commit_w_secret = '<sha>'`: the commit a secret was found in (secret scanners' reports).
@@ -4655,6 +4661,11 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
     if has(b"storefront") && !has(b"private") {
         return true;
     }
+    // Ghost's `contentApiKey`: the Content API key reads published content only, and Ghost's
+    // docs put it in browsers; the Admin API key (`id:secret`) stays a secret.
+    if has(b"contentapikey") || has(b"content_api_key") {
+        return true;
+    }
     let named_secret = has(b"secret") && !has(b"site") && !has(b"public");
     // `X25519_SHARED_SECRET`, `MLKEM768_SECRET`, `premaster_secret`,
     // `client_handshake_traffic_secret`: what a key exchange or the TLS key schedule derives,
@@ -4822,7 +4833,10 @@ pub fn is_public_badge_url(url: &[u8]) -> bool {
             .iter()
             .any(|host| {
                 lower.strip_prefix(host.as_bytes()).is_some_and(|path| {
-                    path.starts_with(b"checkoutnow") || path.starts_with(b"cgi-bin/webscr")
+                    // `paypal.com/donate?token=…`: a public donation button's id.
+                    path.starts_with(b"checkoutnow")
+                        || path.starts_with(b"cgi-bin/webscr")
+                        || path.starts_with(b"donate")
                 })
             })
 }
@@ -5497,6 +5511,27 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
         && memchr::memmem::find(&claims, b"\"nats\"").is_some()
         && (memchr::memmem::find(&claims, b"\"type\":\"operator\"").is_some()
             || memchr::memmem::find(&claims, b"\"type\":\"account\"").is_some())
+    {
+        return true;
+    }
+    // `{"some":"payload"}` (PyJWT's README), `{"data":"test"}` and `{"test":"data"}` (ruby-jwt's):
+    // a JWT library's documented example, signed over a demo word, which the README's readers
+    // copy and license reports quote.
+    let mut parts = secret.split(|&b| b == b'.');
+    if let (Some(header), Some(payload)) = (parts.next(), parts.next())
+        && header.starts_with(b"eyJ")
+        && let Some(claims) = crate::engine::checksum::base64url_decode(payload)
+        && let compact = claims
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect::<Vec<u8>>()
+        && [
+            &br#"{"some":"payload"}"#[..],
+            br#"{"data":"test"}"#,
+            br#"{"test":"data"}"#,
+        ]
+        .contains(&compact.as_slice())
     {
         return true;
     }
@@ -6299,6 +6334,20 @@ mod tests {
     }
 
     #[test]
+    fn jwt_libraries_readme_payloads_are_documentation() {
+        // PyJWT's README payload, signed here with a key of these tests: still its example.
+        assert!(is_placeholder(
+            b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzb21lIjoicGF5bG9hZCJ9.XZr2wwmo7hWtpmsq2vpsgosgoIRnwKZ8F1H0_B_q5t0",
+            &[]
+        ));
+        // The same word with a real claim beside it is a token.
+        assert!(!is_placeholder(
+            b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzb21lIjoicGF5bG9hZCIsInN1YiI6IjQyIn0.KQMBMmeeGrUpgelmCShefRRvvPEP6dM3If-Qfs64NXs",
+            &[]
+        ));
+    }
+
+    #[test]
     fn jwt_io_sample_claims_are_documentation() {
         // jwt.io's sample header and claims with its RS256 sample signature (cut short here).
         let token = b"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0.NHVaYe26MbtOYhSKkoKYdFVomg4i8ZJd8_-RU8VNbftc4TSMb4bXP3l3YlNWACwyXPGffz5aXHc6";
@@ -7043,6 +7092,7 @@ mod tests {
             // A weak password, not row 123 or a slot.
             "pass123",
             "password12",
+            "Password1",
             // Parentheses and a digit, but no manual page.
             "Kq7(1)",
             "my pass(1)",
@@ -7479,6 +7529,8 @@ mod tests {
             "ClientToken",
             "SecretId",
             "testNegTokenInit",
+            "contentApiKey",
+            "GHOST_CONTENT_API_KEY",
             "X25519_SHARED_SECRET",
             "MLKEM768_SECRET",
             "ecdhSharedSecret",
