@@ -591,6 +591,21 @@ fn look_alikes_from_real_code_are_left_alone_and_real_values_kept() {
         ("config.ini", "tokeniser=o200k_base\n"),
         // The wave's route parameter and format template.
         ("routes.rb", "  post 'form/:token' => 'inbound#form'\n"),
+        // SHA-1 of `test` standing in for an API key.
+        (
+            "cloudflare.feature",
+            "    \"api_key\": \"a94a8fe5ccb19ba61c4c0873d391e987982fbbd3\",\n",
+        ),
+        // A generated model's docstring.
+        (
+            "model.py",
+            "        :type oauth2_client_credentials: WebhooksOAuth2ClientCredentialsRelationship, optional\n",
+        ),
+        // A shared dashboard's link id in a recorded response.
+        (
+            "cassette.yaml",
+            "      string: '{\"share_type\":\"invite\",\"token\":\"kqmzvtrbxlwhpnds-4f1c2d9e8b7a6f5e4d3c2b1a0f9e8d7c\"}'\n",
+        ),
     ] {
         assert_eq!(
             generic_values(name, text),

@@ -206,6 +206,19 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "87ce4a24b5553d2e482ea8a8500e71b8ad4554ff",
     // AWS IAM user guide.
     "AKIAIOSFODNN7EXAMPLE",
+    // OAuth 2.0's examples (RFC 6749: the access and refresh tokens, the code, the resource
+    // owner's password; RFC 6750: the bearer tokens), OpenID Connect Core's `at_hash` and
+    // `c_hash` examples (A.3 and 3.3.2.11) and RFC 9449's DPoP-bound access token, which OAuth
+    // libraries' tests and docs copy.
+    "2YotnFZFEjr1zCsicMWpAA",
+    "tGzv3JOkF0XG5Qx2TlKWIA",
+    "SplxlOBeZQQYbYS6WxSbIA",
+    "A3ddj3w",
+    "vF9dft4qmT",
+    "mF_9.B5f-4.1JqM",
+    "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y",
+    "Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk",
+    "Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU",
     // Nextcloud's developer manual, Login Flow v2: the poll token and the app password of its
     // example responses, which clients copy into their tests and mocks.
     "mQUYQdffOSAMJYtm8pVpkOsVqXt5hglnuSpO5EMbgJMNEPFGaiDe8OUjvrJ2WcYcBSLgqynu9jaPFvZHMl83ybMvp6aDIDARjTFIBpRWod6p32fL9LIpIStvc6k8Wrs1",
@@ -948,6 +961,11 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_curve_name(value)
         || is_android_resource_reference(value)
         || is_debconf_question(value)
+        || is_described_key_phrase(value)
+        // `pypi-AgEIcHlwaS5vcmc` alone, `pypi-twine123abc`: PyPI's fixed token header without
+        // the macaroon after it (real tokens run to 170 characters and more), as plugins'
+        // tests fill a field.
+        || (value.starts_with(b"pypi-") && value.len() < 60)
         || is_windows_path(value)
         // `dpapi_machinekey:0x{0}`: a `str.format` template, filled at run time.
         || (memchr::memmem::find(value, b"{0}").is_some() && memchr::memchr(b'}', value).is_some())
@@ -1773,6 +1791,43 @@ fn is_enc_string(value: &[u8]) -> bool {
                 && p.iter()
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
         })
+}
+
+/// `integration-test-signing-key-that-is-at-least-32-chars`, `dev-only-do-not-use-in-prod`: a
+/// key written as a sentence about itself, long enough for the length check it must pass.
+fn is_described_key_phrase(value: &[u8]) -> bool {
+    let words: Vec<&[u8]> = value
+        .split(|b| matches!(b, b'-' | b'_' | b' ' | b'.'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let is = |set: &[&[u8]]| {
+        words
+            .iter()
+            .any(|w| set.iter().any(|s| w.eq_ignore_ascii_case(s)))
+    };
+    words.len() >= 5
+        && words.iter().all(|w| {
+            w.iter().all(u8::is_ascii_alphabetic)
+                || (w.iter().take_while(|b| b.is_ascii_digit()).count() > 0
+                    && w.iter().all(|b| b.is_ascii_digit() || *b == b'+'))
+        })
+        && is(&[b"key", b"secret", b"signing", b"token"])
+        && is(&[
+            b"test",
+            b"dev",
+            b"development",
+            b"only",
+            b"chars",
+            b"characters",
+            b"long",
+            b"least",
+            b"min",
+            b"minimum",
+            b"prod",
+            b"production",
+            b"change",
+            b"replace",
+        ])
 }
 
 /// `prime256v1`, `secp384r1`: an elliptic curve's name (OpenSSL's and SEC 2's), which a parser
@@ -3415,6 +3470,7 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         || sentence
         || my_placeholder
         || is_self_describing_password(&lower)
+        || is_refused_password(value)
         || is_described_value(&lower)
         // `Password1`, capitalised to pass a complexity rule, is the weak password people set
         // (pen-testing tools' add-computer examples); `password1` in lower case is a slot.
@@ -3670,6 +3726,27 @@ pub(crate) fn is_self_describing_password(lower: &[u8]) -> bool {
         }
     }
     reach[lower.len()] == 2
+}
+
+/// `WrongPassword123!`, `NotThePassword1!`: a test's refused password, capitalised and given
+/// digits and a symbol to pass the complexity check it must get past before being refused.
+/// Only with a refusal word: `SuperSecret123!` is a password people set.
+fn is_refused_password(value: &[u8]) -> bool {
+    let letters = value.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let tail = &value[letters..];
+    if letters < 8
+        || tail.len() > 5
+        || !tail
+            .iter()
+            .all(|b| b.is_ascii_digit() || b"!@#$%^&*?.".contains(b))
+    {
+        return false;
+    }
+    let lower = value[..letters].to_ascii_lowercase();
+    [&b"wrong"[..], b"not", b"invalid", b"incorrect", b"bad"]
+        .iter()
+        .any(|w| lower.starts_with(w))
+        && is_self_describing_password(&lower)
 }
 
 /// `token1`, `secret2`, `pass_10`, `value-2`: a slot word numbered, as documentation lists
@@ -4188,12 +4265,17 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "username",
     "driver",
     // `KRB5_KPASSWD_TGT_SPN = "kadmin/changepw"`: a Kerberos service principal's name.
-    "_spn",
+    "spn",
     // `APNS_TOKEN_EXAMPLE`: a sample value, so named.
-    "_example",
+    "example",
     // `HOP_PASSWORD_ENCODER_PLUGIN=AES2`: which plugin encodes passwords.
-    "_plugin",
-    "_encoder",
+    "plugin",
+    "encoder",
+    // `token_dialect: access_token_authz`: which format Auth0 issues.
+    "dialect",
+    // `fieldname.OneTimePassword: "123456"`: a TOTP code, spent in thirty seconds.
+    "onetimepassword",
+    "one_time_password",
     // `baseTokenAddress`: where a token lives on a chain, public; Solana's `token_mint` and
     // `token_account` (`associated_token_account`) are the addresses of a token and of a
     // holder's balance of it.
@@ -4872,6 +4954,10 @@ pub fn is_protocol_nonce(name: &[u8], around: &[u8]) -> bool {
         || ((name == b"token" || name == b"token_signature")
             && has(b"\"stamp\":{")
             && has(b"livebook:"))
+        // `"share_type":"invite","token":"…"`: a shared dashboard's link id (Datadog's API
+        // responses), which opens a public page, not an account.
+        || (name.eq_ignore_ascii_case(b"token") && (has(b"\"share_type\"") || has(b"\"share_token\"")))
+        || name.eq_ignore_ascii_case(b"share_token")
         // `GetPendingJobExecutionsResponse(client_token='<uuid>', …)`, `{"clientToken": "<uuid>",
         // "version": 3}`: AWS IoT Jobs and Device Shadow messages carry the id that pairs a
         // reply with its request (Vault's `client_token` elsewhere is the token itself).
@@ -5511,6 +5597,16 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
         && memchr::memmem::find(&claims, b"\"nats\"").is_some()
         && (memchr::memmem::find(&claims, b"\"type\":\"operator\"").is_some()
             || memchr::memmem::find(&claims, b"\"type\":\"account\"").is_some())
+    {
+        return true;
+    }
+    // RFC 7515's example JWS (`{"iss":"joe","exp":1300819380,"http://example.com/is_root":true}`),
+    // in its several signatures, as JWT libraries' tests spell it.
+    if memchr::memmem::find(
+        secret,
+        b".eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ",
+    )
+    .is_some()
     {
         return true;
     }
@@ -6334,6 +6430,20 @@ mod tests {
     }
 
     #[test]
+    fn spec_example_tokens_are_documentation() {
+        assert!(is_placeholder(b"2YotnFZFEjr1zCsicMWpAA", &[]));
+        assert!(is_placeholder(
+            b"eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.Qm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0",
+            &[]
+        ));
+        // A signed token with the same header is a token.
+        assert!(!is_placeholder(
+            b"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzdWJqZWN0In0.Qm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0",
+            &[]
+        ));
+    }
+
+    #[test]
     fn jwt_libraries_readme_payloads_are_documentation() {
         // PyJWT's README payload, signed here with a key of these tests: still its example.
         assert!(is_placeholder(
@@ -7093,6 +7203,8 @@ mod tests {
             "pass123",
             "password12",
             "Password1",
+            "SuperSecret123!",
+            "Wrongful2024!x",
             // Parentheses and a digit, but no manual page.
             "Kq7(1)",
             "my pass(1)",
@@ -7389,6 +7501,13 @@ mod tests {
         assert!(is_password_value(b"dragonFly99", false));
         assert!(!is_generic_literal(b"percona-server-server-5.7/root-pass"));
         assert!(!is_generic_literal(b"#!/usr/bin/env"));
+        assert!(!is_generic_literal(
+            b"integration-test-signing-key-that-is-at-least-32-chars"
+        ));
+        assert!(!is_generic_literal(b"pypi-AgEIcHlwaS5vcmc"));
+        assert!(is_generic_literal(
+            b"Kq8vZ2mXw7-pL4RtY9nB-c3Hd6Jf1aG-s5Ue0Io8K-b2Ga7Ns"
+        ));
         assert!(!is_generic_literal(b"dpapi_machinekey:0x{0}"));
         for v in [
             "PasswordRANGE0",
@@ -7396,6 +7515,8 @@ mod tests {
             "ATTk589914",
             "10300-password",
             "mykeystorepassword",
+            "WrongPassword123!",
+            "NotThePassword1!",
             "C:\\windows\\system32",
             "anything",
         ] {
@@ -7531,6 +7652,11 @@ mod tests {
             "testNegTokenInit",
             "contentApiKey",
             "GHOST_CONTENT_API_KEY",
+            "token_dialect",
+            "fieldname.OneTimePassword",
+            "KRB5_KPASSWD_TGT_SPN",
+            "APNS_TOKEN_EXAMPLE",
+            "HOP_PASSWORD_ENCODER_PLUGIN",
             "X25519_SHARED_SECRET",
             "MLKEM768_SECRET",
             "ecdhSharedSecret",

@@ -895,6 +895,32 @@ impl Engine {
                 return false;
             }
         }
+        // `"api_key": "a94a8fe5…"`: the SHA-1 (or MD5, SHA-256) of `test` or another word every
+        // test tries, standing in for a key of the same length (Datadog's Cloudflare tests).
+        if rule.generic
+            && let Some(value) = caps.get(secret_group)
+            && filters::is_digest_of_common_password(value.as_bytes())
+        {
+            return false;
+        }
+        // `:type oauth2_client_credentials: WebhooksOAuth2ClientCredentialsRelationship`: a
+        // Sphinx docstring's field type, in a generated model.
+        if let Some(name) = caps.name("name")
+            && let before = &data[..offset + name.start()]
+            && let whole = before.len()
+                - before
+                    .iter()
+                    .rev()
+                    .take(64)
+                    .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                    .count()
+            && let before = before[..whole].trim_ascii_end()
+            && (before.ends_with(b":type")
+                || before.ends_with(b":rtype")
+                || before.ends_with(b":param"))
+        {
+            return false;
+        }
         // `password="8d3c…"` with `salt="…"` or `encoding="md5"` beside it: a digest of the
         // password, as user tables, seed data and user-mapping files store it (OpenMRS,
         // Liquibase change sets, Guacamole), not the password.
