@@ -695,14 +695,26 @@ fn a_pkcs12_key_store_is_found_by_name_and_structure() {
     let mut trust = pfx[..12].to_vec();
     trust.extend(fake.alnum(280).into_bytes());
     dir.write("certs/client-truststore.p12", &trust);
+    // A CA's own key store, whose name only mentions trust, is reported.
+    let mut ca = pfx[..12].to_vec();
+    ca.extend(fake.alnum(280).into_bytes());
+    dir.write("certs/trusted-ca-keystore.p12", &ca);
     let (code, report) = dir.scan_json(&["."]);
     assert_eq!(code, 1);
     assert_eq!(
         report.places(),
-        vec![("pkcs12-keystore".into(), "certs/client.p12".into(), 1, 1)]
+        vec![
+            ("pkcs12-keystore".into(), "certs/client.p12".into(), 1, 1),
+            (
+                "pkcs12-keystore".into(),
+                "certs/trusted-ca-keystore.p12".into(),
+                1,
+                1
+            ),
+        ]
     );
     // The binary files are still counted as skipped for the text rules.
-    assert_eq!(report.skipped("binary"), 4);
+    assert_eq!(report.skipped("binary"), 5);
 }
 
 #[test]
