@@ -962,6 +962,7 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_android_resource_reference(value)
         || is_debconf_question(value)
         || is_described_key_phrase(value)
+        || is_uncompressed_ec_point(value)
         // `pypi-AgEIcHlwaS5vcmc` alone, `pypi-twine123abc`: PyPI's fixed token header without
         // the macaroon after it (real tokens run to 170 characters and more), as plugins'
         // tests fill a field.
@@ -1791,6 +1792,14 @@ fn is_enc_string(value: &[u8]) -> bool {
                 && p.iter()
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
         })
+}
+
+/// `"server_key": "BP…="`: a Web Push server's public key (VAPID), an uncompressed P-256 point
+/// (65 bytes from 0x04) in base64url, which the server hands to every client.
+fn is_uncompressed_ec_point(value: &[u8]) -> bool {
+    matches!(value.len(), 86..=88)
+        && value.starts_with(b"B")
+        && super::checksum::base64url_decode(value).is_some_and(|b| b.len() == 65 && b[0] == 4)
 }
 
 /// `integration-test-signing-key-that-is-at-least-32-chars`, `dev-only-do-not-use-in-prod`: a
@@ -3127,6 +3136,18 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     if let Some(inner) = without_escaped_quotes(value) {
         return is_password_value(inner, literal);
     }
+    // `password: "Optional[NonPaginatableList[Field]]"`: a Python type hint, quoted.
+    if value.ends_with(b"]")
+        && let Some(open) = memchr::memchr(b'[', value)
+        && open > 2
+        && value[0].is_ascii_uppercase()
+        && value[..open].iter().all(u8::is_ascii_alphabetic)
+        && value[open..].iter().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'[' | b']' | b',' | b' ' | b'_' | b'.')
+        })
+    {
+        return false;
+    }
     // `10300-password`: a form widget's id, its number and the field.
     if let Some(digits) = value.iter().position(|b| !b.is_ascii_digit())
         && digits >= 2
@@ -4273,6 +4294,8 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "encoder",
     // `token_dialect: access_token_authz`: which format Auth0 issues.
     "dialect",
+    // `this.passwordIssue = 'weak'`: what is wrong with a password, as a label.
+    "issue",
     // `fieldname.OneTimePassword: "123456"`: a TOTP code, spent in thirty seconds.
     "onetimepassword",
     "one_time_password",
@@ -7505,6 +7528,14 @@ mod tests {
             b"integration-test-signing-key-that-is-at-least-32-chars"
         ));
         assert!(!is_generic_literal(b"pypi-AgEIcHlwaS5vcmc"));
+        // Random bytes made here after 0x04: the shape of a Web Push server key.
+        assert!(!is_generic_literal(
+            b"BMe2OmX0568qKbpvMPTW4dnZzMz1FVcJ4174HDPmKG3Xedv88X7XtnPTRThzYpk78LKchcNInV1LRlsOn_nLJ80"
+        ));
+        assert!(!is_password_value(
+            b"Optional[NonPaginatableList[AccountCreationErrorDetailsField]]",
+            true
+        ));
         assert!(is_generic_literal(
             b"Kq8vZ2mXw7-pL4RtY9nB-c3Hd6Jf1aG-s5Ue0Io8K-b2Ga7Ns"
         ));
@@ -7653,6 +7684,7 @@ mod tests {
             "contentApiKey",
             "GHOST_CONTENT_API_KEY",
             "token_dialect",
+            "passwordIssue",
             "fieldname.OneTimePassword",
             "KRB5_KPASSWD_TGT_SPN",
             "APNS_TOKEN_EXAMPLE",
