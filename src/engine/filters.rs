@@ -244,6 +244,31 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     // token requests that recorded test cassettes keep.
     "ZmssLNjJy2998hD4CTg2ejr2",
     "d-FL95Q19q7MQmFpd7hHD0Ty",
+    // The Basic-auth and proxy passwords of axios's README (`janedoe`, `mikeymike`), in every
+    // `node_modules/axios` a repository or a bundled function archive commits.
+    "s00pers3cret",
+    "rapunz3l",
+    // The one-time passwords of HOTP's test values (RFC 4226, Appendix D) and TOTP's SHA-1
+    // column (RFC 6238, Appendix B), which two-factor tests send as the password.
+    "755224",
+    "287082",
+    "359152",
+    "969429",
+    "338314",
+    "254676",
+    "287922",
+    "162583",
+    "399871",
+    "520489",
+    "94287082",
+    "07081804",
+    "14050471",
+    "89005924",
+    "69279037",
+    "65353130",
+    // The API key Google's own `analytics.js` sends to `ampcid.google.com` (its client-id
+    // service), the same in every copy of the script a site vendors.
+    "AIzaSyA65lEHUEizIsNtlbNo-l2K18dT680nsaM",
     // xkcd 936's passphrase, the stock example of a strong password in documentation and
     // generated API references (`"db_pass": "correct-horse-battery-staple"`).
     "correct-horse-battery-staple",
@@ -2878,9 +2903,16 @@ const NON_PASSWORDS: &[&str] = &[
     "delete",
     // `-storepass storepass`: the option's own name, as keytool examples fill it.
     "storepass",
+    // `keytool … -storepass keystore`, `-storepass truststore`: the store's kind, named.
+    "keystore",
+    "truststore",
     "keypass",
     // `KEY_PASSWORD: unused`, where a workflow must set a variable a step does not read.
     "unused",
+    // `<param name="password" value="not-used"/>`: a gateway that does not register.
+    "not-used",
+    "not_used",
+    "notused",
     "notset",
     "not_set",
     "not-set",
@@ -3614,7 +3646,13 @@ pub(crate) fn is_self_describing_password(lower: &[u8]) -> bool {
         b"auth",
         b"readonly",
         b"random",
+        // `definitely-wrong`: a refused one, told apart from the right one.
+        b"definitely",
+        b"also",
     ];
+    // `wrongpin`, `wrongotp`, `wrongvalue`: what a two-factor test sends to be refused. Only
+    // with a refusal word: `somepin` and `otppin` are PINs tests set.
+    const REFUSED_FIELD: &[&[u8]] = &[b"pin", b"otp", b"value"];
     // `wrong_password2`: a refused one, numbered (one or two digits). A number after other
     // qualifiers makes a password people set (`supersecret1`).
     let digits = lower
@@ -3737,7 +3775,8 @@ pub(crate) fn is_self_describing_password(lower: &[u8]) -> bool {
         if reach[i] == 0 {
             continue;
         }
-        for (words, field) in [(FIELD, true), (QUALIFIERS, false)] {
+        let refused_field: &[&[u8]] = if refused { REFUSED_FIELD } else { &[] };
+        for (words, field) in [(FIELD, true), (refused_field, true), (QUALIFIERS, false)] {
             for w in words {
                 if lower[i..].starts_with(w) {
                     let got = if field { 2 } else { reach[i] };
@@ -3746,7 +3785,12 @@ pub(crate) fn is_self_describing_password(lower: &[u8]) -> bool {
             }
         }
     }
+    // `definitely-wrong`: qualifiers alone, when one of them refuses.
     reach[lower.len()] == 2
+        || (reach[lower.len()] == 1
+            && [&b"wrong"[..], b"incorrect", b"invalid"]
+                .iter()
+                .any(|w| memchr::memmem::find(lower, w).is_some()))
 }
 
 /// `WrongPassword123!`, `NotThePassword1!`: a test's refused password, capitalised and given
@@ -3789,6 +3833,8 @@ fn is_numbered_slot(lower: &[u8]) -> bool {
             // `pass123` is a weak password people set, not row 123.
             b"pass" | b"pwd" => digits == 1,
             b"password" | b"passwd" => digits == 1,
+            // Net-SNMP's USM examples: `createUser usr-md5-des MD5 authkey1 DES privkey1`.
+            b"authkey" | b"privkey" => digits == 1,
             b"pass_" | b"pwd_" => true,
             _ => is_numbered_slot_variable(lower),
         }
@@ -3804,6 +3850,8 @@ fn is_numbered_slot_variable(value: &[u8]) -> bool {
         .take_while(|b| b.is_ascii_digit())
         .count();
     let stem = &value[..value.len() - digits];
+    // `apns_token_1`: the number set off by a separator.
+    let stem = stem.strip_suffix(b"_").unwrap_or(stem);
     (1..=2).contains(&digits)
         && stem
             .iter()
@@ -4289,6 +4337,15 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "spn",
     // `APNS_TOKEN_EXAMPLE`: a sample value, so named.
     "example",
+    // A Helm chart's `database.passwordSecret: obico-db-app` (beside `passwordSecretKey`):
+    // the Kubernetes Secret that holds the password. Written as one camelCase word only;
+    // `DB_PASSWORD_SECRET` may hold the password itself.
+    "passwordsecret",
+    // `#define VM_ENTER_PASS_MACRO "voicemail_enter_pass"`, `SECRET_TAG_COL`: the name of a
+    // prompt macro or a table's column.
+    "macro",
+    "col",
+    "column",
     // `HOP_PASSWORD_ENCODER_PLUGIN=AES2`: which plugin encodes passwords.
     "plugin",
     "encoder",
@@ -4532,6 +4589,8 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
 // `Postman-Token` is a random id Postman adds to every request it sends, not a credential.
 const NON_SECRET_NAME_PARTS: &[&str] = &[
     "public",
+    // Drone's `from_secret: e2e_data_repo`: the name of a secret the CI server stores.
+    "from_secret",
     // AWS Secrets Manager's service name (`boto3.client("secretsmanager", region)`).
     "secretsmanager",
     // `TOKENIZER = "bert-base-uncased"`: a language model's tokenizer, named.
@@ -5447,6 +5506,20 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
                 (p.iter()
                     .all(|b| b.is_ascii_lowercase() || matches!(b, b'-' | b'_'))
                     && memchr::memmem::find(p, b"fake").is_some())
+                    // `FakeSignatureThatWillNotValidate`: letters alone (random base64 of a
+                    // signature's length has digits or `-`/`_`), saying so.
+                    || (p.iter().all(u8::is_ascii_alphabetic)
+                        && memchr::memmem::find(&p.to_ascii_lowercase(), b"fake").is_some())
+                    // `c2lnbmF0dXJlX3ZhbHVl`: base64 of words (`signature_value`), where a
+                    // signature's bytes are random.
+                    || (p.len() >= 8
+                        && super::checksum::base64url_decode(p).is_some_and(|b| {
+                            b.len() >= 6
+                                && b.iter().any(u8::is_ascii_lowercase)
+                                && b.iter().all(|c| {
+                                    c.is_ascii_lowercase() || matches!(c, b'_' | b'-' | b' ')
+                                })
+                        }))
                     || p.contains(&b'!')
                     || (p.len() >= 3 && p.iter().all(|b| matches!(b, b'x' | b'X')))
             })
@@ -5471,6 +5544,20 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
         && secret
             .iter()
             .all(|b| b.is_ascii_uppercase() || matches!(b, b'_' | b'-'))
+    {
+        return true;
+    }
+    // `!BBOX!`, `!SCALE_DENOMINATOR!` (tegola's and MapServer's SQL templates), `@DB_PASS@`
+    // (autoconf and CMake's `configure_file`): a name in capitals between the markers a
+    // template engine substitutes.
+    if secret.len() >= 4
+        && let [open, name @ .., close] = secret
+        && open == close
+        && matches!(open, b'!' | b'@')
+        && name.iter().any(u8::is_ascii_uppercase)
+        && name
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
     {
         return true;
     }
@@ -6444,6 +6531,14 @@ mod tests {
             "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
             "random24",
             "redactme01",
+            // Template markers (tegola's SQL, autoconf), a standard's one-time password, a
+            // library README's example, and JWTs whose signatures are words.
+            "!SCALE_DENOMINATOR!",
+            "@DB_PASSWORD@",
+            "755224",
+            "s00pers3cret",
+            "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0In0.FakeSignatureThatWillNotValidate",
+            "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlX3ZhbHVl",
         ] {
             assert!(
                 is_placeholder(p.as_bytes(), &k),
@@ -7373,11 +7468,26 @@ mod tests {
             // A test's first and second user's, numbered.
             "password1",
             "passwd2",
+            // Net-SNMP's example USM keys; a numbered slot set off by `_`.
+            "authkey1",
+            "privkey1",
+            "apns_token_1",
+            // What a two-factor test sends to be refused; a gateway that does not register.
+            "wrongpin",
+            "wrongotp",
+            "wrongvalue",
+            "definitely-wrong",
+            "not-used",
+            "keystore",
         ] {
             assert!(!is_password_value(v.as_bytes(), true), "{v}");
         }
-        // MySQL's own name, and passwords with a slash that name no debconf question.
+        // MySQL's own name, and passwords with a slash that name no debconf question. PINs a
+        // test sets (no refusal word), and a numbered key of more than one digit.
         for v in [
+            "somepin",
+            "otppin",
+            "authkey12",
             "mysqlpassword",
             "mysqlpass",
             "Tq8/vale-pass",
