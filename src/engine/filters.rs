@@ -3639,9 +3639,10 @@ pub(crate) fn is_self_describing_password(lower: &[u8]) -> bool {
         // `urlencodedpassword`: a parser test's slot for one that needs escaping.
         b"urlencoded",
         b"encoded",
-        // `userpassword`, `authpassword`, `readonlypass`, `randompass`: whose or which password
-        // the slot takes (labelled false 40 times to 5 over the real-code sets). Not `db`:
-        // `dbpassword` is as often a compose file's real default.
+        // `userpassword`, `authpassword`, `readonlypass`, `randompass`, `dbpassword`: whose or
+        // which password the slot takes (labelled false 40 times to 5 over the real-code sets;
+        // `dbpassword` and `dbpass` 10 to none over sets JL to MA, the trees on this machine).
+        b"db",
         b"user",
         b"auth",
         b"readonly",
@@ -4337,6 +4338,8 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "spn",
     // `APNS_TOKEN_EXAMPLE`: a sample value, so named.
     "example",
+    // WebAuthn's `credentialid`: the id of a passkey, which the server sends to the browser.
+    "credentialid",
     // A Helm chart's `database.passwordSecret: obico-db-app` (beside `passwordSecretKey`):
     // the Kubernetes Secret that holds the password. Written as one camelCase word only;
     // `DB_PASSWORD_SECRET` may hold the password itself.
@@ -7465,6 +7468,8 @@ mod tests {
             // "my", what it opens, and the field.
             "mydbpassword",
             "myrootpass",
+            "dbpassword",
+            "dbpass",
             // A test's first and second user's, numbered.
             "password1",
             "passwd2",
