@@ -5193,6 +5193,22 @@ pub fn is_analytics_beacon_token(name: &[u8], around: &[u8]) -> bool {
     name.eq_ignore_ascii_case(b"token") && memchr::memmem::find(around, b"data-cf-beacon").is_some()
 }
 
+/// `machine account password changes`: a host that is one of netrc's own keywords, as prose
+/// about a machine account's password reads to the netrc rule.
+pub fn is_netrc_keyword(host: &[u8]) -> bool {
+    [
+        &b"account"[..],
+        b"login",
+        b"password",
+        b"port",
+        b"machine",
+        b"default",
+        b"macdef",
+    ]
+    .iter()
+    .any(|k| host.eq_ignore_ascii_case(k))
+}
+
 /// `example.com`, `api.example.org`, `example.net`: domains RFC 2606 reserves for
 /// documentation, so credentials for them are never real.
 pub fn is_documentation_host(host: &[u8]) -> bool {
@@ -7974,5 +7990,7 @@ mod tests {
         assert!(has_sequence(b"xx123456yy", 6));
         assert!(has_sequence(b"FEDCBA", 6));
         assert!(!has_sequence(b"12345x6789", 6));
+        assert!(is_netrc_keyword(b"Account"));
+        assert!(!is_netrc_keyword(b"api.keyhound.test"));
     }
 }

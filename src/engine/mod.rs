@@ -1038,7 +1038,8 @@ impl Engine {
         // Credentials for a host reserved for documentation (RFC 2606: example.com, .org,
         // .net) open nothing.
         if let Some(host) = caps.name("host")
-            && filters::is_documentation_host(host.as_bytes())
+            && (filters::is_documentation_host(host.as_bytes())
+                || filters::is_netrc_keyword(host.as_bytes()))
         {
             return false;
         }
