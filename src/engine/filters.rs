@@ -958,6 +958,17 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || (value.starts_with(b"{")
             && value.ends_with(b"}")
             && memchr::memchr(b'[', value).is_some())
+        // `{@power_level}`, `{player.name}`: a message template's placeholder, named.
+        || value
+            .strip_prefix(b"{")
+            .and_then(|v| v.strip_suffix(b"}"))
+            .map(|v| v.strip_prefix(b"@").unwrap_or(v))
+            .is_some_and(|v| {
+                v.len() >= 2
+                    && v.first().is_some_and(u8::is_ascii_alphabetic)
+                    && v.iter()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
+            })
         // `(userAccountControl:1.2.840.113556.1.4.803:=65536)`: an LDAP search filter.
         || (value.starts_with(b"(")
             && value.ends_with(b")")
@@ -2907,6 +2918,11 @@ const NON_PASSWORDS: &[&str] = &[
     "keystore",
     "truststore",
     "keypass",
+    // `password_confirmation: "does-not-match"`: a form test's mismatched confirmation.
+    "doesnotmatch",
+    "does-not-match",
+    "does_not_match",
+    "mismatch",
     // `KEY_PASSWORD: unused`, where a workflow must set a variable a step does not read.
     "unused",
     // `<param name="password" value="not-used"/>`: a gateway that does not register.
@@ -4344,6 +4360,8 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     // the Kubernetes Secret that holds the password. Written as one camelCase word only;
     // `DB_PASSWORD_SECRET` may hold the password itself.
     "passwordsecret",
+    // `NumscriptInterpreterFlagsToPass`: what a command passes on, not a password.
+    "topass",
     // `#define VM_ENTER_PASS_MACRO "voicemail_enter_pass"`, `SECRET_TAG_COL`: the name of a
     // prompt macro or a table's column.
     "macro",
@@ -5190,7 +5208,12 @@ pub fn is_pgp_fingerprint(value: &[u8], around: &[u8]) -> bool {
 /// beacon tag (`data-cf-beacon='{"token": "…"}'`): every visitor's browser receives it, and it
 /// only lets the page report page views.
 pub fn is_analytics_beacon_token(name: &[u8], around: &[u8]) -> bool {
-    name.eq_ignore_ascii_case(b"token") && memchr::memmem::find(around, b"data-cf-beacon").is_some()
+    (name.eq_ignore_ascii_case(b"token") && memchr::memmem::find(around, b"data-cf-beacon").is_some())
+        // Civic's Cookie Control banner: `var config = { apiKey: "…", product: "PRO" }` under
+        // its script from `cc.cdn.civiccomputing.com`. The key is tied to the site's domain
+        // and is in every page that shows the banner.
+        || (name.eq_ignore_ascii_case(b"apikey")
+            && memchr::memmem::find(around, b"civiccomputing.com/").is_some())
 }
 
 /// `machine account password changes`: a host that is one of netrc's own keywords, as prose
@@ -5978,15 +6001,20 @@ fn is_alphabet_walk(body: &[u8]) -> bool {
 /// `a1b2c3d4`, `d4c3b2a1`-like fillers: every other character ascends (or descends) for four
 /// steps, in both the even and the odd positions.
 fn has_interleaved_sequence(body: &[u8]) -> bool {
-    body.windows(8).any(|w| {
+    let walks = |w: &[u8], fold: bool| {
+        let f = |b: u8| if fold { b.to_ascii_lowercase() } else { b };
         [1u8, u8::MAX].iter().any(|&step| {
             (0..2).all(|start| {
-                (start..6)
-                    .step_by(2)
-                    .all(|i| w[i].is_ascii_alphanumeric() && w[i + 2] == w[i].wrapping_add(step))
+                (start..6).step_by(2).all(|i| {
+                    w[i].is_ascii_alphanumeric() && f(w[i + 2]) == f(w[i]).wrapping_add(step)
+                })
             })
         })
-    })
+    };
+    body.windows(8).any(|w| walks(w, false))
+        // `A1b2C3d4…`: the letters alternating case, from the value's start (further in, a
+        // format-valid test key's tail).
+        || body.get(..8).is_some_and(|w| walks(w, true))
 }
 
 /// `000102030405060708090a0b…`, `0x1f1e…0100`: bytes counting up or down, written in hex, as test vectors
@@ -6666,6 +6694,8 @@ mod tests {
             "a.type==",
             "01-unpwd-set.cpp",
             "{s3_creds[\"aws_access_key_id\"]}",
+            "{@power_level}",
+            "{player.name}",
             "EmitterSubscription|null",
             "AWS::Signature4-",
             "60/minute",
@@ -7990,6 +8020,11 @@ mod tests {
         assert!(has_sequence(b"xx123456yy", 6));
         assert!(has_sequence(b"FEDCBA", 6));
         assert!(!has_sequence(b"12345x6789", 6));
+        // Letters and digits taking turns, the letters in either case.
+        assert!(has_interleaved_sequence(b"A1b2C3d4E5f6"));
+        assert!(has_interleaved_sequence(b"a1b2c3d4"));
+        assert!(!has_interleaved_sequence(b"A1x2C3y4E5z6"));
+        assert!(!has_interleaved_sequence(b"Q8vRa1B2c3D4e5F6"));
         assert!(is_netrc_keyword(b"Account"));
         assert!(!is_netrc_keyword(b"api.keyhound.test"));
     }
