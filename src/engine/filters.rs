@@ -2259,6 +2259,7 @@ pub fn is_switch_word(word: &[u8]) -> bool {
         b"without",
         b"null",
         b"blank",
+        b"expired",
     ];
     SWITCHES.iter().any(|s| word.eq_ignore_ascii_case(s))
 }
@@ -2920,6 +2921,8 @@ const NON_PASSWORDS: &[&str] = &[
     "keypass",
     // `password_confirmation: "does-not-match"`: a form test's mismatched confirmation.
     "doesnotmatch",
+    // `"SMTP_PASSWORD": "thisisnotused"`: a local mail catcher takes any.
+    "thisisnotused",
     "does-not-match",
     "does_not_match",
     "mismatch",
@@ -3203,6 +3206,19 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         && [&b"password"[..], b"passwd", b"pass", b"pwd"]
             .iter()
             .any(|w| value[digits + 1..].eq_ignore_ascii_case(w))
+    {
+        return false;
+    }
+    // `{foo;bar}`, `foo{bar`: the metasyntactic words around a connection string's quoting
+    // characters, as a driver's README shows how it escapes a password (`foobar` alone is a
+    // password tests set).
+    let letters: Vec<u8> = value
+        .iter()
+        .filter(|b| b.is_ascii_alphanumeric())
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    if matches!(letters.as_slice(), b"foobar" | b"foobarbaz" | b"barfoo")
+        && value.iter().any(|b| matches!(b, b'{' | b'}' | b';'))
     {
         return false;
     }
@@ -5008,6 +5024,13 @@ pub fn is_public_badge_url(url: &[u8]) -> bool {
         // authkey is what makes the link work for whoever it is sent to; malware blocklists
         // list thousands of them.
         || lower.starts_with(b"onedrive.live.com/")
+        // Zoom meeting links (`<org>.zoom.us/j/<meeting>?pwd=…`): the passcode is embedded in
+        // the link a project publishes for its community meetings.
+        || (memchr::memmem::find(&lower, b"zoom.us/j/").is_some()
+            && lower
+                .split(|&b| b == b'/')
+                .next()
+                .is_some_and(|host| host == b"zoom.us" || host.ends_with(b".zoom.us")))
         // logo.dev's image API (`img.logo.dev/<domain>?token=pk_…`): a publishable key, made
         // to sit in `<img>` tags of public pages.
         || lower.starts_with(b"img.logo.dev/")
@@ -5600,6 +5623,60 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
         && name
             .iter()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+    {
+        return true;
+    }
+    // `#NeedToModify#`: a sentinel word between hashes, which code compares a field with to
+    // know it holds no real value yet.
+    if secret.len() >= 8
+        && let [b'#', word @ .., b'#'] = secret
+        && word.iter().all(u8::is_ascii_alphabetic)
+        && word.iter().any(u8::is_ascii_lowercase)
+        && word.iter().skip(1).any(u8::is_ascii_uppercase)
+    {
+        return true;
+    }
+    // `1-e604ea4bf-e0-789c…`: a ZFS send resume token (a version, a checksum, the length,
+    // and the zlib-compressed nvlist in hex), the state of an interrupted `zfs send`.
+    if let Some(rest) = secret.strip_prefix(b"1-")
+        && let mut parts = rest.splitn(3, |&b| b == b'-')
+        && let (Some(sum), Some(len), Some(body)) = (parts.next(), parts.next(), parts.next())
+        && !sum.is_empty()
+        && !len.is_empty()
+        && sum.iter().chain(len).all(u8::is_ascii_hexdigit)
+        && body.starts_with(b"789c")
+        && body.iter().all(u8::is_ascii_hexdigit)
+    {
+        return true;
+    }
+    // `env/NS1_API_KEY`: octoDNS reads the value from that environment variable.
+    if secret.strip_prefix(b"env/").is_some_and(|v| {
+        !v.is_empty()
+            && v.iter()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+    }) {
+        return true;
+    }
+    // `--fonts-lineHeight-1`: a CSS custom property, named (a design system's token); words
+    // joined by `-` after the two (`--agdiuhdpost15` is a password).
+    if secret.strip_prefix(b"--").is_some_and(|v| {
+        v.first().is_some_and(u8::is_ascii_alphabetic)
+            && v.contains(&b'-')
+            && v.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+    }) && secret.iter().any(u8::is_ascii_lowercase)
+    {
+        return true;
+    }
+    // `fb4d3a10-5c1e-4e2a-9b7d`: a UUID cut after its fourth group, as mock records
+    // abbreviate ids.
+    if secret.len() == 23
+        && secret.iter().enumerate().all(|(i, b)| {
+            if matches!(i, 8 | 13 | 18) {
+                *b == b'-'
+            } else {
+                b.is_ascii_hexdigit()
+            }
+        })
     {
         return true;
     }
@@ -6582,6 +6659,11 @@ mod tests {
             // library README's example, and JWTs whose signatures are words.
             "!SCALE_DENOMINATOR!",
             "@DB_PASSWORD@",
+            "#NeedToModify#",
+            "env/NS1_API_KEY",
+            "--fonts-lineHeight-1",
+            "fb4d3a10-5c1e-4e2a-9b7d",
+            "1-e604ea4bf-e0-789c63606060a0",
             "755224",
             "s00pers3cret",
             "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0In0.FakeSignatureThatWillNotValidate",
@@ -7516,6 +7598,9 @@ mod tests {
             "myrootpass",
             "dbpassword",
             "dbpass",
+            "{foo;bar}",
+            "foo{bar",
+            "thisisnotused",
             // A test's first and second user's, numbered.
             "password1",
             "passwd2",
@@ -7536,6 +7621,8 @@ mod tests {
         // MySQL's own name, and passwords with a slash that name no debconf question. PINs a
         // test sets (no refusal word), and a numbered key of more than one digit.
         for v in [
+            "foobar",
+            "--agdiuhdpost15",
             "somepin",
             "otppin",
             "authkey12",

@@ -566,17 +566,15 @@ impl Engine {
         {
             return false;
         }
-        // `adduser --disabled-password appuser`, `createuser --no-password`: a command-line
-        // option named like a password option whose first word makes it a switch; the word
-        // after it is the command's next argument.
+        // `adduser --disabled-password appuser`, `createuser --no-password`, `mysql
+        // --connect-expired-password db`: a command-line option named like a password option
+        // whose other words make it a switch; the word after it is the command's next argument.
         if let Some(option) = caps.name("option")
-            && filters::is_switch_word(
-                option
-                    .as_bytes()
-                    .split(|&b| b == b'-')
-                    .next()
-                    .unwrap_or_default(),
-            )
+            && option
+                .as_bytes()
+                .split(|&b| b == b'-')
+                .filter(|w| !w.is_empty())
+                .any(filters::is_switch_word)
         {
             return false;
         }
@@ -1100,6 +1098,16 @@ impl Engine {
             // `Passphrase="passphrase"`, `api_key: apikey`: the value repeats its own name.
             if let Some(value) = caps.get(secret_group)
                 && filters::repeats_name(&data[start..end], value.as_bytes())
+            {
+                return false;
+            }
+            // `resetPasswordToken: 'developer'`: a token (here a reset link's), not the
+            // password its name mentions, filled with a word as mock user records fill them.
+            if rule.password
+                && let Some(value) = caps.get(secret_group)
+                && data[start..end].to_ascii_lowercase().ends_with(b"token")
+                && (3..=16).contains(&value.len())
+                && value.as_bytes().iter().all(u8::is_ascii_lowercase)
             {
                 return false;
             }
