@@ -269,6 +269,19 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     // The API key Google's own `analytics.js` sends to `ampcid.google.com` (its client-id
     // service), the same in every copy of the script a site vendors.
     "AIzaSyA65lEHUEizIsNtlbNo-l2K18dT680nsaM",
+    // Binance's API documentation: the key pair of its signing examples, the sub-account and
+    // low-latency ("special") keys and the margin listen token of its response examples, which
+    // its connectors' generated tests and docstrings copy.
+    "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",
+    "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j",
+    "k5V49ldtn4tszj6W3hystegdfvmGbqDzjmkCtpTvC0G74WhK7yd4rfCTo4lShf",
+    "npOzOAeLVgr2TuxWfNo43AaPWpBbJEoKezh1o8mSQb6ryE2odE11A4AoVlJbQoGx",
+    "znpOzOAeLVgr2TuxWfNo43AaPWpBbJEoKezh1o8mSQb6ryE2odE11A4AoVlJbQoG",
+    "87ssWB7azoy6ACRfyp6OVOL5U3rtZptX31QWw2kWjl1jHEYRbyM1pd6qykRBQw8p",
+    "6xXxePXwZRjVSHKhzUCCGnmN3fkvMTXru+pYJS8RwijXk9Vcyr3rkwfVOTcP2OkONqciYA",
+    // web3.js's documentation key (`privateKeyToAccount('0x4c0883a6…')`), in wallet examples.
+    "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318",
+    "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318",
     // xkcd 936's passphrase, the stock example of a strong password in documentation and
     // generated API references (`"db_pass": "correct-horse-battery-staple"`).
     "correct-horse-battery-staple",
@@ -337,6 +350,9 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "8f742231b10e8888abcd99yyyzzz85a5",
     "xyzz0WbapA4vBCDEFasx0q6G",
     "Jhj5dZrVaK7ZwHHjRyZWjbDl",
+    // The verification token of the slash-command payload in Slack's "Implementing slash
+    // commands" guide, which Bolt's tests and docs copy.
+    "gIkuvaNzQIHg97ATvDxqgjtO",
     // The examples of the OAuth RFCs, which OAuth libraries' docstrings and tests reuse: RFC 6749
     // (client `s6BhdRkqt3:gX1fBat3bV`, its Basic header, access and refresh tokens), RFC 6750's
     // bearer token, RFC 7009's revoked token, RFC 5849's OAuth 1.0 credentials.
@@ -2921,6 +2937,8 @@ const NON_PASSWORDS: &[&str] = &[
     "keypass",
     // `password_confirmation: "does-not-match"`: a form test's mismatched confirmation.
     "doesnotmatch",
+    // `"smtp_password": "thiswontwork"`: a mocked response's value, saying so.
+    "thiswontwork",
     // `"SMTP_PASSWORD": "thisisnotused"`: a local mail catcher takes any.
     "thisisnotused",
     "does-not-match",
@@ -5007,7 +5025,20 @@ pub fn repeats_name(name: &[u8], value: &[u8]) -> bool {
 /// `codecov.io/gh/org/repo/graph/badge.svg?`: a URL (without its scheme, up to the query
 /// parameter) whose token is public by design: a coverage badge, a file's share link.
 pub fn is_public_badge_url(url: &[u8]) -> bool {
-    let lower = url.to_ascii_lowercase();
+    // `https:\/\/firebasestorage…`: a URL in a JSON string that escapes its slashes (twice,
+    // inside a Java string literal).
+    let mut lower = url.to_ascii_lowercase();
+    if memchr::memmem::find(&lower, br"\/").is_some() {
+        lower = String::from_utf8_lossy(&lower)
+            .replace(r"\\/", "/")
+            .replace(r"\/", "/")
+            .into_bytes();
+        for scheme in [&b"https://"[..], b"http://"] {
+            if let Some(rest) = lower.strip_prefix(scheme) {
+                lower = rest.to_vec();
+            }
+        }
+    }
     let has = |w: &[u8]| memchr::memmem::find(&lower, w).is_some();
     ((lower.starts_with(b"codecov.io/") || lower.starts_with(b"app.codecov.io/"))
         && (has(b"/graph") || has(b"badge")))
@@ -5024,6 +5055,11 @@ pub fn is_public_badge_url(url: &[u8]) -> bool {
         // authkey is what makes the link work for whoever it is sent to; malware blocklists
         // list thousands of them.
         || lower.starts_with(b"onedrive.live.com/")
+        // SignalR's `/signalr/connect?transport=…&connectionToken=…`: the id the server gave
+        // one connection to a (here public market-data) hub, as recorded feeds keep it.
+        || has(b"/signalr/connect?")
+        || has(b"/signalr/reconnect?")
+        || has(b"/signalr/start?")
         // Zoom meeting links (`<org>.zoom.us/j/<meeting>?pwd=…`): the passcode is embedded in
         // the link a project publishes for its community meetings.
         || (memchr::memmem::find(&lower, b"zoom.us/j/").is_some()
@@ -5382,6 +5418,15 @@ fn encodes_placeholder(secret: &[u8]) -> bool {
 
 /// `github-token`, `client-secret`: a value that is the name of what goes there.
 pub fn names_its_slot(secret: &[u8]) -> bool {
+    // `123456789012-auth-token`: an account number, then the slot's name (moto's ECR
+    // authorization token, `AWS:<account>-auth-token`).
+    if let Some(digits) = secret.iter().position(|b| !b.is_ascii_digit())
+        && digits >= 4
+        && secret[digits] == b'-'
+        && names_its_slot(&secret[digits + 1..])
+    {
+        return true;
+    }
     // `sk_live_secret-key-12345`: a vendor's key prefix, then the slot's name and a count, as
     // a plugin's tests fill its settings form.
     if let Some(body) = secret
@@ -5649,6 +5694,21 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     {
         return true;
     }
+    // `?utf-8?b?bGluawo=?=`: an RFC 2047 encoded word (a mail header's text in base64 or
+    // quoted-printable), as a snapshot of a "reset password" mail's subject holds it.
+    if let Some(rest) = secret
+        .strip_prefix(b"?")
+        .or_else(|| secret.strip_prefix(b"=?"))
+        && rest.ends_with(b"?=")
+        && let Some(q) = memchr::memchr(b'?', rest)
+        && q > 0
+        && rest[..q]
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+        && matches!(rest.get(q + 1..q + 3), Some(b"b?" | b"B?" | b"q?" | b"Q?"))
+    {
+        return true;
+    }
     // `env/NS1_API_KEY`: octoDNS reads the value from that environment variable.
     if secret.strip_prefix(b"env/").is_some_and(|v| {
         !v.is_empty()
@@ -5873,6 +5933,23 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     // development and self-hosting, the same in every install that keeps the defaults.
     if memchr::memmem::find(secret, b".eyJpc3MiOiJzdXBhYmFzZS1kZW1vIi").is_some() {
         return true;
+    }
+    // A Supabase project's anon key (`{"iss":"supabase","ref":…,"role":"anon"}`): made for
+    // the browser and the app, where row-level security decides what it reads. The
+    // `service_role` key, which bypasses it, stays reported.
+    if secret.starts_with(b"eyJ")
+        && let Some(payload) = secret.split(|&b| b == b'.').nth(1)
+        && let Some(json) = super::checksum::base64url_decode(payload)
+    {
+        let json: Vec<u8> = json
+            .into_iter()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
+        if memchr::memmem::find(&json, br#""iss":"supabase""#).is_some()
+            && memchr::memmem::find(&json, br#""role":"anon""#).is_some()
+        {
+            return true;
+        }
     }
     // A multi-line block (a PEM key) is long random base64: short markers such as `xxxx`
     // occur in it by chance (about 0.3% of 4096-bit RSA keys), and a PGP `Comment:` header
@@ -6663,6 +6740,10 @@ mod tests {
             "env/NS1_API_KEY",
             "--fonts-lineHeight-1",
             "fb4d3a10-5c1e-4e2a-9b7d",
+            "?utf-8?b?bGluawo=?=",
+            "gIkuvaNzQIHg97ATvDxqgjtO",
+            "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",
+            "123456789012-auth-token",
             "1-e604ea4bf-e0-789c63606060a0",
             "755224",
             "s00pers3cret",
@@ -6726,6 +6807,11 @@ mod tests {
         // Supabase's published local-development anon key claims.
         let supabase = b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24ifQ.Qm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0";
         assert!(is_placeholder(supabase, &[]));
+        // A project's anon key is made for clients; its service-role key is not.
+        let anon = b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZSIsInJlZiI6ImtxenZid3RwbG14bnJoZGMiLCJyb2xlIjoiYW5vbiIsImlhdCI6MTcwMDAwMDAwMCwiZXhwIjoyMDE1NTc2MDAwfQ.Qm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0Lk2Xq9Tz7vP";
+        assert!(is_placeholder(anon, &[]));
+        let service = b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZSIsInJlZiI6ImtxenZid3RwbG14bnJoZGMiLCJyb2xlIjoic2VydmljZV9yb2xlIiwiaWF0IjoxNzAwMDAwMDAwLCJleHAiOjIwMTU1NzYwMDB9.Qm9Xr2LkT7vZp4WnS8dJ3hF6a1Yc5Ue0Lk2Xq9Tz7vP";
+        assert!(!is_placeholder(service, &[]));
     }
 
     #[test]
