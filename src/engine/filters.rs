@@ -282,6 +282,11 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     // web3.js's documentation key (`privateKeyToAccount('0x4c0883a6…')`), in wallet examples.
     "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318",
     "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318",
+    // The keys of Kubernetes' EncryptionConfiguration example ("secret is secure", "…, or is
+    // it?", "…, I think"), in the API types' doc comment every vendored client-go carries.
+    "c2VjcmV0IGlzIHNlY3VyZQ==",
+    "c2VjcmV0IGlzIHNlY3VyZSwgb3IgaXMgaXQ/Cg==",
+    "c2VjcmV0IGlzIHNlY3VyZSwgSSB0aGluaw==",
     // xkcd 936's passphrase, the stock example of a strong password in documentation and
     // generated API references (`"db_pass": "correct-horse-battery-staple"`).
     "correct-horse-battery-staple",
@@ -4396,6 +4401,13 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "passwordsecret",
     // `NumscriptInterpreterFlagsToPass`: what a command passes on, not a password.
     "topass",
+    // WSO2's `<InboundAuthKey>`: a service provider's OAuth consumer key or SAML issuer, the
+    // client's id.
+    "inboundauthkey",
+    // `encode-password.java-args=-server`: the JVM options of a password tool.
+    "java-args",
+    "java_args",
+    "jvm-args",
     // `#define VM_ENTER_PASS_MACRO "voicemail_enter_pass"`, `SECRET_TAG_COL`: the name of a
     // prompt macro or a table's column.
     "macro",
@@ -5762,6 +5774,30 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     if secret.eq_ignore_ascii_case(b"header.payload.signature") {
         return true;
     }
+    // `y0uR_P455woR*d`: "your password" in leetspeak, as API docs fill a curl command.
+    let unleet: Vec<u8> = secret
+        .iter()
+        .filter_map(|&b| match b {
+            b'0' => Some(b'o'),
+            b'3' => Some(b'e'),
+            b'4' | b'@' => Some(b'a'),
+            b'5' | b'$' => Some(b's'),
+            b'7' => Some(b't'),
+            b'1' => Some(b'i'),
+            b if b.is_ascii_alphabetic() => Some(b.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect();
+    // "your" itself disguised: `Your$tr0ngP@ss!` is a password people set (SQL Server's
+    // documentation asks for one like it).
+    if unleet.starts_with(b"your")
+        && !secret[..4.min(secret.len())].eq_ignore_ascii_case(b"your")
+        && unleet.len() > 4
+        && secret.iter().any(u8::is_ascii_digit)
+        && is_self_describing_password(&unleet)
+    {
+        return true;
+    }
     // `YourPwdShouldBeLongAndSecure!`, `YourApiKey`, `yourS3accesskey`: "your" starting words
     // in camel case.
     if secret
@@ -6741,6 +6777,8 @@ mod tests {
             "--fonts-lineHeight-1",
             "fb4d3a10-5c1e-4e2a-9b7d",
             "?utf-8?b?bGluawo=?=",
+            "y0uR_P455woR*d",
+            "c2VjcmV0IGlzIHNlY3VyZQ==",
             "gIkuvaNzQIHg97ATvDxqgjtO",
             "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",
             "123456789012-auth-token",
