@@ -617,8 +617,8 @@ fn look_alikes_from_real_code_are_left_alone_and_real_values_kept() {
     for (name, text, value) in [
         (
             "a.py",
-            "private_key = \"0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318\"\n",
-            "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318",
+            "private_key = \"0x494d5845df8e51d1c208b3d5705a2259b16c2968cbb89a54657f4b7b0aa60e12\"\n",
+            "0x494d5845df8e51d1c208b3d5705a2259b16c2968cbb89a54657f4b7b0aa60e12",
         ),
         (
             "a.php",

@@ -6782,6 +6782,7 @@ mod tests {
             "gIkuvaNzQIHg97ATvDxqgjtO",
             "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",
             "123456789012-auth-token",
+            "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318",
             "1-e604ea4bf-e0-789c63606060a0",
             "755224",
             "s00pers3cret",

@@ -1041,6 +1041,15 @@ impl Engine {
         {
             return false;
         }
+        // `http://proxy:3128@gateway/`: a port written where a URL's password goes, as a
+        // proxy's address reads when it is put before the host it forwards to.
+        if caps.name("host").is_some()
+            && let Some(value) = caps.get(secret_group)
+            && (1..=5).contains(&value.len())
+            && value.as_bytes().iter().all(u8::is_ascii_digit)
+        {
+            return false;
+        }
         if let Some(name) = caps.name("name") {
             let end = offset + name.end();
             let mut start = offset + name.start();
