@@ -4393,8 +4393,6 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "spn",
     // `APNS_TOKEN_EXAMPLE`: a sample value, so named.
     "example",
-    // WebAuthn's `credentialid`: the id of a passkey, which the server sends to the browser.
-    "credentialid",
     // A Helm chart's `database.passwordSecret: obico-db-app` (beside `passwordSecretKey`):
     // the Kubernetes Secret that holds the password. Written as one camelCase word only;
     // `DB_PASSWORD_SECRET` may hold the password itself.
@@ -4656,6 +4654,10 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
 // `Postman-Token` is a random id Postman adds to every request it sends, not a credential.
 const NON_SECRET_NAME_PARTS: &[&str] = &[
     "public",
+    // WebAuthn's `credentialId`, `credentialIDHex`, `credentialPubKey`: a passkey's id and its
+    // public key, which the server sends to the browser.
+    "credentialid",
+    "pubkey",
     // Drone's `from_secret: e2e_data_repo`: the name of a secret the CI server stores.
     "from_secret",
     // AWS Secrets Manager's service name (`boto3.client("secretsmanager", region)`).
@@ -5067,6 +5069,9 @@ pub fn is_public_badge_url(url: &[u8]) -> bool {
         // authkey is what makes the link work for whoever it is sent to; malware blocklists
         // list thousands of them.
         || lower.starts_with(b"onedrive.live.com/")
+        // GitHub's `private-user-images.githubusercontent.com/…png?jwt=…`: the signed link of
+        // one image pasted into an issue or a changelog, which expires within minutes.
+        || lower.starts_with(b"private-user-images.githubusercontent.com/")
         // SignalR's `/signalr/connect?transport=…&connectionToken=…`: the id the server gave
         // one connection to a (here public market-data) hub, as recorded feeds keep it.
         || has(b"/signalr/connect?")
@@ -5718,6 +5723,22 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
         && matches!(rest.get(q + 1..q + 3), Some(b"b?" | b"B?" | b"q?" | b"Q?"))
+    {
+        return true;
+    }
+    // `unicode/1f336.png?v8`: an image's path (docsify's emoji table, whose names include
+    // `secret` and `hot_pepper`).
+    if let Some(ext_at) =
+        memchr::memrchr(b'.', secret.split(|&b| b == b'?').next().unwrap_or(secret))
+        && secret.contains(&b'/')
+        && {
+            let path = secret.split(|&b| b == b'?').next().unwrap_or(secret);
+            let ext = path[ext_at + 1..].to_ascii_lowercase();
+            matches!(
+                ext.as_slice(),
+                b"png" | b"jpg" | b"jpeg" | b"gif" | b"svg" | b"webp" | b"ico"
+            )
+        }
     {
         return true;
     }
@@ -6782,6 +6803,7 @@ mod tests {
             "gIkuvaNzQIHg97ATvDxqgjtO",
             "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",
             "123456789012-auth-token",
+            "unicode/1f336.png?v8",
             "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318",
             "1-e604ea4bf-e0-789c63606060a0",
             "755224",

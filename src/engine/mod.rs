@@ -1369,6 +1369,11 @@ fn is_schema_example(data: &[u8], at: usize) -> bool {
         before = &before[..before.len() - strip_quote(before)];
     }
     before = before.trim_ascii_end();
+    // `/** @example eyJ… */`: JSDoc's example tag, as types generated from an OpenAPI schema
+    // carry the schema's examples.
+    if before.ends_with(b"@example") {
+        return true;
+    }
     let before = before
         .strip_suffix(b":")
         .or_else(|| before.strip_suffix(b"="));
