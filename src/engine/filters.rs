@@ -3245,6 +3245,23 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     {
         return false;
     }
+    // `http://foo%3a:bar%3a@[::1]` (a URL parser's test): a percent-escape after a
+    // metasyntactic word, which lifts it over the entropy floor that stops `bar`. An escape
+    // inside the word (`b%3Dar`, Symfony's proxy test) makes a password.
+    let mut word = value;
+    while let [rest @ .., b'%', h1, h2] = word
+        && h1.is_ascii_hexdigit()
+        && h2.is_ascii_hexdigit()
+    {
+        word = rest;
+    }
+    if word.len() < value.len()
+        && [&b"foo"[..], b"bar", b"baz", b"qux"]
+            .iter()
+            .any(|w| word.eq_ignore_ascii_case(w))
+    {
+        return false;
+    }
     if is_attack_technique_id(value)
         || is_debconf_question(value)
         || is_android_resource_reference(value)
@@ -7746,6 +7763,7 @@ mod tests {
             "dbpassword",
             "dbpass",
             "{foo;bar}",
+            "bar%3a",
             "foo{bar",
             "thisisnotused",
             // A test's first and second user's, numbered.
@@ -7769,6 +7787,8 @@ mod tests {
         // test sets (no refusal word), and a numbered key of more than one digit.
         for v in [
             "foobar",
+            "b%3Dar",
+            "user",
             "--agdiuhdpost15",
             "somepin",
             "otppin",
