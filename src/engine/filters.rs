@@ -287,6 +287,9 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "c2VjcmV0IGlzIHNlY3VyZQ==",
     "c2VjcmV0IGlzIHNlY3VyZSwgb3IgaXMgaXQ/Cg==",
     "c2VjcmV0IGlzIHNlY3VyZSwgSSB0aGluaw==",
+    // The API token of PagerDuty's REST API reference (`Authorization: Token
+    // token=y_NbAkKc66ryYTWUXYEu`), which its OpenAPI spec, generated clients and tests copy.
+    "y_NbAkKc66ryYTWUXYEu",
     // xkcd 936's passphrase, the stock example of a strong password in documentation and
     // generated API references (`"db_pass": "correct-horse-battery-staple"`).
     "correct-horse-battery-staple",
@@ -4414,6 +4417,9 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     // the Kubernetes Secret that holds the password. Written as one camelCase word only;
     // `DB_PASSWORD_SECRET` may hold the password itself.
     "passwordsecret",
+    // psono's `secret_key_nonce`, `private_key_nonce`: the nonce stored in the clear beside
+    // the key it was encrypted with, not the key.
+    "nonce",
     // `NumscriptInterpreterFlagsToPass`: what a command passes on, not a password.
     "topass",
     // WSO2's `<InboundAuthKey>`: a service provider's OAuth consumer key or SAML issuer, the
@@ -4976,6 +4982,16 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
         || lower.ends_with(b"base64url")
     {
         return false;
+    }
+    // `test_secret_key_nonce2`: a second nonce, numbered.
+    let unnumbered = lower.trim_ascii_end();
+    let digits = unnumbered
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if (1..=2).contains(&digits) && unnumbered[..unnumbered.len() - digits].ends_with(b"_nonce") {
+        return true;
     }
     NON_SECRET_NAME_ENDINGS.iter().any(|e| {
         lower.ends_with(e.as_bytes()) && {
@@ -6821,6 +6837,7 @@ mod tests {
             "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",
             "123456789012-auth-token",
             "unicode/1f336.png?v8",
+            "y_NbAkKc66ryYTWUXYEu",
             "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318",
             "1-e604ea4bf-e0-789c63606060a0",
             "755224",
@@ -8012,6 +8029,9 @@ mod tests {
         for n in [
             "token_url",
             "SECRET_NAME",
+            "secret_key_nonce",
+            "test_private_key_nonce",
+            "test_secret_key_nonce2",
             "jobCredentialsId",
             "publicToken",
             "csrf_token",
