@@ -1042,8 +1042,13 @@ impl Engine {
             return false;
         }
         // `http://proxy:3128@gateway/`: a port written where a URL's password goes, as a
-        // proxy's address reads when it is put before the host it forwards to.
+        // proxy's address reads when it is put before the host it forwards to. (A database
+        // URL's `postgres:1234@` is a password.)
         if caps.name("host").is_some()
+            && caps
+                .get(0)
+                .and_then(|m| m.as_bytes().get(..4))
+                .is_some_and(|s| s.eq_ignore_ascii_case(b"http"))
             && let Some(value) = caps.get(secret_group)
             && (1..=5).contains(&value.len())
             && value.as_bytes().iter().all(u8::is_ascii_digit)
