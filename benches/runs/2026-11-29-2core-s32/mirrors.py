@@ -1,6 +1,6 @@
 import json,subprocess,sys,os,collections
 old,new=sys.argv[1],sys.argv[2]
-root='/work/.mirror'
+root=os.environ.get('MIRRORS', '/work/.mirror')  # a folder of mirrors (or symlinks to them) to diff
 tot=collections.Counter()
 out=open(sys.argv[3],'w')
 def scan(b,d):
