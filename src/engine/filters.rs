@@ -3238,15 +3238,15 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
     // `{foo;bar}`, `foo{bar`: the metasyntactic words around a connection string's quoting
     // characters, as a driver's README shows how it escapes a password (`foobar` alone is a
     // password tests set).
-    let letters: Vec<u8> = value
-        .iter()
-        .filter(|b| b.is_ascii_alphanumeric())
-        .map(u8::to_ascii_lowercase)
-        .collect();
-    if matches!(letters.as_slice(), b"foobar" | b"foobarbaz" | b"barfoo")
-        && value.iter().any(|b| matches!(b, b'{' | b'}' | b';'))
-    {
-        return false;
+    if value.iter().any(|b| matches!(b, b'{' | b'}' | b';')) {
+        let letters: Vec<u8> = value
+            .iter()
+            .filter(|b| b.is_ascii_alphanumeric())
+            .map(u8::to_ascii_lowercase)
+            .collect();
+        if matches!(letters.as_slice(), b"foobar" | b"foobarbaz" | b"barfoo") {
+            return false;
+        }
     }
     // `http://foo%3a:bar%3a@[::1]` (a URL parser's test): a percent-escape after a
     // metasyntactic word, which lifts it over the entropy floor that stops `bar`. An escape
@@ -5828,20 +5828,31 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     if secret.eq_ignore_ascii_case(b"header.payload.signature") {
         return true;
     }
-    // `y0uR_P455woR*d`: "your password" in leetspeak, as API docs fill a curl command.
-    let unleet: Vec<u8> = secret
+    // `y0uR_P455woR*d`: "your password" in leetspeak, as API docs fill a curl command. Only
+    // values whose first letter is a `y` and that hold a digit are spelled out, which spares
+    // the allocation for nearly every candidate.
+    let leet_your = secret
         .iter()
-        .filter_map(|&b| match b {
-            b'0' => Some(b'o'),
-            b'3' => Some(b'e'),
-            b'4' | b'@' => Some(b'a'),
-            b'5' | b'$' => Some(b's'),
-            b'7' => Some(b't'),
-            b'1' => Some(b'i'),
-            b if b.is_ascii_alphabetic() => Some(b.to_ascii_lowercase()),
-            _ => None,
-        })
-        .collect();
+        .find(|b| b.is_ascii_alphabetic() || b"0345@$71".contains(b))
+        .is_some_and(|b| b.eq_ignore_ascii_case(&b'y'))
+        && secret.iter().any(u8::is_ascii_digit);
+    let unleet: Vec<u8> = if !leet_your {
+        Vec::new()
+    } else {
+        secret
+            .iter()
+            .filter_map(|&b| match b {
+                b'0' => Some(b'o'),
+                b'3' => Some(b'e'),
+                b'4' | b'@' => Some(b'a'),
+                b'5' | b'$' => Some(b's'),
+                b'7' => Some(b't'),
+                b'1' => Some(b'i'),
+                b if b.is_ascii_alphabetic() => Some(b.to_ascii_lowercase()),
+                _ => None,
+            })
+            .collect()
+    };
     // "your" itself disguised: `Your$tr0ngP@ss!` is a password people set (SQL Server's
     // documentation asks for one like it).
     if unleet.starts_with(b"your")
