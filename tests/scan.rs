@@ -201,6 +201,28 @@ fn secrets_are_redacted_unless_asked() {
 }
 
 #[test]
+fn human_report_names_the_rule_that_matched_a_place_filed_under_another() {
+    // One finding per secret: the compose file's password line is a place of the URL's
+    // finding, and the report says which rule saw that line.
+    let dir = Dir::new();
+    let password = Fake::new(35).alnum(14);
+    dir.write(
+        "docker-compose.yml",
+        format!(
+            "services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: {password}\n      \
+             DATABASE_URL: postgres://app:{password}@db/app\n"
+        ),
+    );
+    let out = dir.run(&["scan", "."]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("database-url-postgres"), "{stdout}");
+    assert!(
+        stdout.contains("  found   docker-compose.yml:4:26 (matched by password-config-line)\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn human_report_says_what_and_how_to_rotate() {
     let dir = Dir::new();
     let mut fake = Fake::new(6);

@@ -51,6 +51,15 @@ pub fn place(loc: &Location) -> String {
     format!("{path}:{}:{}", loc.line, loc.column)
 }
 
+/// ` (matched by password-config-line)`: the place was found by another rule than the one
+/// the finding is filed under (one finding per secret takes the most specific rule), so a
+/// reader looking at `POSTGRES_PASSWORD:` under a URL rule learns why that line is listed.
+fn matched_by(loc: &Location, paint: &Paint) -> String {
+    loc.matched_by.as_deref().map_or_else(String::new, |id| {
+        format!(" {}", paint.dim(&format!("(matched by {})", sanitize(id))))
+    })
+}
+
 fn provenance(loc: &Location) -> Option<String> {
     let commit = loc.commit.as_deref()?;
     let short = &commit[..commit.len().min(12)];
@@ -109,7 +118,12 @@ pub fn write(
             sanitize(&f.shown_secret(options.show_secrets))
         )?;
         let first = &f.locations[0];
-        writeln!(out, "  found   {}", place(first))?;
+        writeln!(
+            out,
+            "  found   {}{}",
+            place(first),
+            matched_by(first, &paint)
+        )?;
         if let Some(p) = provenance(first) {
             writeln!(out, "          {}", paint.dim(&p))?;
         }
@@ -121,8 +135,9 @@ pub fn write(
         {
             writeln!(
                 out,
-                "  added   {}",
-                paint.dim(&format!("{p}, {}", place(oldest)))
+                "  added   {}{}",
+                paint.dim(&format!("{p}, {}", place(oldest))),
+                matched_by(oldest, &paint)
             )?;
         }
         if f.locations.len() > 1 {
