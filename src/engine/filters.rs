@@ -36,14 +36,21 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "not_real",
     "not-real",
     "notreal",
-    // `…ThisIsNotARealKeyOMG.`
+    // `…ThisIsNotARealKeyOMG.`, `supersecret-pw-12345-NOT-A-REAL-CREDENTIAL`
     "notareal",
+    "not-a-real",
+    "not_a_real",
     // pyotp's documented example secret (`base32secret3232`) and its variants.
     "base32secret",
     // `CHANGE-THIS! VERY IMPORTANT!`; `fillmein`, a template's default.
     "fillmein",
     "fill_me_in",
     "fill-me-in",
+    // `TOBESETBYINSTALLER2`, `fixme_amp_password`: to be filled in by a person or a script.
+    "tobeset",
+    "to_be_set",
+    "to-be-set",
+    "fixme",
     "changethis",
     "change_this",
     "change-this",
@@ -105,6 +112,68 @@ const JWT_IO_SIGNATURES: &[&str] = &[
     "NHVaYe26MbtOYhSKkoKYdFVomg4i8ZJd8_-RU8VNbftc4TSMb4bXP3l3YlNWACwyXPGffz5",
     "EkN-DOsnsuRjRO6BxXemmJDm3HbxrbRzXglbN2S4sOkopdU4IsDxTI8jO19W_A4K8ZPJijNL",
 ];
+
+/// The HMAC secrets jwt.io fills in for its HS256, HS384 and HS512 samples, old and new.
+const JWT_IO_HMAC_SECRETS: &[&str] = &[
+    "your-256-bit-secret",
+    "your-384-bit-secret",
+    "your-512-bit-secret",
+    "a-string-secret-at-least-256-bits-long",
+];
+
+/// An HS256, HS384 or HS512 JWT of jwt.io's sample claims whose signature verifies with one
+/// of jwt.io's published sample secrets: the site's own sample token, in any claim order or
+/// algorithm it has shown, which anyone can forge, so it opens nothing.
+fn is_signed_with_published_secret(secret: &[u8]) -> bool {
+    fn hmac<D: sha2::Digest>(block: usize, key: &[u8], message: &[u8]) -> Vec<u8> {
+        let mut k = key.to_vec();
+        k.resize(block, 0);
+        let mut inner = D::new();
+        inner.update(k.iter().map(|b| b ^ 0x36).collect::<Vec<u8>>());
+        inner.update(message);
+        let mut outer = D::new();
+        outer.update(k.iter().map(|b| b ^ 0x5c).collect::<Vec<u8>>());
+        outer.update(inner.finalize());
+        outer.finalize().to_vec()
+    }
+    if !secret.starts_with(b"eyJ") || secret.len() > 4096 {
+        return false;
+    }
+    let mut parts = secret.splitn(3, |&b| b == b'.');
+    let (Some(header), Some(payload), Some(signature)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let Some(json) = super::checksum::base64url_decode(header) else {
+        return false;
+    };
+    let Some(signature) = super::checksum::base64url_decode(signature) else {
+        return false;
+    };
+    // jwt.io's own sample claims only: tests that put their claims in and sign them with
+    // the secret jwt.io filled in hold test tokens, as labellers call them.
+    if !super::checksum::base64url_decode(payload).is_some_and(|claims| {
+        memchr::memmem::find(&claims, b"\"John Doe\"").is_some()
+            && memchr::memmem::find(&claims, b"\"1234567890\"").is_some()
+    }) {
+        return false;
+    }
+    let signed = &secret[..header.len() + 1 + payload.len()];
+    let alg = |name: &[u8]| memchr::memmem::find(&json, name).is_some();
+    JWT_IO_HMAC_SECRETS.iter().any(|key| {
+        let key = key.as_bytes();
+        let mac = if alg(b"\"HS256\"") {
+            hmac::<sha2::Sha256>(64, key, signed)
+        } else if alg(b"\"HS384\"") {
+            hmac::<sha2::Sha384>(128, key, signed)
+        } else if alg(b"\"HS512\"") {
+            hmac::<sha2::Sha512>(128, key, signed)
+        } else {
+            return false;
+        };
+        mac == signature
+    })
+}
 
 /// The first markers of [`PLACEHOLDER_MARKERS`] are words, long enough never to occur by
 /// chance in random text; the rest are short symbols.
@@ -200,6 +269,9 @@ fn is_dev_chain_key(secret: &[u8]) -> bool {
 /// Values published in vendors' documentation and in standards as examples. They are public
 /// and inert.
 const DOCUMENTATION_VALUES: &[&str] = &[
+    // The DES crypt of `password` that Apache's stock `ssl.conf` tells FakeBasicAuth users to
+    // put in their password file (`file needs this password: \`xxj31ZMTZzkVA'`).
+    "xxj31ZMTZzkVA",
     // Datadog's API documentation (its API and application key in every example), which
     // module documentation and tests copy.
     "9775a026f1ca7d1c6c5af9d94d9595a4",
@@ -1062,6 +1134,33 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         // `$argon2id$v=19$...`, `$6$salt$...`: a password hash in PHC / crypt(3) form, which
         // the hash rules judge.
         || is_phc_hash(value)
+        || is_scrypt_container(value)
+        || is_printed_java_object(value)
+        || is_option_assignment(value)
+        || is_library_file_name(value)
+        || is_image_reference(value)
+        || is_powershell_command(value)
+        || is_entry_point(value)
+        || is_encrypted_marker(value)
+        // `SAP CDC (Gigya) site API key`: `3_` and 64 base64url characters, which every page
+        // using the site's login screens loads; the partner secret signs requests.
+        || (value.len() == 66
+            && value.starts_with(b"3_")
+            && value[2..]
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_')))
+        // `password=foo%29%29%00`: an injection payload (a URL-encoded NUL ends the string a
+        // vulnerable parser reads), as a web scanner's tests expect it sent.
+        || memchr::memmem::find(value, b"%00").is_some()
+        // `@redis-server-url:6380/0?ssl=…`: the rest of a URL after its user info, where the
+        // match took `password=` in `user:password=@host` for an assignment.
+        || value.strip_prefix(b"@").is_some_and(|rest| {
+            let host = rest
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+                .count();
+            host >= 3 && matches!(rest.get(host), Some(b':' | b'/'))
+        })
         || is_django_hash(value)
         || is_encoded_password_prefix(value)
         || is_version(value)
@@ -2798,6 +2897,10 @@ const NON_PASSWORDS: &[&str] = &[
     "token",
     "changeme",
     "change_me",
+    // `password: 'tobechanged'`: the same request, spelled out.
+    "tobechanged",
+    "to_be_changed",
+    "to-be-changed",
     "none",
     // `postgresql://nouser:nopass@127.0.0.1:1/none`: says there is none.
     "nopass",
@@ -3271,6 +3374,11 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         || is_brute_force_template(value)
         || is_ese_column_id(value)
         || is_windows_path(value)
+        || is_scrypt_container(value)
+        || is_printed_java_object(value)
+        || is_option_assignment(value)
+        || is_library_file_name(value)
+        || is_encrypted_marker(value)
     {
         return false;
     }
@@ -4205,6 +4313,164 @@ pub fn is_digest_of_common_password(value: &[u8]) -> bool {
         || crate::findings::unhex(value).is_some_and(|bytes| digests.contains(&bytes))
 }
 
+/// `Convert-Base64ToCredentials`, `Get-StoredCredential`: a PowerShell command (an approved
+/// verb, a dash, a PascalCase noun), the call that yields the value.
+fn is_powershell_command(value: &[u8]) -> bool {
+    let Some(dash) = memchr::memchr(b'-', value) else {
+        return false;
+    };
+    let (verb, noun) = (&value[..dash], &value[dash + 1..]);
+    [
+        &b"Get"[..],
+        b"Set",
+        b"New",
+        b"Convert",
+        b"ConvertTo",
+        b"ConvertFrom",
+        b"Read",
+        b"Import",
+        b"Export",
+        b"Invoke",
+        b"Add",
+        b"Remove",
+        b"Resolve",
+    ]
+    .contains(&verb)
+        && noun.len() >= 4
+        && noun[0].is_ascii_uppercase()
+        && noun.iter().all(u8::is_ascii_alphanumeric)
+        && noun.iter().skip(1).any(u8::is_ascii_lowercase)
+}
+
+/// `quay.io/airshipit/keystone:2025.1-ubuntu_jammy`, `ghcr.io/org/app@sha256:…`: a container
+/// image on a registry (a host with a dot or a port first), as a chart names the image of its
+/// `keystone_credential_setup` job.
+fn is_image_reference(value: &[u8]) -> bool {
+    let Some(slash) = memchr::memchr(b'/', value) else {
+        return false;
+    };
+    let host = &value[..slash];
+    let path = &value[slash + 1..];
+    let (repo, tagged) = match memchr::memrchr(b'@', path).or_else(|| memchr::memrchr(b':', path)) {
+        Some(at) => (&path[..at], &path[at + 1..]),
+        None => return false,
+    };
+    host.contains(&b'.')
+        && host.iter().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b':')
+        })
+        && host.last().is_some_and(u8::is_ascii_alphanumeric)
+        && !repo.is_empty()
+        && repo.iter().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-' | b'/')
+        })
+        && !tagged.is_empty()
+        && tagged
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':'))
+}
+
+/// `openstackclient.identity.v3.ec2creds:CreateEC2Creds`: a Python entry point (a dotted
+/// module, a colon, an object in it), as `pyproject.toml` maps a command named after
+/// credentials to the class that implements it.
+fn is_entry_point(value: &[u8]) -> bool {
+    let Some(colon) = memchr::memchr(b':', value) else {
+        return false;
+    };
+    let (module, object) = (&value[..colon], &value[colon + 1..]);
+    module.contains(&b'.')
+        && module.split(|&b| b == b'.').all(|p| {
+            p.first()
+                .is_some_and(|b| b.is_ascii_lowercase() || *b == b'_')
+                && p.iter()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+        })
+        && object
+            .first()
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+        && object
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
+}
+
+/// `!encrypted/pkcs1-oaep` (a Zuul secret), `!vault` (Ansible), `$/aes-192-cbc:<iv>:<data>`
+/// (ioBroker): the tag or prefix of an encrypted value, whose ciphertext opens nothing
+/// without the key kept elsewhere.
+fn is_encrypted_marker(value: &[u8]) -> bool {
+    value.starts_with(b"!encrypted/")
+        || value == b"!vault"
+        || value.strip_prefix(b"$/aes-").is_some_and(|rest| {
+            let mut parts = rest.split(|&b| b == b':');
+            parts
+                .next()
+                .is_some_and(|mode| mode.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-'))
+                && parts
+                    .next()
+                    .is_some_and(|iv| iv.len() >= 16 && iv.iter().all(u8::is_ascii_hexdigit))
+        })
+}
+
+/// `javax.swing.plaf.ActionMapUIResource@5e9f23b4`: what Java's `Object.toString()` prints, a
+/// package-qualified class and the object's hash code in hex, as a dump of UI defaults lists
+/// under `PasswordField.*` keys.
+fn is_printed_java_object(value: &[u8]) -> bool {
+    let Some(at) = memchr::memrchr(b'@', value) else {
+        return false;
+    };
+    let (class, hash) = (&value[..at], &value[at + 1..]);
+    (1..=8).contains(&hash.len())
+        && hash.iter().all(u8::is_ascii_hexdigit)
+        && class.first().is_some_and(u8::is_ascii_lowercase)
+        && class.split(|&b| b == b'.').count() >= 3
+        && class.split(|&b| b == b'.').all(|p| {
+            !p.is_empty()
+                && p.iter()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$'))
+        })
+        && class
+            .rsplit(|&b| b == b'.')
+            .next()
+            .is_some_and(|c| c[0].is_ascii_uppercase())
+}
+
+/// `--account=good_account`: a command-line option and its argument, as a table of test cases
+/// keys the arguments that should pass (`"pass": …`) and fail.
+fn is_option_assignment(value: &[u8]) -> bool {
+    value.strip_prefix(b"--").is_some_and(|rest| {
+        let name = rest
+            .iter()
+            .take_while(|b| b.is_ascii_lowercase() || **b == b'-')
+            .count();
+        name >= 2 && rest.get(name) == Some(&b'=')
+    })
+}
+
+/// `libSciTokens.so.0`, `libcrypto-3-x64.dll`, `libssl.dylib`: a shared library's file name, as
+/// C code names the one it loads (`#define LIBSCITOKENS_SO "…"`).
+fn is_library_file_name(value: &[u8]) -> bool {
+    let lower = value.to_ascii_lowercase();
+    lower.starts_with(b"lib")
+        && value
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'+'))
+        && (memchr::memmem::find(&lower, b".so").is_some_and(|at| {
+            lower[at + 3..]
+                .iter()
+                .all(|b| b.is_ascii_digit() || *b == b'.')
+        }) || lower.ends_with(b".dll")
+            || lower.ends_with(b".dylib"))
+}
+
+/// `73637279707400…` (hex) or `c2NyeXB0AA…` (base64): Colin Percival's scrypt container,
+/// `scrypt`, format version 0, the cost parameters, salt and MAC, as ajenti and other panels
+/// store a password's verifier. Its 96-byte header alone outgrows any typed password.
+fn is_scrypt_container(value: &[u8]) -> bool {
+    (value.len() >= 192
+        && value[..14].eq_ignore_ascii_case(b"73637279707400")
+        && value.iter().all(u8::is_ascii_hexdigit))
+        || (value.len() >= 128 && value.starts_with(b"c2NyeXB0AA"))
+}
+
 /// `$argon2id$v=19$m=65536…`, `$2b$12$…`, `$6$rounds=5000$…`: `$`, a scheme id, `$`.
 fn is_phc_hash(value: &[u8]) -> bool {
     value.strip_prefix(b"$").is_some_and(|rest| {
@@ -4425,6 +4691,14 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     // WSO2's `<InboundAuthKey>`: a service provider's OAuth consumer key or SAML issuer, the
     // client's id.
     "inboundauthkey",
+    // `nxencpasswd_CPPFLAGS = -I@top_srcdir@/include`: an Automake program's compiler flags,
+    // named after the program.
+    "flags",
+    "cppflags",
+    "cflags",
+    "ldflags",
+    "ldadd",
+    "sources",
     // `encode-password.java-args=-server`: the JVM options of a password tool.
     "java-args",
     "java_args",
@@ -4699,6 +4973,13 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "expiry",
     "authenticity",
     "captcha",
+    // Cloudflare Turnstile's site key sits in the page; its secret key is `named_secret`.
+    "turnstile",
+    // `uriNoPassword`, `connection_without_password`: what holds no password, by its name.
+    "nopassword",
+    "no_password",
+    "withoutpassword",
+    "without_password",
     // `password-bcrypt-base64`, `PasswordBcryptHashBase64Encoded`: a bcrypt hash's field.
     "bcrypt",
     // BitBake's `SRC_URI[jsonwebtoken-10.4.0.sha256sum] = "…"`: a download's checksum.
@@ -4917,6 +5198,11 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
     if has(b"storefront") && !has(b"private") {
         return true;
     }
+    // `PUSHER_KEY`, `pusherAppKey`: a Pusher Channels app key, which every web client loads
+    // beside the cluster name; the app secret is the secret.
+    if has(b"pusher") && !has(b"secret") {
+        return true;
+    }
     // Ghost's `contentApiKey`: the Content API key reads published content only, and Ghost's
     // docs put it in browsers; the Admin API key (`id:secret`) stays a secret.
     if has(b"contentapikey") || has(b"content_api_key") {
@@ -4963,7 +5249,7 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
     let lightning_commitment = has(b"commitment") || has(b"per_commit");
     if NON_SECRET_NAME_PARTS
         .iter()
-        .filter(|p| !(named_secret && matches!(**p, "captcha" | "csrf" | "xsrf")))
+        .filter(|p| !(named_secret && matches!(**p, "captcha" | "turnstile" | "csrf" | "xsrf")))
         .filter(|p| !(lightning_commitment && **p == "commit"))
         .any(|p| has(p.as_bytes()))
     {
@@ -5037,6 +5323,22 @@ pub fn repeats_name(name: &[u8], value: &[u8]) -> bool {
         && action.len() >= 4
         && action.iter().all(u8::is_ascii_alphanumeric)
         && name == action
+    {
+        return true;
+    }
+    // `"E2E_SERVER_KEY": "DEVCYCLE_GITHUB_js-sdks_E2E_SERVER_KEY"`: the name of the store's
+    // entry that holds the value (AWS Secrets Manager, Vault), made of the field's own name
+    // behind a prefix, as a CI secrets map lists them.
+    if name.len() >= 8
+        && name.contains(&b'_')
+        && name
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+        && let Some(prefix) = value.strip_suffix(name)
+        && matches!(prefix.last(), Some(b'_' | b'-' | b'/'))
+        && value
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'/'))
     {
         return true;
     }
@@ -5713,7 +6015,7 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     if secret.len() >= 4
         && let [open, name @ .., close] = secret
         && open == close
-        && matches!(open, b'!' | b'@')
+        && matches!(open, b'!' | b'@' | b'#')
         && name.iter().any(u8::is_ascii_uppercase)
         && name
             .iter()
@@ -5772,6 +6074,33 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
                 b"png" | b"jpg" | b"jpeg" | b"gif" | b"svg" | b"webp" | b"ico"
             )
         }
+    {
+        return true;
+    }
+    // `$(cvutil_makepasswd 32)`, `` `pwgen 20 1` ``: a shell command substitution, which makes
+    // the value when the script runs.
+    if (secret.len() > 3 && secret.starts_with(b"$(") && secret.ends_with(b")"))
+        || (secret.len() > 2 && secret.starts_with(b"`") && secret.ends_with(b"`"))
+    {
+        return true;
+    }
+    // `"APpwd": "base64-string"`, `hex_string`: the type of what goes there, in a sample of
+    // a device's JSON.
+    if let Some(kind) = secret
+        .strip_suffix(b"-string")
+        .or_else(|| secret.strip_suffix(b"_string"))
+        && [
+            &b"base64"[..],
+            b"base32",
+            b"hex",
+            b"random",
+            b"encoded",
+            b"some",
+            b"any",
+            b"secret",
+        ]
+        .iter()
+        .any(|k| kind.eq_ignore_ascii_case(k))
     {
         return true;
     }
@@ -5947,6 +6276,9 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     if secret.starts_with(b"projects/") && memchr::memmem::find(secret, b"/secrets/").is_some() {
         return true;
     }
+    if is_signed_with_published_secret(secret) {
+        return true;
+    }
     // jwt.io's sample claims (`{"sub":"1234567890","name":"John Doe"`) signed with one of its
     // sample keys: a documentation token. Tests that sign the same claims with their own key
     // hold a test token, and it is reported.
@@ -6021,12 +6353,15 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     {
         return true;
     }
-    // jwt.io's RS256 sample private key (PKCS #8), which JWT libraries' tests sign with.
-    if memchr::memmem::find(
-        secret,
-        b"MIIEvwIBADANBgkqhkiG9w0BAQEFAASCBKkwggSlAgEAAoIBAQC7VJTUt9Us8cKj",
-    )
-    .is_some()
+    // jwt.io's RS256, ES256 and ES512 sample private keys (PKCS #8), which JWT libraries'
+    // tests sign with.
+    if [
+        &b"MIIEvwIBADANBgkqhkiG9w0BAQEFAASCBKkwggSlAgEAAoIBAQC7VJTUt9Us8cKj"[..],
+        b"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgevZzL1gdAFr88hb2",
+        b"MIHuAgEAMBAGByqGSM49AgEGBSuBBAAjBIHWMIHTAgEBBEIBiyAa7aRHFDCh2qga",
+    ]
+    .iter()
+    .any(|key| memchr::memmem::find(secret, key).is_some())
     {
         return true;
     }
@@ -8312,5 +8647,112 @@ mod tests {
         assert!(!has_interleaved_sequence(b"Q8vRa1B2c3D4e5F6"));
         assert!(is_netrc_keyword(b"Account"));
         assert!(!is_netrc_keyword(b"api.keyhound.test"));
+    }
+
+    #[test]
+    fn wave_63_and_64_shapes_are_not_secrets() {
+        // Verifiers, encrypted values and encodings.
+        let scrypt = format!("73637279707400{}", "0a1b2c3d".repeat(24));
+        assert!(!is_generic_literal(scrypt.as_bytes()));
+        assert!(!is_password_value(scrypt.as_bytes(), true));
+        assert!(is_generic_literal(
+            format!("7365637265{}", "0a1b2c3d".repeat(24)).as_bytes()
+        ));
+        assert!(!is_generic_literal(b"!encrypted/pkcs1-oaep"));
+        assert!(!is_password_value(
+            b"$/aes-192-cbc:9c41e0f7a2b35d8e6f10c4a7b2e9d305:5be1",
+            true
+        ));
+        // Names of other things: a printed Java object, an option, a library, an image, an
+        // entry point, a URL's tail.
+        assert!(!is_password_value(
+            b"javax.swing.plaf.ActionMapUIResource@5e9f23b4",
+            false
+        ));
+        assert!(is_password_value(b"Kx9.mq2@7f", false));
+        assert!(!is_password_value(b"--account=good_account", true));
+        assert!(is_password_value(b"--Tq8!vz", true));
+        assert!(!is_generic_literal(b"libSciTokens.so.0"));
+        assert!(!is_generic_literal(b"libcrypto-3-x64.dll"));
+        assert!(is_generic_literal(b"lib7Qz0Kp2vW9xR4"));
+        assert!(!is_generic_literal(
+            b"quay.io/airshipit/keystone:2025.1-ubuntu_jammy"
+        ));
+        assert!(!is_generic_literal(
+            b"openstackclient.identity.v3.ec2creds:CreateEC2Creds"
+        ));
+        assert!(!is_generic_literal(
+            b"@redis-server-url:6380/0?ssl_cert_reqs=CERT_REQUIRED"
+        ));
+        assert!(!is_generic_literal(b"foo%29%29%00"));
+        let gigya = format!("3_{}", "Zq8-Lm_03xVb7Nc2".repeat(4));
+        assert!(!is_generic_literal(gigya.as_bytes()));
+        // Stand-ins.
+        assert!(!is_password_value(b"tobechanged", true));
+        assert!(is_placeholder(b"#RELATIVE_TO_CHANGELOG_FILE#", &[]));
+        assert!(is_placeholder_password(
+            b"supersecret-pw-12345-NOT-A-REAL-CREDENTIAL"
+        ));
+        assert!(is_placeholder(b"xxj31ZMTZzkVA", &[]));
+        // jwt.io's ES256 sample key, cut to its start.
+        assert!(is_placeholder(
+            b"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgevZzL1gdAFr88hb2",
+            &[]
+        ));
+        assert!(is_placeholder(b"$(cvutil_makepasswd 32)", &[]));
+        assert!(is_placeholder(b"`pwgen 20 1`", &[]));
+        assert!(is_placeholder(b"base64-string", &[]));
+        assert!(!is_placeholder(b"Kq8vLm2xZt-string", &[]));
+        assert!(is_placeholder_password(b"TOBESETBYINSTALLER2"));
+        assert!(is_placeholder_password(b"fixme_amp_password"));
+        assert!(!is_generic_literal(b"Convert-Base64ToCredentials"));
+        assert!(is_generic_literal(b"Get-kq8vLm2xZt"));
+        assert!(is_non_secret_name(b"test_authtokens_CPPFLAGS"));
+        // Public or not a secret by name.
+        assert!(is_non_secret_name(b"CLOUDFLARE_TURNSTILE_SITE_KEY"));
+        assert!(!is_non_secret_name(b"TURNSTILE_SECRET_KEY"));
+        assert!(is_non_secret_name(b"PUSHER_KEY"));
+        assert!(!is_non_secret_name(b"PUSHER_APP_SECRET"));
+        assert!(is_non_secret_name(b"uriNoPassword"));
+        // The value restates the name.
+        assert!(repeats_name(
+            b"E2E_OPTIN_SERVER_KEY",
+            b"DEVCYCLE_GITHUB_js-sdks_E2E_OPTIN_SERVER_KEY"
+        ));
+        assert!(!repeats_name(
+            b"E2E_OPTIN_SERVER_KEY",
+            b"k7Qz0Kp2vW9xR4E2E_OPTIN_SERVER_KEY"
+        ));
+    }
+
+    #[test]
+    fn jwts_signed_with_jwt_io_secrets_are_documentation() {
+        // Made for this test: jwt.io's sample claims signed with its HS384 and HS512 sample
+        // secrets, the same claims signed with a key of our own, and our own claims signed
+        // with jwt.io's HS256 secret (a test's token).
+        for (token, documentation) in [
+            (
+                "eyJhbGciOiJIUzM4NCIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0.bQTnz6AuMJvmXXQsVPrxeQNvzDkimo7VNXxHeSBfClLufmCVZRUuyTwJF311JHuh",
+                true,
+            ),
+            (
+                "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0.VFb0qJ1LRg_4ujbZoRMXnVkUgiuKq5KxWqNdbKq_G9Vvz-S1zZa9LPxtHWKa64zDl2ofkT8F6jBt_K4riU-fPg",
+                true,
+            ),
+            (
+                "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0.U5jj3XjNTSYk0DOpOkI6FcVPhJyEGgwibBnNenC7W1c",
+                false,
+            ),
+            (
+                "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJrZXlob3VuZC1maXh0dXJlIiwiaWF0IjoxNzAwMDAwMDAwfQ.j96ap98JnUzWb8IpfdYmOFfyqOGIuU_Ic-cuq-MSQYg",
+                false,
+            ),
+        ] {
+            assert_eq!(
+                is_placeholder(token.as_bytes(), &[]),
+                documentation,
+                "{token}"
+            );
+        }
     }
 }

@@ -462,6 +462,11 @@ impl Engine {
                 {
                     continue;
                 }
+                if (rule.generic || rule.password)
+                    && is_described_digest(data, start..start + secret.len())
+                {
+                    continue;
+                }
                 // A provider rule that names its field (`-H "<name>: <token>"`) drops the
                 // names that hold no secret (`Idempotency-Key`), as the generic rules do.
                 if !(rule.generic || rule.password)
@@ -609,6 +614,16 @@ impl Engine {
         if let Some(name) = caps.name("name")
             && name.as_bytes().eq_ignore_ascii_case(b"secret")
             && data[..offset + name.start()].ends_with(b"/embed/#?")
+        {
+            return false;
+        }
+        // ``export DBPWD=`generatepwd` ``: a shell command substitution in backticks, whose
+        // output becomes the value when the script runs.
+        if let Some(value) = caps.get(secret_group)
+            && let at = offset + value.start()
+            && at >= 2
+            && &data[at - 2..at] == b"=`"
+            && data.get(offset + value.end()) == Some(&b'`')
         {
             return false;
         }
@@ -1331,6 +1346,9 @@ fn is_test_case_object(data: &[u8], at: usize) -> bool {
     ]
     .iter()
     .any(|w| has(w));
+    // `"expect-fail": false`: the PASETO specification's test vectors (and libraries that
+    // carry them), each named and encrypted or signed with the specification's own keys.
+    let verdict = verdict || has_boolean_field(&object, b"\"expect-fail\"");
     (verdict && (has(b"\"name\":") || has(b"\"description\":")))
         || has_boolean_field(&object, b"successful")
 }
@@ -1649,6 +1667,46 @@ fn near_lines(data: &[u8], span: Range<usize>, reach: usize, before: usize) -> &
     &data[start..end]
 }
 
+/// `# This is a MD5 password digest hex encoded` above `admin_password = e97a…`: a value of a
+/// digest's length in hex, which its line or the line above calls a digest or a hash. Such a
+/// file stores what a password hashes to; the password is not in it.
+fn is_described_digest(data: &[u8], span: Range<usize>) -> bool {
+    let value = &data[span.clone()];
+    if !matches!(value.len(), 32 | 40 | 64 | 128) || !value.iter().all(u8::is_ascii_hexdigit) {
+        return false;
+    }
+    // Not `hash`: Devise's `# Set up a pepper to generate the hashed password.` stands above
+    // a secret pepper.
+    let says_digest = |text: &[u8]| {
+        let lower = text.to_ascii_lowercase();
+        [
+            &b"digest"[..],
+            b"md5",
+            b"sha1",
+            b"sha-1",
+            b"sha256",
+            b"sha-256",
+        ]
+        .iter()
+        .any(|w| memchr::memmem::find(&lower, w).is_some())
+    };
+    // Its name may say it: `admin_password_md5 = …`.
+    if says_digest(assigned_name(data, span.start)) {
+        return true;
+    }
+    let line_start = memchr::memrchr(b'\n', &data[..span.start]).map_or(0, |i| i + 1);
+    // The line above, when it is a comment about the value.
+    if line_start == 0 {
+        return false;
+    }
+    let prev_start = memchr::memrchr(b'\n', &data[..line_start - 1]).map_or(0, |i| i + 1);
+    let prev = data[prev_start.max(line_start.saturating_sub(200))..line_start].trim_ascii();
+    [&b"#"[..], b"//", b"--", b";", b"/*", b"*"]
+        .iter()
+        .any(|c| prev.starts_with(c))
+        && says_digest(prev)
+}
+
 /// Whether a string literal that just ended goes on in a concatenation: `"…" .. x` (Lua),
 /// `"…" + x`, `'…' . $x` (PHP), `"…" & x` (Visual Basic).
 fn continues_in_concatenation(rest: &[u8]) -> bool {
@@ -1734,6 +1792,40 @@ mod tests {
     }
 
     #[test]
+    fn a_digest_said_to_be_one_is_no_password() {
+        let engine = engine(
+            "keywords = [\"password\"]\nregex = '''password\\s*=\\s*(\\w+)'''\npassword = true\nliteral = true",
+        );
+        let hex = "4f1c9a0be27d5836a1c04e9b7d2f6a18";
+        for said in [
+            format!("# This is a MD5 password digest hex encoded\nadmin_password = {hex}\n"),
+            format!("admin_password_md5 = {hex}\n"),
+        ] {
+            assert!(secrets(&engine, &said).is_empty(), "{said}");
+        }
+        // Not said: a hex password; a digest named on another line that is not a comment.
+        for unsaid in [
+            format!("admin_password = {hex}\n"),
+            format!("checksum_sha256 = abc\nadmin_password = {hex}\n"),
+            format!("# Set up a pepper to generate the hashed password.\npassword = {hex}\n"),
+        ] {
+            assert_eq!(secrets(&engine, &unsaid), [hex], "{unsaid}");
+        }
+    }
+
+    #[test]
+    fn a_command_substitution_is_no_password() {
+        let engine = engine(
+            "keywords = [\"pwd\"]\nregex = '''PWD=`?(\\w+)'''\npassword = true\nliteral = true",
+        );
+        assert!(secrets(&engine, "export DBPWD=`generatepwd`\n").is_empty());
+        assert_eq!(
+            secrets(&engine, "export DBPWD=Kq8vLm2xZt\n"),
+            ["Kq8vLm2xZt"]
+        );
+    }
+
+    #[test]
     fn the_line_near_a_value_is_bounded() {
         let data = b"a = 1\nuser = \"anonymous\", password = \"guest\"\nb = 2\n";
         let at = data.windows(5).position(|w| w == b"guest").unwrap();
@@ -1786,6 +1878,7 @@ mod tests {
         };
         assert!(secrets(&e, &case("\"valid\": true")).is_empty());
         assert!(secrets(&e, &case("\"valid\":false")).is_empty());
+        assert!(secrets(&e, &case("\"expect-fail\": false")).is_empty());
         // No verdict: an ordinary list of credentials.
         assert_eq!(
             secrets(&e, &case("\"region\": \"eu\"")),
