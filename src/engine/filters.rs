@@ -51,6 +51,19 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "to_be_set",
     "to-be-set",
     "fixme",
+    // `not-used-for-oauth2`: a slot the configuration has to fill, saying it is ignored.
+    "not-used",
+    "not_used",
+    "notused",
+    // `ThisIsStillNotRight`: a password a test sends to be refused.
+    "notright",
+    "not-right",
+    "not_right",
+    // `POST /w/?token=abc___snip___xyz`: a value cut short, and said so.
+    "___snip___",
+    // `DEC0DEDITtVwMoyAuTz1…`: hex-speak for "decoded it", the filler a test recorder
+    // (cloud-custodian's Azure cassettes) writes in place of every storage key.
+    "dec0dedit",
     "changethis",
     "change_this",
     "change-this",
@@ -269,6 +282,20 @@ fn is_dev_chain_key(secret: &[u8]) -> bool {
 /// Values published in vendors' documentation and in standards as examples. They are public
 /// and inert.
 const DOCUMENTATION_VALUES: &[&str] = &[
+    // MDN's `SubtleCrypto.importKey()` example EC key (P-384), which runtimes' docs and tests
+    // copy, and the EC and RSA private keys of RFC 7517's Appendix A.2.
+    "wouCtU7Nw4E8_7n5C1-xBjB4xqSb_liZhYMsy8MGgxUny6Q8NCoH9xSiviwLFfK_",
+    "870MB6gfuTJ4HtUnUvYMyJpr5eUZNP4Bk43bVdj3eAE",
+    "X4cTteJY_gn4FYPsXB8rdXix5vwsg1FLN5E3EaG6RJoVH-HLLKD9M7dx5oo7GURknchnrRweUkC7hT5fJLM0WbFAKNLWY2vv7B6NqXSzUvxT0_YSfqijwp3RTzlBaCxWp4doFk5N2o8Gy_nHNKroADIkJ46pRUohsXywbReAdYaMwFs9tv8d_cPVY3i07a3t8MN6TNwm0dSawm9v47UiCl3Sk5ZiG7xojPLu4sbg1U2jx4IBTNBznbJSzFHK66jT8bgkuqsk0GjskDJk19Z4qwjwbsnn4j2WBii3RL-Us2lGVkY8fkFzme1z0HbIkfz0Y6mqnOYtqc0X4jfcKoAC8Q",
+    // Microsoft Edge's Read Aloud `TrustedClientToken`, which every Edge browser sends in the
+    // speech service's URL.
+    "6A5AA1D4EAFF4E9FB37E23D68491D6F4",
+    // RFC 7914's scrypt test vector password.
+    "pleaseletmein",
+    // RFC 7635's example TURN OAuth MAC key and self-contained token (Appendix B), which
+    // WebRTC stacks' tests use.
+    "WmtzanB3ZW9peFhtdm42NzUzNG0=",
+    "AAwg3kPHWPfvk9bDFL936wYvkoctMADzQ5VhNDgeMR3+ZlZ35byg972fW8QjpEl7bx91YLBPFsIhsxloWcXPhA==",
     // The DES crypt of `password` that Apache's stock `ssl.conf` tells FakeBasicAuth users to
     // put in their password file (`file needs this password: \`xxj31ZMTZzkVA'`).
     "xxj31ZMTZzkVA",
@@ -518,6 +545,9 @@ const DOCUMENTATION_PREFIXES: &[&str] = &[
     // `…CHANGED`) so a rule that skips the exact example still fires.
     "AKIAIOSFODNN7",
     "wJalrXUtnFEMI/K7MDENG",
+    // The OAUTHBEARER example token of RFC 7628, with the `ya29.` prefix Google's XOAUTH2
+    // page writes before it.
+    "ya29.vF9dft4qmT",
     "akab-c113ntt0k3n4qtari252bfxxbsl",
     "akab-acc35t0k3nodujqunph3w7hzp7",
     "C113nt53KR3TN6N90yVuAgICxIRwsObLi0E67/",
@@ -1134,12 +1164,35 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         // `$argon2id$v=19$...`, `$6$salt$...`: a password hash in PHC / crypt(3) form, which
         // the hash rules judge.
         || is_phc_hash(value)
+        || value.strip_prefix(b"\\").is_some_and(|v| is_phc_hash(&unescape_dollars(v)))
+        || is_tagged_pbkdf2(value)
+        || is_octet_string(value)
+        // `ABQIAAAA…`: a Google Maps JavaScript API v2 key, a browser key in every page.
+        || (value.starts_with(b"ABQIAAAA") && value.len() >= 80)
         || is_scrypt_container(value)
         || is_printed_java_object(value)
         || is_option_assignment(value)
         || is_library_file_name(value)
         || is_image_reference(value)
         || is_powershell_command(value)
+        // `arn:aws:kms:…:key/…`, `arn:aws:iam::…:role/…`: where a key or a role is, not its
+        // material.
+        || value.starts_with(b"arn:")
+        // `123-abc.apps.googleusercontent.com`: a Google OAuth client id, public.
+        || value.ends_with(b".apps.googleusercontent.com")
+        // `key::ecdsa-sha2-nistp256 AAAA…` (git's `signingkey`), `ssh-ed25519`: a public key.
+        || value.starts_with(b"key::")
+        || value.starts_with(b"ssh-")
+        || value.starts_with(b"ecdsa-sha2-")
+        // `{$labels.warning_empty_pwd|escape:'javascript'}`: a Smarty template expression.
+        || value.starts_with(b"{$")
+        // `\n\n[user](#message)`: text that opens with escaped newlines, a model's stop
+        // sequence; a key is one run of characters.
+        || value.starts_with(b"\\n")
+        // `texlab-build-*`: a glob that names many things.
+        || (value.ends_with(b"-*") || value.ends_with(b"_*") || value.ends_with(b".*"))
+        // `e.length?new`: a JavaScript conditional expression, cut at its first blank.
+        || is_conditional_expression(value)
         || is_entry_point(value)
         || is_encrypted_marker(value)
         // `SAP CDC (Gigya) site API key`: `3_` and 64 base64url characters, which every page
@@ -2897,6 +2950,9 @@ const NON_PASSWORDS: &[&str] = &[
     "token",
     "changeme",
     "change_me",
+    // `password: infected`: the password antivirus vendors ask for on malware-sample ZIPs,
+    // public by convention.
+    "infected",
     // `password: 'tobechanged'`: the same request, spelled out.
     "tobechanged",
     "to_be_changed",
@@ -3379,6 +3435,11 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         || is_option_assignment(value)
         || is_library_file_name(value)
         || is_encrypted_marker(value)
+        || is_octet_string(value)
+        || is_tagged_pbkdf2(value)
+        || value
+            .strip_prefix(b"\\")
+            .is_some_and(|v| is_phc_hash(&unescape_dollars(v)))
     {
         return false;
     }
@@ -4313,6 +4374,23 @@ pub fn is_digest_of_common_password(value: &[u8]) -> bool {
         || crate::findings::unhex(value).is_some_and(|bytes| digests.contains(&bytes))
 }
 
+/// `e.length?new`, `opts.token?opts`: a member access and `?`, the start of a conditional
+/// expression in minified JavaScript.
+fn is_conditional_expression(value: &[u8]) -> bool {
+    let Some(q) = memchr::memchr(b'?', value) else {
+        return false;
+    };
+    let head = &value[..q];
+    head.contains(&b'.')
+        && head.split(|&b| b == b'.').all(|p| {
+            p.first()
+                .is_some_and(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'$'))
+                && p.iter()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$'))
+        })
+        && value[q + 1..].first().is_some_and(u8::is_ascii_alphabetic)
+}
+
 /// `Convert-Base64ToCredentials`, `Get-StoredCredential`: a PowerShell command (an approved
 /// verb, a dash, a PascalCase noun), the call that yields the value.
 fn is_powershell_command(value: &[u8]) -> bool {
@@ -4459,6 +4537,40 @@ fn is_library_file_name(value: &[u8]) -> bool {
                 .all(|b| b.is_ascii_digit() || *b == b'.')
         }) || lower.ends_with(b".dll")
             || lower.ends_with(b".dylib"))
+}
+
+/// `$5$salt$hash` written `\$5\$salt\$hash` (a shell or JavaScript string escaping its `$`),
+/// without the backslashes.
+fn unescape_dollars(value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(value.len());
+    let mut i = 0;
+    while i < value.len() {
+        if value[i] == b'\\' && value.get(i + 1) == Some(&b'$') {
+            i += 1;
+        }
+        out.push(value[i]);
+        i += 1;
+    }
+    out
+}
+
+/// `0x01a3f5…` with 17 octets: a RADIUS `CHAP-Password` in hex, the CHAP id and the 16-byte
+/// MD5 response, a digest with no password to type. (A hex pre-shared key has 16 or 32.)
+fn is_octet_string(value: &[u8]) -> bool {
+    value.len() == 36
+        && (value.starts_with(b"0x") || value.starts_with(b"0X"))
+        && value[2..].iter().all(u8::is_ascii_hexdigit)
+}
+
+/// `HMACSHA2+256:10000:c2FsdA==:aGFzaA==`: FreeRADIUS's PBKDF2 hash (the PRF, the iteration
+/// count, the salt and the derived key).
+fn is_tagged_pbkdf2(value: &[u8]) -> bool {
+    let mut parts = value.split(|&b| b == b':');
+    parts.next().is_some_and(|prf| prf.starts_with(b"HMACSHA"))
+        && parts
+            .next()
+            .is_some_and(|n| !n.is_empty() && n.iter().all(u8::is_ascii_digit))
+        && parts.next().is_some()
 }
 
 /// `73637279707400…` (hex) or `c2NyeXB0AA…` (base64): Colin Percival's scrypt container,
@@ -8708,6 +8820,49 @@ mod tests {
         assert!(!is_generic_literal(b"Convert-Base64ToCredentials"));
         assert!(is_generic_literal(b"Get-kq8vLm2xZt"));
         assert!(is_non_secret_name(b"test_authtokens_CPPFLAGS"));
+        // Wave 66: references, public halves, code and text.
+        for value in [
+            &b"arn:aws:kms:eu-west-1:123456789012:key/1b2c"[..],
+            b"123456789012-q7v2m9x4k8z1l5w3.apps.googleusercontent.com",
+            b"key::ecdsa-sha2-nistp256",
+            b"{$labels.warning_empty_pwd|escape:'javascript'}",
+            b"\\n\\n[user](#message)",
+            b"texlab-build-*",
+            b"e.length?new",
+        ] {
+            assert!(
+                !is_generic_literal(value),
+                "{}",
+                String::from_utf8_lossy(value)
+            );
+        }
+        assert!(is_generic_literal(b"Kq8vLm2x?Zt4w"));
+        assert!(is_placeholder(b"DEC0DEDITtVwMoyAuTz1LioKkC", &[]));
+        assert!(is_placeholder(b"abc___snip___xyz", &[]));
+        assert!(!is_password_value(b"infected", true));
+        assert!(is_placeholder(b"pleaseletmein", &[]));
+        // Wave 67: RADIUS digests and hashes, a Maps v2 browser key, refused passwords.
+        assert!(!is_password_value(
+            b"0x01a3f59c2e7b4d8e6f1a0c3b5d7e9f2a4c",
+            true
+        ));
+        assert!(is_password_value(
+            b"0x5c3a9e71d2b84f06a1e7c39d58b2f4a6",
+            true
+        ));
+        assert!(!is_password_value(
+            b"HMACSHA2+256:10000:c2FsdA==:aGFzaA==",
+            true
+        ));
+        assert!(!is_generic_literal(
+            b"\\$5\\$Wm8kT3vQ\\$0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
+        ));
+        assert!(!is_generic_literal(
+            format!("ABQIAAAA{}", "q7Vk2mZx9L".repeat(8)).as_bytes()
+        ));
+        assert!(is_placeholder_password(b"not-used-for-oauth2"));
+        assert!(is_placeholder_password(b"ThisIsStillNotRight"));
+        assert!(is_placeholder(b"ya29.vF9dft4qmTc2Nvb3Rlcg", &[]));
         // Public or not a secret by name.
         assert!(is_non_secret_name(b"CLOUDFLARE_TURNSTILE_SITE_KEY"));
         assert!(!is_non_secret_name(b"TURNSTILE_SECRET_KEY"));

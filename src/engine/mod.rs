@@ -618,12 +618,17 @@ impl Engine {
             return false;
         }
         // ``export DBPWD=`generatepwd` ``: a shell command substitution in backticks, whose
-        // output becomes the value when the script runs.
+        // output becomes the value when the script runs. A command's name is lower-case
+        // words; a JavaScript template literal holding a key (``KEY=`9f2c…` ``) has digits.
         if let Some(value) = caps.get(secret_group)
             && let at = offset + value.start()
             && at >= 2
             && &data[at - 2..at] == b"=`"
             && data.get(offset + value.end()) == Some(&b'`')
+            && value
+                .as_bytes()
+                .iter()
+                .all(|b| b.is_ascii_lowercase() || matches!(b, b'-' | b'_'))
         {
             return false;
         }
@@ -1067,6 +1072,14 @@ impl Engine {
             && let Some(value) = caps.get(secret_group)
             && (1..=5).contains(&value.len())
             && value.as_bytes().iter().all(u8::is_ascii_digit)
+        {
+            return false;
+        }
+        // `${REDIS_PASSWORD:-redispassword}`, `process.env.DB_PASS || 'dbpass'`: a default that
+        // repeats the variable's name.
+        if let Some(name) = caps.name("shname").or_else(|| caps.name("jsname"))
+            && let Some(value) = caps.get(secret_group)
+            && filters::repeats_name(name.as_bytes(), value.as_bytes())
         {
             return false;
         }
@@ -1822,6 +1835,11 @@ mod tests {
         assert_eq!(
             secrets(&engine, "export DBPWD=Kq8vLm2xZt\n"),
             ["Kq8vLm2xZt"]
+        );
+        // A template literal's key, in minified JavaScript.
+        assert_eq!(
+            secrets(&engine, "x;API_PWD=`9c4e1a7f3b28d6e05a1c`;y\n"),
+            ["9c4e1a7f3b28d6e05a1c"]
         );
     }
 
