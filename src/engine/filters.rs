@@ -51,6 +51,10 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "to_be_set",
     "to-be-set",
     "fixme",
+    // `random_string_here`: what to put there.
+    "randomstring",
+    "random_string",
+    "random-string",
     // `not-used-for-oauth2`: a slot the configuration has to fill, saying it is ignored.
     "not-used",
     "not_used",
@@ -292,6 +296,13 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "6A5AA1D4EAFF4E9FB37E23D68491D6F4",
     // RFC 7914's scrypt test vector password.
     "pleaseletmein",
+    // The signing key of Google's public `widevine_test` signer, as Shaka Packager's and Shaka
+    // Streamer's documentation configure it against the UAT license server.
+    "1ae8ccd0e7985cc0b6203a55855a1034afc252980e970ca90e5202689f947ab9",
+    // Twitch's developer documentation: its example client secret and refresh token
+    // ("Getting OAuth Access Tokens", "Refreshing Access Tokens").
+    "nyo51xcdrerl8z9m56w9w6wg",
+    "eyJfaWQmNzMtNGCJ9%6VFV5LNrZFUj8oU231/3Aj",
     // RFC 7635's example TURN OAuth MAC key and self-contained token (Appendix B), which
     // WebRTC stacks' tests use.
     "WmtzanB3ZW9peFhtdm42NzUzNG0=",
@@ -2291,6 +2302,8 @@ fn is_pascal_case_identifier(value: &[u8]) -> bool {
 /// `create_api_key_2`, `page_1_executions`: lower-case words and numbers joined by `_`, a
 /// variable. Random tokens mix letters and digits inside their parts.
 fn is_snake_case_identifier(value: &[u8]) -> bool {
+    // `_cmll128_load_enckey`: a symbol, its leading underscores a linkage convention.
+    let value = &value[value.iter().take_while(|&&b| b == b'_').count()..];
     let parts: Vec<&[u8]> = value.split(|&b| b == b'_').collect();
     // `ak1_active`, `ak2_last_used_date`: words, one with a number.
     let worded = parts.len() >= 2
@@ -3440,6 +3453,7 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
         || value
             .strip_prefix(b"\\")
             .is_some_and(|v| is_phc_hash(&unescape_dollars(v)))
+        || is_credential_constant_name(value)
     {
         return false;
     }
@@ -4554,6 +4568,28 @@ fn unescape_dollars(value: &[u8]) -> Vec<u8> {
     out
 }
 
+/// `AWS_SECRETE_ACCESS_KEY`, `SMTP_PASSWORD`: a constant's name in capitals, naming a
+/// credential, written where the value goes (monit's `password "AWS_SECRET…"`). A password in
+/// capitals and underscores with such a word and no digit is a name.
+fn is_credential_constant_name(value: &[u8]) -> bool {
+    value.contains(&b'_')
+        && value.first().is_some_and(u8::is_ascii_uppercase)
+        && value.iter().all(|b| b.is_ascii_uppercase() || *b == b'_')
+        && value.split(|&b| b == b'_').any(|w| {
+            matches!(
+                w,
+                b"KEY"
+                    | b"SECRET"
+                    | b"SECRETE"
+                    | b"PASSWORD"
+                    | b"PASS"
+                    | b"PASSWD"
+                    | b"TOKEN"
+                    | b"PWD"
+            )
+        })
+}
+
 /// `0x01a3f5…` with 17 octets: a RADIUS `CHAP-Password` in hex, the CHAP id and the 16-byte
 /// MD5 response, a digest with no password to type. (A hex pre-shared key has 16 or 32.)
 fn is_octet_string(value: &[u8]) -> bool {
@@ -5087,6 +5123,16 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     "captcha",
     // Cloudflare Turnstile's site key sits in the page; its secret key is `named_secret`.
     "turnstile",
+    // GoCardless's `bank_account_token` (`bat_…`), a stored bank account's reference, and a
+    // device's `push_token`, where notifications go.
+    "bank_account_token",
+    "bankaccounttoken",
+    "push_token",
+    "pushtoken",
+    // Application Insights' instrumentation key, a UUID built into every client bundle that
+    // sends telemetry.
+    "instrumentation_key",
+    "instrumentationkey",
     // `uriNoPassword`, `connection_without_password`: what holds no password, by its name.
     "nopassword",
     "no_password",
@@ -5235,6 +5281,12 @@ pub fn is_non_secret_name(name: &[u8]) -> bool {
     // EC2's `"ClientToken"` (in `describe-instances` output) makes a request idempotent; in
     // its own capitalisation only: Vault's `client_token` is the token itself.
     if name.trim_ascii() == b"ClientToken" {
+        return true;
+    }
+    // The same in AWS's JSON APIs: Cloud Control's `RequestToken` (which polls an operation)
+    // and Network Firewall's `UpdateToken` (optimistic locking), as recorded responses carry
+    // them. (`clientToken` is judged by its context: see `is_protocol_nonce`.)
+    if matches!(name.trim_ascii(), b"RequestToken" | b"UpdateToken") {
         return true;
     }
     // Secrets Manager's `SecretId`: the name or ARN of a stored secret, which a program passes
@@ -6216,6 +6268,17 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     {
         return true;
     }
+    // `eyJ***immediate`, `sk-***abcd`: a token masked in a recorded response, its first
+    // characters kept and stars for the rest (`Lxl333***` ends in them: a password).
+    if let Some(at) = memchr::memmem::find(secret, b"***")
+        && (1..=8).contains(&at)
+        && secret[at..]
+            .iter()
+            .skip_while(|&&b| b == b'*')
+            .any(u8::is_ascii_alphanumeric)
+    {
+        return true;
+    }
     // `env/NS1_API_KEY`: octoDNS reads the value from that environment variable.
     if secret.strip_prefix(b"env/").is_some_and(|v| {
         !v.is_empty()
@@ -6272,10 +6335,12 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     // `y0uR_P455woR*d`: "your password" in leetspeak, as API docs fill a curl command. Only
     // values whose first letter is a `y` and that hold a digit are spelled out, which spares
     // the allocation for nearly every candidate.
+    // `S0m3R4nd0mStr1ng…` ("some random string", Firefly III's documented `APP_KEY`) starts
+    // with an `s`.
     let leet_your = secret
         .iter()
         .find(|b| b.is_ascii_alphabetic() || b"0345@$71".contains(b))
-        .is_some_and(|b| b.eq_ignore_ascii_case(&b'y'))
+        .is_some_and(|b| b.eq_ignore_ascii_case(&b'y') || b.eq_ignore_ascii_case(&b's'))
         && secret.iter().any(u8::is_ascii_digit);
     let unleet: Vec<u8> = if !leet_your {
         Vec::new()
@@ -6294,6 +6359,9 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
             })
             .collect()
     };
+    if unleet.starts_with(b"somerandom") {
+        return true;
+    }
     // "your" itself disguised: `Your$tr0ngP@ss!` is a password people set (SQL Server's
     // documentation asks for one like it).
     if unleet.starts_with(b"your")
@@ -8863,6 +8931,15 @@ mod tests {
         assert!(is_placeholder_password(b"not-used-for-oauth2"));
         assert!(is_placeholder_password(b"ThisIsStillNotRight"));
         assert!(is_placeholder(b"ya29.vF9dft4qmTc2Nvb3Rlcg", &[]));
+        // Wave 68.
+        assert!(!is_password_value(b"AWS_SECRETE_ACCESS_KEY", true));
+        assert!(!is_generic_literal(b"_cmll128_load_enckey"));
+        assert!(is_placeholder(b"S0m3R4nd0mStr1ng0fCh4rs", &[]));
+        assert!(is_placeholder(b"eyJ***immediate", &[]));
+        assert!(is_non_secret_name(b"bank_account_token"));
+        assert!(is_non_secret_name(b"UpdateToken"));
+        assert!(!is_non_secret_name(b"client_token"));
+        assert!(is_non_secret_name(b"REACT_APP_INSTRUMENTATION_KEY"));
         // Public or not a secret by name.
         assert!(is_non_secret_name(b"CLOUDFLARE_TURNSTILE_SITE_KEY"));
         assert!(!is_non_secret_name(b"TURNSTILE_SECRET_KEY"));
