@@ -63,6 +63,9 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "notright",
     "not-right",
     "not_right",
+    "notcorrect",
+    "not-correct",
+    "not_correct",
     // `POST /w/?token=abc___snip___xyz`: a value cut short, and said so.
     "___snip___",
     // `DEC0DEDITtVwMoyAuTz1…`: hex-speak for "decoded it", the filler a test recorder
@@ -81,6 +84,8 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "yourtoken",
     "yoursecret",
     "yourpassword",
+    // `0xYourPrivateKeyHere`: a wallet key's slot.
+    "yourprivatekey",
     "yourpass",
     "redacted",
     // `redactme01`: a test's value for the redaction it checks; `_FLOWISE_BLANK_<uuid>`: the
@@ -296,6 +301,9 @@ const DOCUMENTATION_VALUES: &[&str] = &[
     "6A5AA1D4EAFF4E9FB37E23D68491D6F4",
     // RFC 7914's scrypt test vector password.
     "pleaseletmein",
+    // YouTube's web client (InnerTube) key, in every youtube.com page and the `youtubei/v1`
+    // URLs scrapers and their recorded cassettes call.
+    "AIzaSyAO_FJ2SlqU8Q4STEHLGCilw_Y9_11qcW8",
     // The signing key of Google's public `widevine_test` signer, as Shaka Packager's and Shaka
     // Streamer's documentation configure it against the UAT license server.
     "1ae8ccd0e7985cc0b6203a55855a1034afc252980e970ca90e5202689f947ab9",
@@ -1185,7 +1193,15 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_option_assignment(value)
         || is_library_file_name(value)
         || is_image_reference(value)
+        || is_object_path(value)
+        // `#1a2b3c4d`: a colour (a theme's `--grist-theme-token-selection: #…`).
+        || (value.first() == Some(&b'#')
+            && matches!(value.len(), 4 | 5 | 7 | 9)
+            && value[1..].iter().all(u8::is_ascii_hexdigit))
         || is_powershell_command(value)
+        || is_type_or_symbol(value)
+        || is_sigv4_algorithm(value)
+        || is_key_file_name(value)
         // `arn:aws:kms:…:key/…`, `arn:aws:iam::…:role/…`: where a key or a role is, not its
         // material.
         || value.starts_with(b"arn:")
@@ -1236,6 +1252,13 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
                 .iter()
                 .take_while(|&&b| b != b'=')
                 .all(|b| b.is_ascii_lowercase() || matches!(b, b'_' | b'-')))
+        // `AccountKey=`, `SharedAccessSignature=`: a connection string's field name, as a secret
+        // masker searches for it.
+        || (value.len() > 4
+            && value.ends_with(b"=")
+            && value[0].is_ascii_uppercase()
+            && value[..value.len() - 1].iter().all(u8::is_ascii_alphabetic)
+            && value.iter().skip(1).any(u8::is_ascii_lowercase))
         // `4903985956277797360179…`: a sequence number; keys are not all digits.
         || value.iter().all(u8::is_ascii_digit)
         // `Jobs[-1].JobId`, `items[0]`: an indexed expression.
@@ -2678,6 +2701,18 @@ pub fn encodes_non_secret(value: &[u8], password: bool) -> bool {
         return false;
     };
     let text = text.as_slice();
+    // `c2VjcmV0IHNlY3JldA==` (`secret secret`): the slot's words, encoded as a test's
+    // Kubernetes Secret holds a stand-in.
+    if text.contains(&b' ')
+        && text.split(|&b| b == b' ').all(|w| {
+            matches!(
+                w.to_ascii_lowercase().as_slice(),
+                b"secret" | b"password" | b"token" | b"key" | b"value" | b"test"
+            )
+        })
+    {
+        return true;
+    }
     // `aHZzLioqKioqKio=` (`hvs.*******`), `U0NSQU0tU0hBLTI1NiQ…` (`SCRAM-SHA-256$4096:…`): a
     // masked value or a password's verifier, encoded as a Kubernetes Secret stores it.
     if text.len() >= 4
@@ -3454,6 +3489,8 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
             .strip_prefix(b"\\")
             .is_some_and(|v| is_phc_hash(&unescape_dollars(v)))
         || is_credential_constant_name(value)
+        || is_type_or_symbol(value)
+        || is_sigv4_algorithm(value)
     {
         return false;
     }
@@ -4405,6 +4442,25 @@ fn is_conditional_expression(value: &[u8]) -> bool {
         && value[q + 1..].first().is_some_and(u8::is_ascii_alphabetic)
 }
 
+/// `space/2019/12/10/3f9c…`: where an object is stored (an attachment's `token` in
+/// APITable's metadata): lower-case words or numbers, then a name. A token's base64 mixes
+/// cases in every segment.
+fn is_object_path(value: &[u8]) -> bool {
+    let segments: Vec<&[u8]> = value.split(|&b| b == b'/').collect();
+    segments.len() >= 4
+        && segments[..segments.len() - 1].iter().all(|s| {
+            !s.is_empty()
+                && (s.iter().all(u8::is_ascii_digit)
+                    || s.iter()
+                        .all(|b| b.is_ascii_lowercase() || *b == b'-' || *b == b'_'))
+        })
+        && segments[..segments.len() - 1]
+            .iter()
+            .filter(|s| s.iter().all(u8::is_ascii_digit))
+            .count()
+            >= 2
+}
+
 /// `Convert-Base64ToCredentials`, `Get-StoredCredential`: a PowerShell command (an approved
 /// verb, a dash, a PascalCase noun), the call that yields the value.
 fn is_powershell_command(value: &[u8]) -> bool {
@@ -4566,6 +4622,53 @@ fn unescape_dollars(value: &[u8]) -> Vec<u8> {
         i += 1;
     }
     out
+}
+
+/// `::String`, `::Integer?` (RBS type signatures, `password: ::String`), `:unset` (a Ruby
+/// symbol as a keyword argument's default), `XmlStringMaxLen256`, `__stringMin1Max64PatternS`
+/// (AWS API shape names filling generated request syntax): a type, not a value.
+fn is_type_or_symbol(value: &[u8]) -> bool {
+    let ident = |v: &[u8]| {
+        v.first()
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            && v.iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'?' | b':'))
+    };
+    value
+        .strip_prefix(b"::")
+        .is_some_and(|t| t.first().is_some_and(u8::is_ascii_uppercase) && ident(t))
+        || value.strip_prefix(b":").is_some_and(|t| {
+            t.first().is_some_and(u8::is_ascii_lowercase) && ident(t) && !t.contains(&b':')
+        })
+        || ((value.starts_with(b"__string") || value.starts_with(b"XmlString"))
+            && value
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'_'))
+}
+
+/// `AWS4-HMAC-SHA256`, `AWS4-ECDSA-P256-SHA256`: a Signature Version 4 request's algorithm,
+/// where an `Authorization:` header with no blank after its colon puts the token.
+fn is_sigv4_algorithm(value: &[u8]) -> bool {
+    value.starts_with(b"AWS4-HMAC-SHA256") || value.starts_with(b"AWS4-ECDSA-P256-SHA256")
+}
+
+/// `private-key2.key`, `server.pem`, `client.p12`: the name of the file that holds a key.
+fn is_key_file_name(value: &[u8]) -> bool {
+    let lower = value.to_ascii_lowercase();
+    [
+        &b".key"[..],
+        b".pem",
+        b".crt",
+        b".p12",
+        b".pfx",
+        b".jks",
+        b".keystore",
+    ]
+    .iter()
+    .any(|ext| lower.len() > ext.len() + 1 && lower.ends_with(ext))
+        && value
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 /// `AWS_SECRETE_ACCESS_KEY`, `SMTP_PASSWORD`: a constant's name in capitals, naming a
@@ -4863,6 +4966,8 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "dialect",
     // `this.passwordIssue = 'weak'`: what is wrong with a password, as a label.
     "issue",
+    // `"passwordStrength": "no-constraints"`: the policy a password must meet.
+    "strength",
     // `fieldname.OneTimePassword: "123456"`: a TOTP code, spent in thirty seconds.
     "onetimepassword",
     "one_time_password",
@@ -5133,6 +5238,10 @@ const NON_SECRET_NAME_PARTS: &[&str] = &[
     // sends telemetry.
     "instrumentation_key",
     "instrumentationkey",
+    // Akamai mPulse's `BOOMR_API_key`, in every page that loads the boomerang script.
+    "boomr",
+    // YouTube's `redir_token`, which signs one outbound link in a public page.
+    "redir_token",
     // `uriNoPassword`, `connection_without_password`: what holds no password, by its name.
     "nopassword",
     "no_password",
@@ -6253,7 +6362,7 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
     if let Some(kind) = secret
         .strip_suffix(b"-string")
         .or_else(|| secret.strip_suffix(b"_string"))
-        && [
+        && ([
             &b"base64"[..],
             b"base32",
             b"hex",
@@ -6265,6 +6374,12 @@ fn is_placeholder_value(secret: &[u8], keywords: &[String], password: bool) -> b
         ]
         .iter()
         .any(|k| kind.eq_ignore_ascii_case(k))
+            // `service_account_token_string`, `non-empty-string` (a workflow schema's type):
+            // words saying what goes there.
+            || (kind.iter().any(|b| matches!(b, b'_' | b'-'))
+                && kind
+                    .iter()
+                    .all(|b| b.is_ascii_lowercase() || matches!(b, b'_' | b'-'))))
     {
         return true;
     }
@@ -8940,6 +9055,38 @@ mod tests {
         assert!(is_non_secret_name(b"UpdateToken"));
         assert!(!is_non_secret_name(b"client_token"));
         assert!(is_non_secret_name(b"REACT_APP_INSTRUMENTATION_KEY"));
+        // Wave 69.
+        for value in [
+            &b"::String"[..],
+            b"::Integer?",
+            b":unset",
+            b"XmlStringMaxLen256",
+        ] {
+            assert!(
+                !is_password_value(value, true),
+                "{}",
+                String::from_utf8_lossy(value)
+            );
+        }
+        assert!(!is_generic_literal(b"AWS4-ECDSA-P256-SHA256"));
+        assert!(!is_generic_literal(b"private-key2.key"));
+        assert!(is_placeholder(b"service_account_token_string", &[]));
+        assert!(is_password_value(b":Kq8vLm2x", true));
+        assert!(encodes_non_secret(b"c2VjcmV0IHNlY3JldA==", false));
+        // Wave 70.
+        assert!(!is_generic_literal(b"AccountKey="));
+        assert!(is_placeholder(b"non-empty-string", &[]));
+        assert!(is_placeholder(b"0xYourPrivateKeyHere", &[]));
+        assert!(is_placeholder_password(b"notcorrect-password"));
+        // Wave 71.
+        assert!(!is_generic_literal(
+            b"space/2019/12/10/3f9c2a7e1b8d4f6a0c5e9b2d7a1f4c8e"
+        ));
+        assert!(is_generic_literal(b"k8S/2fQx/9Lm2/vT7pZc8HbD3sFg6JkA1eQw"));
+        assert!(!is_generic_literal(b"#1a2b3c4d"));
+        assert!(is_non_secret_name(b"window.BOOMR_API_key"));
+        assert!(is_non_secret_name(b"passwordStrength"));
+        assert!(!encodes_non_secret(b"S3E4diBMbTJ4IFp0NHc=", false));
         // Public or not a secret by name.
         assert!(is_non_secret_name(b"CLOUDFLARE_TURNSTILE_SITE_KEY"));
         assert!(!is_non_secret_name(b"TURNSTILE_SECRET_KEY"));

@@ -617,6 +617,18 @@ impl Engine {
         {
             return false;
         }
+        // `<drupal-render-placeholder callback="…" token="…">`, `<css-placeholder token=…>`:
+        // the hash that names a placeholder Drupal's renderer fills in later (also inside a
+        // BigPipe `data-big-pipe-placeholder-id`), not a credential.
+        if let Some(name) = caps.name("name")
+            && name.as_bytes().eq_ignore_ascii_case(b"token")
+            && let at = offset + name.start()
+            && let line_start = memchr::memrchr(b'\n', &data[at.saturating_sub(512)..at])
+                .map_or(at.saturating_sub(512), |i| at.saturating_sub(512) + i + 1)
+            && memchr::memmem::find(&data[line_start..at], b"-placeholder").is_some()
+        {
+            return false;
+        }
         // ``export DBPWD=`generatepwd` ``: a shell command substitution in backticks, whose
         // output becomes the value when the script runs. A command's name is lower-case
         // words; a JavaScript template literal holding a key (``KEY=`9f2c…` ``) has digits.
@@ -1824,6 +1836,25 @@ mod tests {
         ] {
             assert_eq!(secrets(&engine, &unsaid), [hex], "{unsaid}");
         }
+    }
+
+    #[test]
+    fn a_drupal_placeholder_token_is_no_secret() {
+        let engine = engine(
+            "generic = true\nkeywords = [\"token\"]\nregex = '''(?P<name>token)=\"([A-Za-z0-9_-]{20,})\"'''\nsecret_group = 2",
+        );
+        let token = "Zq8vLm2xKt4wRp7nYc3bHd9sFg6jUa1eQo5iTz0u";
+        assert!(
+            secrets(
+                &engine,
+                &format!("<drupal-render-placeholder callback=\"x\" token=\"{token}\">\n")
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            secrets(&engine, &format!("<meta token=\"{token}\">\n")),
+            [token]
+        );
     }
 
     #[test]
