@@ -1194,6 +1194,14 @@ pub fn is_generic_literal(value: &[u8]) -> bool {
         || is_library_file_name(value)
         || is_image_reference(value)
         || is_object_path(value)
+        || is_encrypted_marker(value)
+        // `SWSC…`: a Shopware sales-channel access key, which the storefront sends from the
+        // browser (the `SWIA` integration pair is the secret).
+        || (value.len() == 28
+            && value.starts_with(b"SWSC")
+            && value[4..]
+                .iter()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
         // `#1a2b3c4d`: a colour (a theme's `--grist-theme-token-selection: #…`).
         || (value.first() == Some(&b'#')
             && matches!(value.len(), 4 | 5 | 7 | 9)
@@ -4545,7 +4553,19 @@ fn is_entry_point(value: &[u8]) -> bool {
 /// (ioBroker): the tag or prefix of an encrypted value, whose ciphertext opens nothing
 /// without the key kept elsewhere.
 fn is_encrypted_marker(value: &[u8]) -> bool {
-    value.starts_with(b"!encrypted/")
+    // `2.<iv>|<data>|<mac>`: a Bitwarden encrypted string (type 2, AES-CBC with HMAC), as
+    // vault items and their API examples hold every field.
+    let bitwarden = value.len() > 2
+        && value[0].is_ascii_digit()
+        && value[1] == b'.'
+        && value[2..].split(|&b| b == b'|').count() == 3
+        && value[2..].split(|&b| b == b'|').all(|p| {
+            p.len() >= 16
+                && p.iter()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        });
+    bitwarden
+        || value.starts_with(b"!encrypted/")
         || value == b"!vault"
         || value.strip_prefix(b"$/aes-").is_some_and(|rest| {
             let mut parts = rest.split(|&b| b == b':');
@@ -4966,8 +4986,10 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "dialect",
     // `this.passwordIssue = 'weak'`: what is wrong with a password, as a label.
     "issue",
-    // `"passwordStrength": "no-constraints"`: the policy a password must meet.
+    // `"passwordStrength": "no-constraints"`: the policy a password must meet;
+    // `passwordRetypeState == 'match'`: a form's state.
     "strength",
+    "state",
     // `fieldname.OneTimePassword: "123456"`: a TOTP code, spent in thirty seconds.
     "onetimepassword",
     "one_time_password",
@@ -9086,6 +9108,13 @@ mod tests {
         assert!(!is_generic_literal(b"#1a2b3c4d"));
         assert!(is_non_secret_name(b"window.BOOMR_API_key"));
         assert!(is_non_secret_name(b"passwordStrength"));
+        // Wave 72.
+        assert!(is_non_secret_name(b"passwordRetypeState"));
+        assert!(!is_password_value(
+            b"2.q7Vk2mZx9LpT4wRb8nYc3A==|Zq8vLm2xKt4wRp7nYc3bHd9sFg6jUa1e|Kq7vR2mX9zLqT3pW8nZc4B5dE6fG7hJ8",
+            true
+        ));
+        assert!(!is_generic_literal(b"SWSCQ7VK2MZX9LPT4WRB8NYC3AKD"));
         assert!(!encodes_non_secret(b"S3E4diBMbTJ4IFp0NHc=", false));
         // Public or not a secret by name.
         assert!(is_non_secret_name(b"CLOUDFLARE_TURNSTILE_SITE_KEY"));

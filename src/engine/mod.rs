@@ -423,7 +423,10 @@ impl Engine {
                 if !rule
                     .checksum
                     .is_some_and(crate::rules::Checksum::covers_whole_value)
-                    && (rest.starts_with(b"...") || rest.starts_with("\u{2026}".as_bytes()))
+                    && (rest.starts_with(b"...")
+                        || rest.starts_with("\u{2026}".as_bytes())
+                        // `[...omitted for brevity...]`
+                        || rest.starts_with(b"[..."))
                 {
                     continue;
                 }
