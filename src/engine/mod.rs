@@ -1696,8 +1696,8 @@ fn near_lines(data: &[u8], span: Range<usize>, reach: usize, before: usize) -> &
 }
 
 /// `# This is a MD5 password digest hex encoded` above `admin_password = e97a…`: a value of a
-/// digest's length in hex, which its line or the line above calls a digest or a hash. Such a
-/// file stores what a password hashes to; the password is not in it.
+/// digest's length in hex, which its name or a comment line above calls a digest (MD5, SHA).
+/// Such a file stores what a password hashes to; the password is not in it.
 fn is_described_digest(data: &[u8], span: Range<usize>) -> bool {
     let value = &data[span.clone()];
     if !matches!(value.len(), 32 | 40 | 64 | 128) || !value.iter().all(u8::is_ascii_hexdigit) {
