@@ -2335,6 +2335,18 @@ fn is_pascal_case_identifier(value: &[u8]) -> bool {
 fn is_snake_case_identifier(value: &[u8]) -> bool {
     // `_cmll128_load_enckey`: a symbol, its leading underscores a linkage convention.
     let value = &value[value.iter().take_while(|&&b| b == b'_').count()..];
+    // `Githubc2_components_deploy_key`: an OCaml module path, its first letter a capital
+    // (`module Deploy_key = …`); three or more parts, so `Summer_rain` is not one.
+    let lowered;
+    let value = if value.first().is_some_and(u8::is_ascii_uppercase)
+        && value.iter().filter(|&&b| b == b'_').count() >= 2
+        && !value[1..].iter().any(u8::is_ascii_uppercase)
+    {
+        lowered = value.to_ascii_lowercase();
+        &lowered[..]
+    } else {
+        value
+    };
     let parts: Vec<&[u8]> = value.split(|&b| b == b'_').collect();
     // `ak1_active`, `ak2_last_used_date`: words, one with a number.
     let worded = parts.len() >= 2
@@ -9115,6 +9127,9 @@ mod tests {
             true
         ));
         assert!(!is_generic_literal(b"SWSCQ7VK2MZX9LPT4WRB8NYC3A"));
+        // Wave 73: an OCaml module path.
+        assert!(!is_generic_literal(b"Githubc2_components_deploy_key"));
+        assert!(is_generic_literal(b"Kq8vLm2x_Zt4wRp7n"));
         assert!(!encodes_non_secret(b"S3E4diBMbTJ4IFp0NHc=", false));
         // Public or not a secret by name.
         assert!(is_non_secret_name(b"CLOUDFLARE_TURNSTILE_SITE_KEY"));
