@@ -3509,6 +3509,7 @@ pub fn is_password_value(value: &[u8], literal: bool) -> bool {
             .strip_prefix(b"\\")
             .is_some_and(|v| is_phc_hash(&unescape_dollars(v)))
         || is_credential_constant_name(value)
+        || is_password_attribute_name(value)
         || is_type_or_symbol(value)
         || is_sigv4_algorithm(value)
     {
@@ -4621,8 +4622,18 @@ fn is_option_assignment(value: &[u8]) -> bool {
             .iter()
             .take_while(|b| b.is_ascii_lowercase() || **b == b'-')
             .count();
-        name >= 2 && rest.get(name) == Some(&b'=')
+        // `--pwdscheme`: the option alone, as a console maps attributes to its flags.
+        name >= 2 && (rest.get(name) == Some(&b'=') || (name >= 4 && name == rest.len()))
     })
+}
+
+/// `passwordstoragescheme`, `passwordmustchange`: a password-policy attribute's name (389
+/// Directory Server's `password*` attributes), lower-cased as LDAP tools and mappings write
+/// them: the word and more words, no digit.
+fn is_password_attribute_name(value: &[u8]) -> bool {
+    value.len() >= 14
+        && (value.starts_with(b"password") || value.starts_with(b"passwd"))
+        && value.iter().all(u8::is_ascii_lowercase)
 }
 
 /// `libSciTokens.so.0`, `libcrypto-3-x64.dll`, `libssl.dylib`: a shared library's file name, as
@@ -9129,6 +9140,9 @@ mod tests {
         assert!(!is_generic_literal(b"SWSCQ7VK2MZX9LPT4WRB8NYC3A"));
         // Wave 73: an OCaml module path.
         assert!(!is_generic_literal(b"Githubc2_components_deploy_key"));
+        assert!(!is_password_value(b"passwordstoragescheme", true));
+        assert!(!is_password_value(b"--pwdscheme", true));
+        assert!(is_password_value(b"passwordKq8vLm", true));
         assert!(is_generic_literal(b"Kq8vLm2x_Zt4wRp7n"));
         assert!(!encodes_non_secret(b"S3E4diBMbTJ4IFp0NHc=", false));
         // Public or not a secret by name.
