@@ -147,6 +147,7 @@ const JWT_IO_HMAC_SECRETS: &[&str] = &[
 /// of jwt.io's published sample secrets: the site's own sample token, in any claim order or
 /// algorithm it has shown, which anyone can forge, so it opens nothing.
 fn is_signed_with_published_secret(secret: &[u8]) -> bool {
+    // RFC 2104's HMAC; the keys here are shorter than a block, so none is hashed first.
     fn hmac<D: sha2::Digest>(block: usize, key: &[u8], message: &[u8]) -> Vec<u8> {
         let mut k = key.to_vec();
         k.resize(block, 0);
@@ -169,9 +170,6 @@ fn is_signed_with_published_secret(secret: &[u8]) -> bool {
     let Some(json) = super::checksum::base64url_decode(header) else {
         return false;
     };
-    let Some(signature) = super::checksum::base64url_decode(signature) else {
-        return false;
-    };
     // jwt.io's own sample claims only: tests that put their claims in and sign them with
     // the secret jwt.io filled in hold test tokens, as labellers call them.
     if !super::checksum::base64url_decode(payload).is_some_and(|claims| {
@@ -180,6 +178,9 @@ fn is_signed_with_published_secret(secret: &[u8]) -> bool {
     }) {
         return false;
     }
+    let Some(signature) = super::checksum::base64url_decode(signature) else {
+        return false;
+    };
     let signed = &secret[..header.len() + 1 + payload.len()];
     let alg = |name: &[u8]| memchr::memmem::find(&json, name).is_some();
     JWT_IO_HMAC_SECRETS.iter().any(|key| {
@@ -4467,6 +4468,9 @@ fn is_conditional_expression(value: &[u8]) -> bool {
 /// APITable's metadata): lower-case words or numbers, then a name. A token's base64 mixes
 /// cases in every segment.
 fn is_object_path(value: &[u8]) -> bool {
+    if memchr::memchr_iter(b'/', value).count() < 3 {
+        return false;
+    }
     let segments: Vec<&[u8]> = value.split(|&b| b == b'/').collect();
     segments.len() >= 4
         && segments[..segments.len() - 1].iter().all(|s| {
@@ -4639,6 +4643,12 @@ fn is_password_attribute_name(value: &[u8]) -> bool {
 /// `libSciTokens.so.0`, `libcrypto-3-x64.dll`, `libssl.dylib`: a shared library's file name, as
 /// C code names the one it loads (`#define LIBSCITOKENS_SO "…"`).
 fn is_library_file_name(value: &[u8]) -> bool {
+    if !value
+        .get(..3)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"lib"))
+    {
+        return false;
+    }
     let lower = value.to_ascii_lowercase();
     lower.starts_with(b"lib")
         && value
@@ -4697,7 +4707,6 @@ fn is_sigv4_algorithm(value: &[u8]) -> bool {
 
 /// `private-key2.key`, `server.pem`, `client.p12`: the name of the file that holds a key.
 fn is_key_file_name(value: &[u8]) -> bool {
-    let lower = value.to_ascii_lowercase();
     [
         &b".key"[..],
         b".pem",
@@ -4708,10 +4717,11 @@ fn is_key_file_name(value: &[u8]) -> bool {
         b".keystore",
     ]
     .iter()
-    .any(|ext| lower.len() > ext.len() + 1 && lower.ends_with(ext))
-        && value
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    .any(|ext| {
+        value.len() > ext.len() + 1 && value[value.len() - ext.len()..].eq_ignore_ascii_case(ext)
+    }) && value
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 /// `AWS_SECRETE_ACCESS_KEY`, `SMTP_PASSWORD`: a constant's name in capitals, naming a

@@ -1722,13 +1722,17 @@ fn is_described_digest(data: &[u8], span: Range<usize>) -> bool {
     if says_digest(assigned_name(data, span.start)) {
         return true;
     }
-    let line_start = memchr::memrchr(b'\n', &data[..span.start]).map_or(0, |i| i + 1);
-    // The line above, when it is a comment about the value.
-    if line_start == 0 {
+    // The line above, when it is a comment about the value. Both looks back are bounded: on a
+    // 100 MB minified line every candidate would otherwise walk back to the line's start.
+    let reach = span.start.saturating_sub(256);
+    let Some(newline) = memchr::memrchr(b'\n', &data[reach..span.start]) else {
         return false;
-    }
-    let prev_start = memchr::memrchr(b'\n', &data[..line_start - 1]).map_or(0, |i| i + 1);
-    let prev = data[prev_start.max(line_start.saturating_sub(200))..line_start].trim_ascii();
+    };
+    let line_start = reach + newline + 1;
+    let back = (line_start - 1).saturating_sub(200);
+    let prev_start =
+        memchr::memrchr(b'\n', &data[back..line_start - 1]).map_or(back, |i| back + i + 1);
+    let prev = data[prev_start..line_start].trim_ascii();
     [&b"#"[..], b"//", b"--", b";", b"/*", b"*"]
         .iter()
         .any(|c| prev.starts_with(c))
@@ -1875,6 +1879,18 @@ mod tests {
             secrets(&engine, "x;API_PWD=`9c4e1a7f3b28d6e05a1c`;y\n"),
             ["9c4e1a7f3b28d6e05a1c"]
         );
+    }
+
+    #[test]
+    fn the_digest_comment_is_looked_for_near_the_value_only() {
+        let engine = engine(
+            "keywords = [\"password\"]\nregex = '''password\\s*=\\s*(\\w+)'''\npassword = true\nliteral = true",
+        );
+        let hex = "4f1c9a0be27d5836a1c04e9b7d2f6a18";
+        // A value deep in a long (minified) line: the comment above it is not read, so a
+        // megabyte line with many candidates costs no walk back to its start for each.
+        let far = format!("# MD5 digest\n{}admin_password = {hex}\n", "x".repeat(300));
+        assert_eq!(secrets(&engine, &far), [hex]);
     }
 
     #[test]
